@@ -1,0 +1,56 @@
+//! Parsing and verifying one real CNEMC day file, from memory (decompression excluded).
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::hint::black_box;
+use std::io::Read;
+use std::path::PathBuf;
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use lantian_cnemc::verify::needed_types;
+use lantian_cnemc::{DayFile, Options, Verification};
+
+fn data_dir() -> PathBuf {
+    std::env::var_os("LANTIAN_DATA")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
+}
+
+fn day() -> Vec<u8> {
+    let path = data_dir().join("cnemc/china_sites_2019/china_sites_20190715.csv.xz");
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut buf = Vec::new();
+    liblzma::read::XzDecoder::new(file)
+        .read_to_end(&mut buf)
+        .unwrap();
+    buf
+}
+
+fn bench(c: &mut Criterion) {
+    let bytes = day();
+    let mut g = c.benchmark_group("cnemc_day");
+    g.throughput(Throughput::Bytes(bytes.len() as u64));
+    g.bench_function("parse", |b| {
+        b.iter(|| DayFile::parse(black_box(&bytes), needed_types()))
+    });
+    let parsed = DayFile::parse(&bytes, needed_types());
+    let options = Options::default();
+    g.bench_function("verify_parsed", |b| {
+        b.iter(|| {
+            let mut v = Verification::default();
+            v.add_file("day", black_box(&parsed), &options);
+            v
+        })
+    });
+    g.bench_function("parse_and_verify", |b| {
+        b.iter(|| {
+            let f = DayFile::parse(black_box(&bytes), needed_types());
+            let mut v = Verification::default();
+            v.add_file("day", &f, &options);
+            v
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
