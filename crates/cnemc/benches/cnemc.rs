@@ -2,27 +2,13 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
-use std::io::Read;
-use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lantian_cnemc::verify::needed_types;
 use lantian_cnemc::{DayFile, Options, Verification};
 
-fn data_dir() -> PathBuf {
-    std::env::var_os("LANTIAN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"))
-}
-
 fn day() -> Vec<u8> {
-    let path = data_dir().join("cnemc/china_sites_2019/china_sites_20190715.csv.xz");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut buf = Vec::new();
-    liblzma::read::XzDecoder::new(file)
-        .read_to_end(&mut buf)
-        .unwrap();
-    buf
+    lantian_testdata::read("cnemc/china_sites_2019/china_sites_20190715.csv.xz")
 }
 
 fn bench(c: &mut Criterion) {

@@ -14,23 +14,12 @@
 #![allow(clippy::print_stderr, clippy::unwrap_used, missing_docs)]
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use lantian_hj212::{Framer, FramerConfig, Packet, parse_frame};
 
 fn corpus() -> Vec<Vec<u8>> {
-    let base = match std::env::var_os("LANTIAN_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            let m = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-            std::fs::canonicalize(&m)
-                .unwrap_or(m)
-                .join("../../../shared/data")
-        }
-    };
-    let p = base.join("hj212/hj212_valid.txt");
-    let all = std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let all = lantian_testdata::read("hj212/hj212_valid.txt");
     let mut out = Vec::new();
     let mut rest = &all[..];
     while let Some(i) = rest.windows(2).position(|w| w == b"\r\n") {

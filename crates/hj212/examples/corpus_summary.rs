@@ -19,16 +19,7 @@ use std::process::ExitCode;
 use lantian_hj212::{FramerConfig, Packet, Version, parse_frame_with};
 
 fn default_path() -> PathBuf {
-    let base = match std::env::var_os("LANTIAN_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            let m = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-            std::fs::canonicalize(&m)
-                .unwrap_or(m)
-                .join("../../../shared/data")
-        }
-    };
-    base.join("hj212/hj212_messages_all.tsv.gz")
+    lantian_testdata::path("hj212/hj212_messages_all.tsv.gz")
 }
 
 fn main() -> ExitCode {

@@ -3,18 +3,6 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("LANTIAN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        dir.join("cnemc/china_sites_2019").is_dir(),
-        "test data not found at {}: set LANTIAN_DATA to the shared/data directory",
-        dir.display()
-    );
-    dir
-}
-
 fn areas() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../config/areas.toml")
 }
@@ -31,7 +19,7 @@ fn whole_year_2019() {
     let out = lantian()
         .args(["verify", "cnemc", "--strict", "--areas"])
         .arg(areas())
-        .arg(data_dir().join("cnemc/china_sites_2019"))
+        .arg(lantian_testdata::path("cnemc/china_sites_2019"))
         .output()
         .unwrap();
     let stdout = String::from_utf8(out.stdout).unwrap();
@@ -102,7 +90,7 @@ fn daily_values_are_written_to_csv() {
     let out = lantian()
         .args(["verify", "cnemc", "--only", "201907", "--daily-csv"])
         .arg(&csv_path)
-        .arg(data_dir().join("cnemc/china_sites_2019"))
+        .arg(lantian_testdata::path("cnemc/china_sites_2019"))
         .output()
         .unwrap();
     assert!(

@@ -3,33 +3,11 @@
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Read;
-use std::path::PathBuf;
-
 use lantian_cnemc::verify::needed_types;
 use lantian_cnemc::{DayFile, MismatchClass, Options, ProblemKind, RowTypes, Verification};
 
-/// `shared/data`: `$LANTIAN_DATA`, else `<workspace>/../shared/data`.
-fn data_dir() -> PathBuf {
-    let dir = std::env::var_os("LANTIAN_DATA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"));
-    assert!(
-        dir.join("cnemc/china_sites_2019").is_dir(),
-        "test data not found at {}: set LANTIAN_DATA to the shared/data directory",
-        dir.display()
-    );
-    dir
-}
-
 fn read_day(name: &str) -> Vec<u8> {
-    let path = data_dir().join("cnemc/china_sites_2019").join(name);
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut buf = Vec::new();
-    liblzma::read::XzDecoder::new(file)
-        .read_to_end(&mut buf)
-        .unwrap();
-    buf
+    lantian_testdata::read(format!("cnemc/china_sites_2019/{name}"))
 }
 
 #[test]

@@ -1,31 +1,9 @@
-//! Where the shared test data lives: `$LANTIAN_DATA` (the `shared/data` directory) if set,
-//! else `<workspace>/../shared/data`. Missing data fails the test with the path; never skipped.
+//! The shared HJ 212 test data, read in place through `lantian-testdata` (`$LANTIAN_DATA` or
+//! `<workspace>/../shared/data`). Missing data fails the test with the path; never skipped.
 
-use std::path::PathBuf;
-
-/// The `shared/data/hj212` directory.
-pub(crate) fn dir() -> PathBuf {
-    let base = match std::env::var_os("LANTIAN_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => {
-            let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-            let manifest = std::fs::canonicalize(&manifest).unwrap_or(manifest);
-            manifest.join("../../../shared/data")
-        }
-    };
-    let dir = base.join("hj212");
-    assert!(
-        dir.join("hj212_valid.txt").is_file(),
-        "HJ 212 test data not found at {} (set LANTIAN_DATA to the shared/data directory)",
-        dir.display()
-    );
-    dir
-}
-
-/// A data file's bytes.
+/// A data file's bytes (a `.gz` file decompressed).
 pub(crate) fn read(name: &str) -> Vec<u8> {
-    let p = dir().join(name);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("cannot read {}: {e}", p.display()))
+    lantian_testdata::read(format!("hj212/{name}"))
 }
 
 /// The lines of a `\r\n`-terminated message file, each with its `\r\n`.
@@ -43,16 +21,7 @@ pub(crate) fn lines(name: &str) -> Vec<Vec<u8>> {
 
 /// Rows of `hj212_messages_all.tsv.gz` / `hj212_curated.tsv` as (column name → value) pairs.
 pub(crate) fn tsv(name: &str) -> Vec<Vec<(String, String)>> {
-    use std::io::Read;
-    let raw = read(name);
-    let mut text = String::new();
-    if name.ends_with(".gz") {
-        flate2::read::GzDecoder::new(&raw[..])
-            .read_to_string(&mut text)
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
-    } else {
-        text = String::from_utf8(raw).unwrap_or_else(|e| panic!("{name}: {e}"));
-    }
+    let text = String::from_utf8(read(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
     let mut lines = text.lines();
     let header: Vec<String> = lines
         .next()
