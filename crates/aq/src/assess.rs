@@ -161,8 +161,23 @@ pub fn percentile_hj663(values: &[Exact], p_percent: u32) -> Option<Exact> {
     if values.is_empty() || p_percent > 100 {
         return None;
     }
-    let mut v = values.to_vec();
-    v.sort();
+    // Sort in integers over the common denominator when every value allows it (daily means
+    // do); as fractions otherwise.
+    let mut v: Vec<Exact> = match values
+        .iter()
+        .map(|e| e.over_common_denom().map(|c| (c, *e)))
+        .collect::<Option<Vec<(i128, Exact)>>>()
+    {
+        Some(mut keyed) => {
+            keyed.sort_unstable_by_key(|(k, _)| *k);
+            keyed.into_iter().map(|(_, e)| e).collect()
+        }
+        None => {
+            let mut v = values.to_vec();
+            v.sort();
+            v
+        }
+    };
     let n = v.len() as i64;
     // k − 1 = (n − 1)·p / 100, as an exact fraction.
     let k0 = Exact::new((n - 1) * i64::from(p_percent), 100)?;
@@ -173,7 +188,9 @@ pub fn percentile_hj663(values: &[Exact], p_percent: u32) -> Option<Exact> {
     let Some(next) = v.get(i + 1) else {
         return Some(xs);
     };
-    Some(xs.add(&next.sub(&xs).mul(&frac)))
+    let result = xs.add(&next.sub(&xs).mul(&frac));
+    v.clear();
+    Some(result)
 }
 
 /// The percentile HJ 663 uses for a pollutant's annual assessment: 98 for SO2 and NO2, 95 for

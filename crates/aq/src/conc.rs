@@ -217,6 +217,18 @@ fn parse_decimal_micros(bytes: &[u8]) -> Result<i64, RawParseError> {
 pub struct Exact(Ratio<i128>);
 
 impl Exact {
+    /// A denominator that every mean of up to 24 measured values divides: lcm(1, …, 24) × 10⁶.
+    /// Sums and comparisons of such means run in integers over it.
+    pub const COMMON_DENOM: i128 = 5_354_228_880 * 1_000_000;
+
+    /// The value as a multiple of 1/[`Exact::COMMON_DENOM`], when its denominator divides it.
+    pub fn over_common_denom(&self) -> Option<i128> {
+        let d = *self.0.denom();
+        (Exact::COMMON_DENOM % d == 0)
+            .then(|| self.0.numer().checked_mul(Exact::COMMON_DENOM / d))
+            .flatten()
+    }
+
     /// Zero.
     pub fn zero() -> Self {
         Exact(Ratio::from_integer(0))
@@ -453,6 +465,20 @@ mod tests {
         // A third can never be a tie.
         assert_eq!(r(1, 3, 2), "0.33");
         assert_eq!(r(2, 3, 2), "0.67");
+    }
+
+    #[test]
+    fn common_denominator() {
+        // lcm(1..=24) = 5354228880.
+        let lcm = (1..=24i128).fold(1i128, |a, b| a / gcd(a, b) * b);
+        assert_eq!(lcm * 1_000_000, Exact::COMMON_DENOM);
+        let third = Exact::new(1, 3).unwrap();
+        assert_eq!(third.over_common_denom(), Some(Exact::COMMON_DENOM / 3));
+        assert_eq!(Exact::new(1, 29).unwrap().over_common_denom(), None);
+    }
+
+    fn gcd(a: i128, b: i128) -> i128 {
+        if b == 0 { a } else { gcd(b, a % b) }
     }
 
     #[test]

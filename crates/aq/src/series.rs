@@ -12,7 +12,7 @@ use crate::rules::{Config, RuleSet};
 use crate::time::{hours_between, midnight};
 
 /// An hourly value: a measured [`Concentration`] or a derived [`Exact`] (an area mean).
-pub trait HourValue: Copy + std::fmt::Debug {
+pub trait HourValue: Copy + Ord + std::fmt::Debug {
     /// The exact value.
     fn exact(&self) -> Exact;
     /// The value in millionths if it is a measured concentration (the fast integer path).
@@ -37,11 +37,15 @@ impl HourValue for Exact {
     }
 }
 
-/// Sums values exactly: integers while the values are measured, fractions otherwise.
+/// Sums values exactly, in integers wherever possible: measured values in millionths, derived
+/// values whose denominator divides [`Exact::COMMON_DENOM`] (every mean of up to 24 measured
+/// values does) as multiples of it, and only the rest as reduced fractions.
 #[derive(Debug, Clone, Copy)]
 struct Sum {
     micros: i128,
+    common: i128,
     ratio: Ratio<i128>,
+    has_ratio: bool,
     n: u32,
 }
 
@@ -49,21 +53,57 @@ impl Sum {
     fn new() -> Self {
         Sum {
             micros: 0,
+            common: 0,
             ratio: Ratio::from_integer(0),
+            has_ratio: false,
             n: 0,
         }
     }
+
     fn add<T: HourValue>(&mut self, v: &T) {
         match v.micros() {
             Some(m) => self.micros += i128::from(m),
-            None => self.ratio += v.exact().ratio(),
+            None => {
+                let e = v.exact();
+                match e.over_common_denom() {
+                    Some(c) => self.common += c,
+                    None => {
+                        self.ratio += e.ratio();
+                        self.has_ratio = true;
+                    }
+                }
+            }
         }
         self.n += 1;
     }
+
+    /// The integer part of the sum over [`Exact::COMMON_DENOM`], when there is no fraction.
+    fn common_total(&self) -> Option<i128> {
+        (!self.has_ratio).then(|| {
+            self.micros * (Exact::COMMON_DENOM / i128::from(MICROS_PER_UNIT)) + self.common
+        })
+    }
+
+    /// Whether this sum's mean is larger than `other`'s; in integers when it can be.
+    fn mean_exceeds(&self, other: &Sum) -> bool {
+        match (self.common_total(), other.common_total()) {
+            (Some(a), Some(b)) => a * i128::from(other.n) > b * i128::from(self.n),
+            _ => self.mean() > other.mean(),
+        }
+    }
+
     fn mean(&self) -> Option<Exact> {
         (self.n > 0).then(|| {
-            let total = self.ratio + Ratio::new(self.micros, i128::from(MICROS_PER_UNIT));
-            Exact::from_ratio(total / Ratio::from_integer(i128::from(self.n)))
+            let n = i128::from(self.n);
+            match self.common_total() {
+                Some(t) => Exact::from_ratio(Ratio::new(t, Exact::COMMON_DENOM * n)),
+                None => {
+                    let total = self.ratio
+                        + Ratio::new(self.common, Exact::COMMON_DENOM)
+                        + Ratio::new(self.micros, i128::from(MICROS_PER_UNIT));
+                    Exact::from_ratio(total / Ratio::from_integer(n))
+                }
+            }
         })
     }
 }
@@ -235,20 +275,31 @@ impl<'a, T: HourValue> HourlySeries<'a, T> {
     /// least [`Config::min_windows_mda8`] (14) valid 8-h means, or with fewer when the maximum
     /// exceeds the O3 8-h limit (HJ 663 §6.1.2). `count` is the number of valid windows.
     pub fn mda8(&self, date: Date, rules: RuleSet, config: &Config) -> Stat {
-        let day_start = midnight(date);
-        let mut best: Option<Exact> = None;
+        let start = self.index_of(midnight(date));
+        let mut best: Option<Sum> = None;
         let mut count = 0;
-        for last_hour in 7..24 {
-            let end = day_start
-                .checked_add(jiff::Span::new().hours(last_hour))
-                .unwrap_or(day_start);
-            if let Some(v) = self.o3_8h(end, config).valid_value() {
+        // Windows ending with the hours starting 07:00 … 23:00 (labelled 08 … 24).
+        for last in start + 7..start + 24 {
+            let mut sum = Sum::new();
+            for i in last - 7..=last {
+                if let Some(v) = self.get(i) {
+                    sum.add(&v);
+                }
+            }
+            if sum.n >= config.min_hours_8h && sum.n > 0 {
                 count += 1;
-                best = Some(best.map_or(v, |b| b.max(v)));
+                if best.as_ref().is_none_or(|b| sum.mean_exceeds(b)) {
+                    best = Some(sum);
+                }
             }
         }
         let limit = limit(rules, config.zone, Pollutant::O3, LimitPeriod::Max8h);
-        Stat::maximum(best, count, config.min_windows_mda8, limit)
+        Stat::maximum(
+            best.and_then(|b| b.mean()),
+            count,
+            config.min_windows_mda8,
+            limit,
+        )
     }
 
     /// The day's maximum 1-h value (O3 日最大1小时, HJ 633-2012 daily report). Valid with at
@@ -256,17 +307,21 @@ impl<'a, T: HourValue> HourlySeries<'a, T> {
     /// (UNVERIFIED, by analogy with MDA8). `count` is the number of valid hours.
     pub fn daily_max_1h(&self, date: Date, rules: RuleSet, config: &Config) -> Stat {
         let start = self.index_of(midnight(date));
-        let mut best: Option<Exact> = None;
+        let mut best: Option<T> = None;
         let mut count = 0;
         for i in start..start + 24 {
             if let Some(v) = self.get(i) {
                 count += 1;
-                let e = v.exact();
-                best = Some(best.map_or(e, |b| b.max(e)));
+                best = Some(best.map_or(v, |b| b.max(v)));
             }
         }
         let limit = limit(rules, config.zone, Pollutant::O3, LimitPeriod::Hour);
-        Stat::maximum(best, count, config.min_hours_o3_max_1h, limit)
+        Stat::maximum(
+            best.map(|b| b.exact()),
+            count,
+            config.min_hours_o3_max_1h,
+            limit,
+        )
     }
 }
 

@@ -8,14 +8,24 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-mod areas;
+mod assess;
+mod config;
+mod import_cnemc;
+mod import_csv;
+mod import_stations;
+mod out;
 mod report;
+mod text;
 mod verify_cnemc;
+mod xlsx;
 
 /// lantian (蓝天): the district air-quality action plan, run, measured and visible.
 #[derive(Debug, Parser)]
 #[command(name = "lantian", version, about)]
 struct Cli {
+    /// The store: a SQLite file path (created if missing) or a postgres:// URL.
+    #[arg(long, global = true, env = "LANTIAN_DB", default_value = "lantian.db")]
+    db: String,
     #[command(subcommand)]
     command: Command,
 }
@@ -25,6 +35,23 @@ enum Command {
     /// Check lantian's results against published data.
     #[command(subcommand)]
     Verify(Verify),
+    /// Bring data into the store.
+    #[command(subcommand)]
+    Import(Import),
+    /// Assess a station or an area over a period (AQI, HJ 663 statistics, targets).
+    Assess(assess::Args),
+}
+
+#[derive(Debug, Subcommand)]
+enum Import {
+    /// Station lists (CNEMC's or the project's CSV) into the station registry.
+    Stations(import_stations::StationsArgs),
+    /// The project's station metadata and areas (config/areas.toml) into the store.
+    Areas(import_stations::AreasArgs),
+    /// CNEMC national hourly files (china_sites_YYYYMMDD.csv[.xz|.gz]) into the store.
+    Cnemc(import_cnemc::Args),
+    /// Generic long-format CSV (`station,time,pollutant,value[,flag]`) into the store.
+    Csv(import_csv::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -34,10 +61,23 @@ enum Verify {
     Cnemc(verify_cnemc::Args),
 }
 
+/// Opens the store named by `--db`.
+fn open(db: &str) -> anyhow::Result<lantian_store::Store> {
+    use anyhow::Context;
+    lantian_store::Store::open(db).with_context(|| format!("cannot open the store {db}"))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Verify(Verify::Cnemc(args)) => verify_cnemc::run(&args),
+    let result = match &cli.command {
+        Command::Verify(Verify::Cnemc(args)) => verify_cnemc::run(args),
+        Command::Import(import) => open(&cli.db).and_then(|store| match import {
+            Import::Stations(a) => import_stations::run_stations(&store, a),
+            Import::Areas(a) => import_stations::run_areas(&store, a),
+            Import::Cnemc(a) => import_cnemc::run(&store, a),
+            Import::Csv(a) => import_csv::run(&store, a),
+        }),
+        Command::Assess(a) => open(&cli.db).and_then(|store| assess::run(&store, a)),
     };
     match result {
         Ok(code) => code,

@@ -6,7 +6,7 @@
 //! own tallies, merged at the end, so the result does not depend on the order files finish.
 
 use std::fmt::Write as _;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -15,17 +15,16 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use clap::{Args as ClapArgs, ValueEnum};
 use jiff::civil::{Date, DateTime};
-use lantian_aq::assess::{DailyRecord, Period, area_daily_records, assess};
-use lantian_aq::series::area_hourly;
+use lantian_aq::assess::{DailyRecord, Period, assess};
 use lantian_aq::time::midnight;
 use lantian_aq::{
     Concentration, Config, Exact, HourlyFrame, Pollutant, RealTimeMethod2012, RuleSet,
-    daily_records,
 };
 use lantian_cnemc::verify::{MismatchClass, needed_types};
 use lantian_cnemc::{DayFile, Options, StationSeries, Verification};
 
-use crate::areas::{self, Area};
+use crate::config::{self, Area};
+use crate::import_cnemc::{date_in_name, expand, read_bytes};
 use crate::report;
 
 /// Arguments of `lantian verify cnemc`.
@@ -79,53 +78,28 @@ struct Partial {
     series: StationSeries,
 }
 
+/// The day files in `dir`, optionally only those whose name contains `only`.
 fn list_files(dir: &Path, only: Option<&str>) -> Result<Vec<PathBuf>> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot read directory {}", dir.display()))?
-        .filter_map(|e| e.ok().map(|e| e.path()))
+    let files: Vec<PathBuf> = expand(&[dir.to_string_lossy().into_owned()], "china_sites_")?
+        .into_iter()
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.starts_with("china_sites_")
-                && (name.ends_with(".csv") || name.ends_with(".csv.xz"))
-                && only.is_none_or(|o| name.contains(o))
+            only.is_none_or(|o| name.contains(o))
         })
         .collect();
-    files.sort();
     if files.is_empty() {
-        bail!("no china_sites_*.csv[.xz] files in {}", dir.display());
+        bail!(
+            "no china_sites_*.csv[.xz|.gz] files in {} match",
+            dir.display()
+        );
     }
     Ok(files)
-}
-
-/// Reads a file, decompressing `.xz`.
-fn read_file(path: &Path, buf: &mut Vec<u8>) -> Result<()> {
-    buf.clear();
-    let file =
-        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
-    if path.extension().is_some_and(|e| e == "xz") {
-        liblzma::read::XzDecoder::new(std::io::BufReader::new(file))
-            .read_to_end(buf)
-            .with_context(|| format!("cannot decompress {}", path.display()))?;
-    } else {
-        std::io::BufReader::new(file)
-            .read_to_end(buf)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-    }
-    Ok(())
-}
-
-/// The date in a `china_sites_YYYYMMDD.csv` name.
-fn date_of(path: &Path) -> Option<Date> {
-    let name = path.file_name()?.to_str()?;
-    let digits = name.get(12..20)?;
-    let n = |r: std::ops::Range<usize>| digits.get(r)?.parse::<i16>().ok();
-    Date::new(n(0..4)?, n(4..6)? as i8, n(6..8)? as i8).ok()
 }
 
 /// The period the files cover: their year if every month of it is present, else the range
 /// from the first to the last file's date.
 fn period_of(files: &[PathBuf]) -> Option<Period> {
-    let mut dates: Vec<Date> = files.iter().filter_map(|p| date_of(p)).collect();
+    let mut dates: Vec<Date> = files.iter().filter_map(|p| date_in_name(p)).collect();
     dates.sort();
     let (first, last) = (*dates.first()?, *dates.last()?);
     let year = first.year();
@@ -141,7 +115,7 @@ fn period_of(files: &[PathBuf]) -> Option<Period> {
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
-    let areas = areas::load_or_default(args.areas.as_deref())?;
+    let areas = config::load_or_default(args.areas.as_deref())?.area;
     let files = list_files(&args.dir, args.only.as_deref())?;
     let period = period_of(&files).context("cannot tell the dates from the file names")?;
     let (first_day, _) = period.bounds().context("bad period")?;
@@ -189,7 +163,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode> {
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(path) = files.get(i) else { break };
-                        read_file(path, &mut buf)?;
+                        read_bytes(path, &mut buf)?;
                         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
                         let file = DayFile::parse(&buf, types);
                         part.verification.add_file(name, &file, &options);
@@ -310,9 +284,8 @@ fn assess_areas(
     for area in areas {
         let frames: Vec<&HourlyFrame<Concentration>> =
             area.stations.iter().filter_map(|c| frame_of(c)).collect();
-        let station_days: Vec<_> = frames.iter().map(|f| daily_records(f, config)).collect();
-        let hourly = area_hourly(&frames, config);
-        let area_days = area_daily_records(&station_days, hourly.as_ref(), config);
+        let data = crate::assess::scope_data(&frames, config);
+        let (station_days, area_days) = (data.stations, data.days);
         let a = assess(&area_days, period, config)?;
         if let Some(w) = daily.as_deref_mut() {
             write_daily(w, &area.code, &area_days, config)?;

@@ -164,10 +164,19 @@ pub enum ProblemKind {
         /// Why.
         reason: String,
     },
-    /// The header repeats a station code; the later column is ignored.
+    /// The header repeats a station code; the repeated column must agree with the first (a
+    /// disagreement is reported as a [`ProblemKind::BadValue`]).
     DuplicateStation(String),
     /// The text is not ASCII/UTF-8 where a label was expected.
     NotText,
+}
+
+impl ProblemKind {
+    /// Whether data were left out because of it. A repeated station column whose values agree
+    /// with the first is only a note.
+    pub fn is_rejection(&self) -> bool {
+        !matches!(self, ProblemKind::DuplicateStation(_))
+    }
 }
 
 /// A problem found while reading, with its 1-based line number.
@@ -196,7 +205,10 @@ impl fmt::Display for Problem {
                 station, reason, ..
             } => write!(f, "column {station}: {reason}; read as missing"),
             ProblemKind::DuplicateStation(s) => {
-                write!(f, "station {s} repeated in header; later column ignored")
+                write!(
+                    f,
+                    "station {s} repeated in header; its values are checked against the first column"
+                )
             }
             ProblemKind::NotText => f.write_str("not text"),
         }
@@ -292,8 +304,8 @@ impl DayFile {
             });
             return out;
         };
-        // Header: date,hour,type,codes…; column j (0-based, after the first 3) → station index
-        // or usize::MAX for a repeated code.
+        // Header: date,hour,type,codes…; column j (0-based, after the first 3) → station index;
+        // a repeated code maps to the same station and is checked against its first column.
         let mut fields = header.split(|b| *b == b',');
         let first3: Vec<&[u8]> = fields.by_ref().take(3).collect();
         if first3 != [b"date".as_slice(), b"hour", b"type"] {
@@ -304,18 +316,22 @@ impl DayFile {
             return out;
         }
         let mut col_map: Vec<usize> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         for code in fields {
             let code = String::from_utf8_lossy(code).into_owned();
-            if !seen.insert(code.clone()) {
-                out.problems.push(Problem {
-                    line: 1,
-                    kind: ProblemKind::DuplicateStation(code),
-                });
-                col_map.push(usize::MAX);
-            } else {
-                col_map.push(out.stations.len());
-                out.stations.push(code);
+            match seen.get(&code) {
+                Some(&station) => {
+                    out.problems.push(Problem {
+                        line: 1,
+                        kind: ProblemKind::DuplicateStation(code),
+                    });
+                    col_map.push(station);
+                }
+                None => {
+                    seen.insert(code.clone(), out.stations.len());
+                    col_map.push(out.stations.len());
+                    out.stations.push(code);
+                }
             }
         }
         let n = out.stations.len();
@@ -509,7 +525,8 @@ const POW10: [u64; 7] = [1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
 ///
 /// One pass over the bytes: each field's digits (integer and fraction) accumulate into one
 /// integer, scaled to millionths at the comma. When the header repeats no station, columns are
-/// stations and values go straight into `row`; otherwise through a scratch row and `col_map`.
+/// stations and values go straight into `row`; otherwise through a scratch row and `col_map`,
+/// and a repeated column must agree with the station's first column (the first is kept).
 fn parse_values(
     bytes: &[u8],
     col_map: &[usize],
@@ -519,10 +536,24 @@ fn parse_values(
         return fill(bytes, row);
     }
     let mut cols = vec![MISSING; col_map.len()];
-    let bad = fill(bytes, &mut cols)?;
+    let mut bad = fill(bytes, &mut cols)?;
+    let mut filled = vec![false; row.len()];
     for (c, &station) in col_map.iter().enumerate() {
-        if station != usize::MAX {
+        if !filled[station] {
+            filled[station] = true;
             row[station] = cols[c];
+        } else if cols[c] != row[station] {
+            let show = |v: i64| {
+                Concentration::from_micros(v).map_or_else(|_| "empty".to_owned(), |c| c.to_string())
+            };
+            bad.push((
+                c,
+                format!(
+                    "repeated column differs from the station's first column ({} vs {}); the first is kept",
+                    show(cols[c]),
+                    show(row[station])
+                ),
+            ));
         }
     }
     Ok(bad)
@@ -661,6 +692,26 @@ mod tests {
             f.problems[0].kind,
             ProblemKind::DuplicateStation(_)
         ));
+    }
+
+    #[test]
+    fn a_repeated_column_must_agree() {
+        let f = DayFile::parse(
+            b"date,hour,type,A,B,A\n20190601,1,PM10,1,2,1\n20190601,1,SO2,1,2,9\n",
+            RowTypes::ALL,
+        );
+        let lines: Vec<String> = f.problems.iter().map(|p| p.to_string()).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(!f.problems[0].kind.is_rejection());
+        assert!(
+            lines[1].starts_with("line 3: column A: repeated column differs"),
+            "{lines:?}"
+        );
+        assert!(f.problems[1].kind.is_rejection());
+        assert_eq!(
+            f.hours[0].value(RowType::So2, 0),
+            Some(Concentration::from_units(1))
+        );
     }
 
     #[test]

@@ -1,0 +1,270 @@
+//! lantian's store: one API in the domain's terms, two engines.
+//!
+//! * **SQLite** (the default, zero set-up: a file path): bundled, WAL, one writer connection
+//!   with batched transactions, a few readers.
+//! * **PostgreSQL** (`postgres://…`): a connection pool, `hourly` partitioned by month, binary
+//!   `COPY` for bulk writes. For several nodes and province scale.
+//!
+//! Both run their own SQL migrations at start-up (`migrations/{sqlite,postgres}`) and pass the
+//! same contract tests (`tests/it`).
+//!
+//! # Layout
+//!
+//! * [`model`]: stations, areas, quantities, day items, import runs, conflicts, review marks.
+//! * [`chunk`]: a day of hourly values, its exact compact encoding and the merge rule (pure).
+//! * [`sqlite`], [`postgres`](mod@postgres): the engines.
+//!
+//! # Rules every engine keeps
+//!
+//! * **Values are never overwritten.** Offering a value for an hour that already has a
+//!   different one keeps the first and records a [`ConflictRecord`]; offering the same value
+//!   changes nothing. Re-importing a file is therefore idempotent.
+//! * **Review marks are separate records** ([`ReviewMark`]) with who, when and why.
+//! * Every write happens in one transaction: a batch is stored whole or not at all.
+//! * SQL is parameterised; identifiers built in code come from the code, never from input.
+//!
+//! # Example
+//!
+//! ```
+//! use lantian_store::{Store, Station, DayItem, Quantity, chunk::DayValues};
+//! use lantian_aq::{Concentration, Pollutant};
+//!
+//! let dir = tempfile::tempdir()?;
+//! let store = Store::open(dir.path().join("lantian.db").to_str().unwrap())?;
+//! store.upsert_stations(&[Station::unclassified("2008A", "example")])?;
+//! let import = store.begin_import("example", "by hand")?;
+//! let mut values = DayValues::default();
+//! values.values[9] = Some(Concentration::parse("35")?);
+//! let item = DayItem {
+//!     station: "2008A".into(),
+//!     quantity: Quantity::Pollutant(Pollutant::Pm25),
+//!     day: jiff::civil::date(2019, 7, 1),
+//!     values,
+//!     origin: "by hand".into(),
+//! };
+//! let first = store.write_days(import, &[item.clone()])?;
+//! let again = store.write_days(import, &[item])?;
+//! assert_eq!((first.values_added, again.values_added, again.values_unchanged), (1, 0, 1));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+pub mod chunk;
+pub mod model;
+pub mod postgres;
+pub mod sqlite;
+
+use std::path::Path;
+
+use jiff::civil::Date;
+use lantian_aq::{Concentration, HourlyFrame, Pollutant};
+
+pub use chunk::{ChunkError, DayValues};
+pub use model::{
+    Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
+    Station, StationLevel, WriteSummary,
+};
+
+/// The SQLite migrations, in order.
+pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+/// The PostgreSQL migrations, in order.
+pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] =
+    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+/// What went wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// An error from SQLite.
+    #[error("SQLite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// An error from PostgreSQL.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] ::postgres::Error),
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("PostgreSQL connection pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    /// A stored row could not be decoded.
+    #[error("stored hourly data is corrupt: {0}")]
+    Chunk(#[from] ChunkError),
+    /// A stored value is not what the schema allows.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    /// A station code is not registered.
+    #[error("unknown station {0:?}: register it first (lantian import stations)")]
+    UnknownStation(String),
+    /// The store location cannot be understood.
+    #[error("cannot open store {0:?}: {1}")]
+    Url(String, String),
+    /// A migration failed.
+    #[error("migration {0} failed: {1}")]
+    Migration(i64, String),
+    /// A lock was poisoned by a panic in another thread.
+    #[error("store lock poisoned")]
+    Poisoned,
+}
+
+/// The store: SQLite or PostgreSQL behind one API.
+#[derive(Debug)]
+pub enum Store {
+    /// SQLite file.
+    Sqlite(sqlite::SqliteStore),
+    /// PostgreSQL.
+    Postgres(postgres::PgStore),
+}
+
+macro_rules! dispatch {
+    ($self:ident . $method:ident ( $($arg:expr),* )) => {
+        match $self {
+            Store::Sqlite(s) => s.$method($($arg),*),
+            Store::Postgres(s) => s.$method($($arg),*),
+        }
+    };
+}
+
+impl Store {
+    /// Opens a store: a `postgres://` or `postgresql://` URL, or a SQLite file path (optionally
+    /// prefixed `sqlite:`), created if missing. Pending migrations are applied.
+    pub fn open(location: &str) -> Result<Store, StoreError> {
+        if location.starts_with("postgres://") || location.starts_with("postgresql://") {
+            return Ok(Store::Postgres(postgres::PgStore::open(location, None)?));
+        }
+        let path = location.strip_prefix("sqlite:").unwrap_or(location);
+        if path.is_empty() {
+            return Err(StoreError::Url(
+                location.to_owned(),
+                "empty path".to_owned(),
+            ));
+        }
+        Ok(Store::Sqlite(sqlite::SqliteStore::open(Path::new(path))?))
+    }
+
+    /// Opens a PostgreSQL store inside `schema` (created if missing).
+    pub fn open_postgres_schema(url: &str, schema: &str) -> Result<Store, StoreError> {
+        Ok(Store::Postgres(postgres::PgStore::open(url, Some(schema))?))
+    }
+
+    /// Which engine.
+    pub fn engine(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Adds or updates stations by code; returns how many rows changed. A field the new record
+    /// leaves empty keeps its stored value, and `Unclassified` never replaces a known level, so
+    /// sources that each know part of a station (a list with coordinates, another with names)
+    /// can be imported in any order. Only a change of content counts as a change.
+    pub fn upsert_stations(&self, stations: &[Station]) -> Result<u64, StoreError> {
+        dispatch!(self.upsert_stations(stations))
+    }
+
+    /// Every registered station, by code.
+    pub fn stations(&self) -> Result<Vec<Station>, StoreError> {
+        dispatch!(self.stations())
+    }
+
+    /// Creates or replaces an area and its members (all must be registered stations).
+    pub fn put_area(&self, area: &Area) -> Result<(), StoreError> {
+        dispatch!(self.put_area(area))
+    }
+
+    /// Every area with its members, by code.
+    pub fn areas(&self) -> Result<Vec<Area>, StoreError> {
+        dispatch!(self.areas())
+    }
+
+    /// One area by code, name or alias.
+    pub fn area(&self, key: &str) -> Result<Option<Area>, StoreError> {
+        Ok(self.areas()?.into_iter().find(|a| a.is_named(key)))
+    }
+
+    /// Starts an import run and returns its id.
+    pub fn begin_import(&self, kind: &str, description: &str) -> Result<i64, StoreError> {
+        dispatch!(self.begin_import(kind, description))
+    }
+
+    /// Marks an import run finished, with its summary.
+    pub fn finish_import(&self, id: i64, summary: &str) -> Result<(), StoreError> {
+        dispatch!(self.finish_import(id, summary))
+    }
+
+    /// Every import run.
+    pub fn import_runs(&self) -> Result<Vec<ImportRun>, StoreError> {
+        dispatch!(self.import_runs())
+    }
+
+    /// Stores days of hourly values in one transaction (see the crate docs for the rules).
+    pub fn write_days(
+        &self,
+        import_id: i64,
+        items: &[DayItem],
+    ) -> Result<WriteSummary, StoreError> {
+        dispatch!(self.write_days(import_id, items))
+    }
+
+    /// The stored days of a station's quantity, `from` to `to` inclusive, in date order.
+    pub fn read_days(
+        &self,
+        station: &str,
+        quantity: Quantity,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(Date, DayValues)>, StoreError> {
+        dispatch!(self.read_days(station, quantity, from, to))
+    }
+
+    /// Stored values: of one quantity, or of every pollutant (reference AQI excluded).
+    pub fn value_count(&self, quantity: Option<Quantity>) -> Result<u64, StoreError> {
+        dispatch!(self.value_count(quantity))
+    }
+
+    /// Recorded conflicts, of one import run or all.
+    pub fn conflicts(&self, import_id: Option<i64>) -> Result<Vec<ConflictRecord>, StoreError> {
+        dispatch!(self.conflicts(import_id))
+    }
+
+    /// Records a review mark; returns its id.
+    pub fn add_review_mark(&self, mark: &ReviewMark) -> Result<i64, StoreError> {
+        dispatch!(self.add_review_mark(mark))
+    }
+
+    /// Review marks of a station's quantity between two dates, in the order they were made.
+    pub fn review_marks(
+        &self,
+        station: &str,
+        quantity: Quantity,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<ReviewMark>, StoreError> {
+        dispatch!(self.review_marks(station, quantity, from, to))
+    }
+
+    /// A station's six pollutants as an hourly frame from `from` 00:00 to `to` 24:00 (Beijing),
+    /// ready for `lantian_aq` (missing hours are `None`).
+    pub fn hourly_frame(
+        &self,
+        station: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<HourlyFrame<Concentration>, StoreError> {
+        let days = to.since(from).map(|s| s.get_days()).unwrap_or(-1) + 1;
+        let days = usize::try_from(days).unwrap_or(0);
+        let first = lantian_aq::time::midnight(from);
+        let mut frame = HourlyFrame::empty(first, days * 24);
+        for p in Pollutant::ALL {
+            for (day, values) in self.read_days(station, Quantity::Pollutant(p), from, to)? {
+                let offset = day.since(from).map(|s| s.get_days()).unwrap_or(-1);
+                let Ok(offset) = usize::try_from(offset) else {
+                    continue;
+                };
+                for (h, v) in values.values.iter().enumerate() {
+                    if let Some(slot) = frame.columns[p].get_mut(offset * 24 + h) {
+                        *slot = *v;
+                    }
+                }
+            }
+        }
+        Ok(frame)
+    }
+}

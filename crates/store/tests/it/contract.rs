@@ -1,0 +1,384 @@
+use jiff::civil::{Date, date};
+use lantian_aq::{Concentration, Pollutant};
+use lantian_store::{
+    Area, AreaMember, DayItem, DayValues, Quantity, ReviewAction, ReviewMark, Station,
+    StationLevel, Store, StoreError,
+};
+
+/// Runs `$body` with a fresh store of each engine.
+macro_rules! contract {
+    ($name:ident, |$store:ident| $body:block) => {
+        mod $name {
+            use super::*;
+
+            fn run($store: &Store) $body
+
+            #[test]
+            fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                let path = dir.path().join("lantian.db");
+                let store = Store::open(path.to_str().unwrap()).unwrap();
+                run(&store);
+            }
+
+            #[test]
+            fn postgres() {
+                let Some(pg) = PgSchema::new(stringify!($name)) else { return };
+                run(&pg.store);
+            }
+        }
+    };
+}
+
+/// A PostgreSQL store in a schema of its own, dropped at the end.
+struct PgSchema {
+    store: Store,
+    url: String,
+    schema: String,
+}
+
+impl PgSchema {
+    fn new(test: &str) -> Option<PgSchema> {
+        let Ok(url) = std::env::var("LANTIAN_TEST_PG") else {
+            eprintln!("LANTIAN_TEST_PG is not set: PostgreSQL half of {test} not run");
+            return None;
+        };
+        let schema = format!("lantian_test_{test}_{}", std::process::id());
+        let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
+            .unwrap();
+        let store = Store::open_postgres_schema(&url, &schema).unwrap();
+        Some(PgSchema { store, url, schema })
+    }
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.url, postgres::NoTls) {
+            let _ = c.batch_execute(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema));
+        }
+    }
+}
+
+fn c(v: &str) -> Option<Concentration> {
+    Some(Concentration::parse(v).unwrap())
+}
+
+fn station(code: &str, level: StationLevel) -> Station {
+    Station {
+        level,
+        ..Station::unclassified(code, "test")
+    }
+}
+
+fn pm25(code: &str, day: Date, hours: &[(usize, &str)]) -> DayItem {
+    let mut values = DayValues::default();
+    for (h, v) in hours {
+        values.values[*h] = c(v);
+    }
+    DayItem {
+        station: code.to_owned(),
+        quantity: Quantity::Pollutant(Pollutant::Pm25),
+        day,
+        values,
+        origin: "test.csv".to_owned(),
+    }
+}
+
+fn setup(store: &Store) -> i64 {
+    store
+        .upsert_stations(&[
+            station("2008A", StationLevel::National),
+            station("2009A", StationLevel::National),
+        ])
+        .unwrap();
+    store.begin_import("test", "contract").unwrap()
+}
+
+contract!(stations_are_upserted_by_code, |store| {
+    let mut s = station("2008A", StationLevel::National);
+    s.name = Some("海门市监测站".to_owned());
+    s.lon = Some(121.173);
+    s.lat = Some(31.896);
+    assert_eq!(store.upsert_stations(std::slice::from_ref(&s)).unwrap(), 1);
+    assert_eq!(
+        store.upsert_stations(std::slice::from_ref(&s)).unwrap(),
+        0,
+        "unchanged"
+    );
+    s.city = Some("海门".to_owned());
+    assert_eq!(store.upsert_stations(std::slice::from_ref(&s)).unwrap(), 1);
+    assert_eq!(store.stations().unwrap(), vec![s.clone()]);
+    // A partial record fills in, never blanks out; `unclassified` does not downgrade.
+    let partial = Station {
+        province: Some("江苏".to_owned()),
+        ..Station::unclassified("2008A", "list")
+    };
+    assert_eq!(store.upsert_stations(&[partial]).unwrap(), 1);
+    let got = &store.stations().unwrap()[0];
+    assert_eq!(got.name.as_deref(), Some("海门市监测站"));
+    assert_eq!(got.province.as_deref(), Some("江苏"));
+    assert_eq!(got.level, StationLevel::National);
+    assert_eq!(
+        store
+            .upsert_stations(&[Station::unclassified("2008A", "file")])
+            .unwrap(),
+        0
+    );
+});
+
+contract!(areas_hold_their_members, |store| {
+    setup(store);
+    let area = Area {
+        code: "320614".to_owned(),
+        name: "海门区".to_owned(),
+        kind: "district".to_owned(),
+        alias: Some("haimen".to_owned()),
+        members: vec![
+            AreaMember {
+                station: "2008A".to_owned(),
+                counts: true,
+            },
+            AreaMember {
+                station: "2009A".to_owned(),
+                counts: false,
+            },
+        ],
+    };
+    store.put_area(&area).unwrap();
+    assert_eq!(store.area("320614").unwrap(), Some(area.clone()));
+    assert_eq!(
+        store.area("320614").unwrap().unwrap().assessed_stations(),
+        ["2008A"]
+    );
+    // Replacing the area replaces its members.
+    let smaller = Area {
+        members: area.members[..1].to_vec(),
+        ..area.clone()
+    };
+    store.put_area(&smaller).unwrap();
+    assert_eq!(store.areas().unwrap(), vec![smaller]);
+    // A member must be a registered station; nothing changes when one is not.
+    let bad = Area {
+        members: vec![AreaMember {
+            station: "9999Z".to_owned(),
+            counts: true,
+        }],
+        ..area
+    };
+    assert!(matches!(store.put_area(&bad), Err(StoreError::UnknownStation(s)) if s == "9999Z"));
+    assert_eq!(store.area("320614").unwrap().unwrap().members.len(), 1);
+});
+
+contract!(writing_is_idempotent_and_never_overwrites, |store| {
+    let import = setup(store);
+    let day = date(2019, 7, 1);
+    let first = store
+        .write_days(
+            import,
+            &[pm25("2008A", day, &[(0, "10"), (1, "12.5"), (23, "0.3")])],
+        )
+        .unwrap();
+    assert_eq!((first.rows_inserted, first.values_added), (1, 3));
+    let again = store
+        .write_days(
+            import,
+            &[pm25("2008A", day, &[(0, "10"), (1, "12.5"), (23, "0.3")])],
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            again.rows_inserted,
+            again.values_added,
+            again.values_unchanged
+        ),
+        (0, 0, 3)
+    );
+    assert_eq!(again.conflicts, 0);
+    // A different value for a stored hour is not stored; the conflict is recorded.
+    let second_import = store.begin_import("test", "second").unwrap();
+    let clash = store
+        .write_days(
+            second_import,
+            &[pm25("2008A", day, &[(1, "13"), (2, "20")])],
+        )
+        .unwrap();
+    assert_eq!(
+        (clash.values_added, clash.conflicts, clash.rows_updated),
+        (1, 1, 1)
+    );
+    let stored = store
+        .read_days("2008A", Quantity::Pollutant(Pollutant::Pm25), day, day)
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].1.values[1], c("12.5"));
+    assert_eq!(stored[0].1.values[2], c("20"));
+    let conflicts = store.conflicts(Some(second_import)).unwrap();
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(conflicts[0].hour, 1);
+    assert_eq!(conflicts[0].kept, c("12.5").unwrap());
+    assert_eq!(conflicts[0].offered, c("13").unwrap());
+    assert_eq!(conflicts[0].station, "2008A");
+    assert_eq!(conflicts[0].origin, "test.csv");
+    assert!(store.conflicts(Some(import)).unwrap().is_empty());
+    assert_eq!(store.value_count(None).unwrap(), 4);
+});
+
+contract!(
+    a_day_is_assembled_from_several_writes_and_one_batch,
+    |store| {
+        let import = setup(store);
+        let day = date(2019, 1, 31);
+        // CNEMC's file of 2019-02-01 carries the last hour of 2019-01-31; one batch may hold both
+        // parts of a day, and another station's day.
+        let s = store
+            .write_days(
+                import,
+                &[
+                    pm25("2008A", day, &[(0, "1"), (22, "2")]),
+                    pm25("2009A", day, &[(5, "7")]),
+                    pm25("2008A", day, &[(23, "3")]),
+                    pm25("2008A", date(2019, 2, 1), &[(0, "4")]),
+                ],
+            )
+            .unwrap();
+        assert_eq!(s.values_added, 5);
+        assert_eq!(s.rows_inserted, 3);
+        let stored = store
+            .read_days(
+                "2008A",
+                Quantity::Pollutant(Pollutant::Pm25),
+                day,
+                date(2019, 2, 1),
+            )
+            .unwrap();
+        assert_eq!(stored.len(), 2);
+        assert_eq!(stored[0].1.count(), 3);
+        assert_eq!(stored[0].1.values[23], c("3"));
+        assert_eq!(stored[1].0, date(2019, 2, 1));
+        assert_eq!(
+            store
+                .value_count(Some(Quantity::Pollutant(Pollutant::Pm25)))
+                .unwrap(),
+            5
+        );
+    }
+);
+
+contract!(a_batch_with_an_unknown_station_stores_nothing, |store| {
+    let import = setup(store);
+    let day = date(2019, 7, 1);
+    let err = store
+        .write_days(
+            import,
+            &[
+                pm25("2008A", day, &[(0, "1")]),
+                pm25("1234Z", day, &[(0, "1")]),
+            ],
+        )
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::UnknownStation(ref s) if s == "1234Z"),
+        "{err}"
+    );
+    assert_eq!(store.value_count(None).unwrap(), 0);
+});
+
+contract!(flags_and_the_reference_aqi_are_kept, |store| {
+    let import = setup(store);
+    let day = date(2026, 3, 1);
+    let mut item = pm25("2008A", day, &[(3, "88"), (4, "90")]);
+    item.values.flags[3] = b'N';
+    item.values.flags[4] = b'T';
+    let mut aqi = pm25("2008A", day, &[(3, "126")]);
+    aqi.quantity = Quantity::CnemcAqi;
+    store.write_days(import, &[item.clone(), aqi]).unwrap();
+    let back = store.read_days("2008A", item.quantity, day, day).unwrap();
+    assert_eq!(back[0].1, item.values);
+    assert_eq!(
+        store.value_count(None).unwrap(),
+        2,
+        "reference AQI is not an observation"
+    );
+    assert_eq!(store.value_count(Some(Quantity::CnemcAqi)).unwrap(), 1);
+});
+
+contract!(review_marks_sit_beside_values, |store| {
+    let import = setup(store);
+    let day = date(2019, 7, 1);
+    store
+        .write_days(import, &[pm25("2008A", day, &[(5, "999")])])
+        .unwrap();
+    let mark = ReviewMark {
+        station: "2008A".to_owned(),
+        quantity: Quantity::Pollutant(Pollutant::Pm25),
+        day,
+        hour: 5,
+        action: ReviewAction::Correct(c("99").unwrap()),
+        reviewer: "审核员甲".to_owned(),
+        at: 1_700_000_000,
+        reason: "小数点错位".to_owned(),
+    };
+    store.add_review_mark(&mark).unwrap();
+    let invalidate = ReviewMark {
+        action: ReviewAction::Invalidate,
+        ..mark.clone()
+    };
+    store.add_review_mark(&invalidate).unwrap();
+    let marks = store
+        .review_marks("2008A", mark.quantity, day, day)
+        .unwrap();
+    assert_eq!(marks, vec![mark.clone(), invalidate]);
+    // The value itself is untouched.
+    let v = store.read_days("2008A", mark.quantity, day, day).unwrap();
+    assert_eq!(v[0].1.values[5], c("999"));
+});
+
+contract!(hourly_frames_cover_the_requested_days, |store| {
+    let import = setup(store);
+    store
+        .write_days(
+            import,
+            &[
+                pm25("2008A", date(2019, 12, 31), &[(23, "40")]),
+                pm25("2008A", date(2020, 1, 1), &[(0, "41")]),
+            ],
+        )
+        .unwrap();
+    let frame = store
+        .hourly_frame("2008A", date(2019, 12, 31), date(2020, 1, 1))
+        .unwrap();
+    assert_eq!(frame.len(), 48);
+    assert_eq!(frame.columns[Pollutant::Pm25][23], c("40"));
+    assert_eq!(frame.columns[Pollutant::Pm25][24], c("41"));
+    assert_eq!(frame.columns[Pollutant::So2].iter().flatten().count(), 0);
+});
+
+contract!(import_runs_are_recorded, |store| {
+    let id = store
+        .begin_import("cnemc", "china_sites_20190101.csv")
+        .unwrap();
+    store.finish_import(id, "{\"files\":1}").unwrap();
+    let runs = store.import_runs().unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].kind, "cnemc");
+    assert!(runs[0].finished_at.is_some());
+    assert_eq!(runs[0].summary.as_deref(), Some("{\"files\":1}"));
+});
+
+#[test]
+fn sqlite_reopen_applies_no_migration_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("lantian.db");
+    let loc = path.to_str().unwrap();
+    {
+        let store = Store::open(loc).unwrap();
+        let import = setup(&store);
+        store
+            .write_days(import, &[pm25("2008A", date(2019, 7, 1), &[(0, "1")])])
+            .unwrap();
+    }
+    let store = Store::open(&format!("sqlite:{loc}")).unwrap();
+    assert_eq!(store.value_count(None).unwrap(), 1);
+    assert!(matches!(Store::open("sqlite:"), Err(StoreError::Url(..))));
+}
