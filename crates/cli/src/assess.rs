@@ -296,7 +296,7 @@ pub(crate) fn build(
         let frames: Vec<HourlyFrame<Concentration>> = scope
             .stations
             .iter()
-            .map(|s| store.hourly_frame(s, a, b))
+            .map(|s| store.reviewed_frame(s, a, b).map(|(f, _)| f))
             .collect::<Result<_, _>>()?;
         let refs: Vec<&HourlyFrame<Concentration>> = frames.iter().collect();
         Ok(scope_data(&refs, config))
@@ -673,7 +673,7 @@ fn station_row(
     config: &Config,
 ) -> Result<Option<StationRow>> {
     let (from, to) = period.bounds().context("bad period")?;
-    let frame = store.hourly_frame(&station.code, from, to)?;
+    let (frame, _) = store.reviewed_frame(&station.code, from, to)?;
     if Pollutant::ALL
         .iter()
         .all(|p| frame.columns[*p].iter().all(Option::is_none))

@@ -15,6 +15,7 @@ mod import_csv;
 mod import_stations;
 mod out;
 mod report;
+mod review;
 mod text;
 mod verify_cnemc;
 mod xlsx;
@@ -40,6 +41,9 @@ enum Command {
     Import(Import),
     /// Assess a station or an area over a period (AQI, HJ 663 statistics, targets).
     Assess(assess::Args),
+    /// Review marks on stored values (审核): add, list.
+    #[command(subcommand)]
+    Review(review::Review),
 }
 
 #[derive(Debug, Subcommand)]
@@ -78,6 +82,7 @@ fn main() -> ExitCode {
             Import::Csv(a) => import_csv::run(&store, a),
         }),
         Command::Assess(a) => open(&cli.db).and_then(|store| assess::run(&store, a)),
+        Command::Review(r) => open(&cli.db).and_then(|store| review::run(&store, r)),
     };
     match result {
         Ok(code) => code,

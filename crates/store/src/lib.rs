@@ -240,8 +240,61 @@ impl Store {
         dispatch!(self.review_marks(station, quantity, from, to))
     }
 
+    /// A station's six pollutants as an hourly frame with the review marks applied, in the
+    /// order they were made: `Invalidate` removes the hour's value, `Correct(v)` replaces it
+    /// with `v`, `Confirm` restores the stored value. This is what statistics are computed
+    /// from; the stored values themselves are never changed. Also returns how many marks were
+    /// applied.
+    pub fn reviewed_frame(
+        &self,
+        station: &str,
+        from: Date,
+        to: Date,
+    ) -> Result<(HourlyFrame<Concentration>, usize), StoreError> {
+        let mut frame = self.hourly_frame(station, from, to)?;
+        let mut applied = 0;
+        for p in Pollutant::ALL {
+            let marks = self.review_marks(station, Quantity::Pollutant(p), from, to)?;
+            if marks.is_empty() {
+                continue;
+            }
+            let stored = frame.columns[p].clone();
+            for m in marks {
+                let offset = m.day.since(from).map(|s| s.get_days()).unwrap_or(-1);
+                let Ok(offset) = usize::try_from(offset) else {
+                    continue;
+                };
+                let i = offset * 24 + usize::from(m.hour);
+                let Some(slot) = frame.columns[p].get_mut(i) else {
+                    continue;
+                };
+                *slot = match m.action {
+                    ReviewAction::Invalidate => None,
+                    ReviewAction::Correct(v) => Some(v),
+                    ReviewAction::Confirm => stored[i],
+                };
+                applied += 1;
+            }
+        }
+        Ok((frame, applied))
+    }
+
+    /// A station's daily statistics (daily means, MDA8, daily maximum 1-h O3, with coverage),
+    /// derived from its reviewed hourly values by the rules of `lantian_aq`.
+    pub fn daily_records(
+        &self,
+        station: &str,
+        from: Date,
+        to: Date,
+        config: &lantian_aq::Config,
+    ) -> Result<Vec<lantian_aq::DailyRecord>, StoreError> {
+        let (frame, _) = self.reviewed_frame(station, from, to)?;
+        Ok(lantian_aq::daily_records(&frame, config))
+    }
+
     /// A station's six pollutants as an hourly frame from `from` 00:00 to `to` 24:00 (Beijing),
-    /// ready for `lantian_aq` (missing hours are `None`).
+    /// ready for `lantian_aq` (missing hours are `None`), as stored (no review marks applied:
+    /// see [`Store::reviewed_frame`]).
     pub fn hourly_frame(
         &self,
         station: &str,

@@ -309,6 +309,16 @@ pub enum ReviewAction {
     Correct(Concentration),
 }
 
+impl fmt::Display for ReviewAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReviewAction::Invalidate => f.write_str("无效 (invalidate)"),
+            ReviewAction::Confirm => f.write_str("确认有效 (confirm)"),
+            ReviewAction::Correct(v) => write!(f, "修正为 {v} (correct)"),
+        }
+    }
+}
+
 impl ReviewAction {
     pub(crate) fn parts(self) -> (&'static str, Option<i64>) {
         match self {

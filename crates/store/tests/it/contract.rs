@@ -332,6 +332,33 @@ contract!(review_marks_sit_beside_values, |store| {
     // The value itself is untouched.
     let v = store.read_days("2008A", mark.quantity, day, day).unwrap();
     assert_eq!(v[0].1.values[5], c("999"));
+    // Statistics see the marks, in order: corrected, then invalidated.
+    let (frame, applied) = store.reviewed_frame("2008A", day, day).unwrap();
+    assert_eq!(applied, 2);
+    assert_eq!(frame.columns[Pollutant::Pm25][5], None);
+    let confirm = ReviewMark {
+        action: ReviewAction::Confirm,
+        ..mark.clone()
+    };
+    store.add_review_mark(&confirm).unwrap();
+    let (frame, _) = store.reviewed_frame("2008A", day, day).unwrap();
+    assert_eq!(
+        frame.columns[Pollutant::Pm25][5],
+        c("999"),
+        "confirm restores the stored value"
+    );
+    store.add_review_mark(&mark).unwrap();
+    let days = store
+        .daily_records("2008A", day, day, &lantian_aq::Config::default())
+        .unwrap();
+    assert_eq!(
+        days[0].mean_24h[Pollutant::Pm25].value,
+        Some(c("99").unwrap().exact())
+    );
+    assert!(
+        !days[0].mean_24h[Pollutant::Pm25].valid,
+        "one hour is not a valid day"
+    );
 });
 
 contract!(hourly_frames_cover_the_requested_days, |store| {
