@@ -33,6 +33,16 @@ impl Pollutant {
         Pollutant::Pm25,
     ];
 
+    /// The order of Chinese assessment reports: PM2.5, PM10, SO2, NO2, CO, O3.
+    pub const REPORT_ORDER: [Pollutant; 6] = [
+        Pollutant::Pm25,
+        Pollutant::Pm10,
+        Pollutant::So2,
+        Pollutant::No2,
+        Pollutant::Co,
+        Pollutant::O3,
+    ];
+
     /// The unit concentrations of this pollutant are given in.
     pub const fn unit(self) -> Unit {
         match self {

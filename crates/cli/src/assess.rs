@@ -304,49 +304,42 @@ pub(crate) fn build(
     let data = load(year_start, to)?;
     let assessment = assess(&data.days, period, config)?;
 
-    let pollutants = [
-        Pollutant::Pm25,
-        Pollutant::Pm10,
-        Pollutant::So2,
-        Pollutant::No2,
-        Pollutant::Co,
-        Pollutant::O3,
-    ]
-    .into_iter()
-    .map(|p| {
-        let pa = &assessment.pollutants[p];
-        let mean = pa.mean.as_ref().map(judged_parts);
-        let (pv, pd, pvalid, plimit) = judged_parts(&pa.percentile);
-        let exceedance = pa
-            .mean
-            .as_ref()
-            .and_then(|m| m.exceedance)
-            .or(pa.percentile.exceedance)
-            .map(|d| d.to_string());
-        PollutantRow {
-            pollutant: if p == Pollutant::O3 {
-                "O3_8h".to_owned()
-            } else {
-                p.code().to_owned()
-            },
-            unit: p.unit().symbol().to_owned(),
-            mean: mean.as_ref().and_then(|m| m.0.clone()),
-            mean_days: mean.as_ref().map(|m| m.1),
-            mean_valid: mean.as_ref().map(|m| m.2),
-            mean_limit: mean.as_ref().and_then(|m| m.3.clone()),
-            percentile_rank: pa.percentile_rank,
-            percentile: pv,
-            percentile_days: pd,
-            percentile_valid: pvalid,
-            daily_limit: plimit,
-            exceedance,
-            days_over_limit: pa.days_over_limit,
-            valid_days: pa.valid_days,
-            compliance_rate_percent: dec(pa.compliance_rate, 1),
-            attains: pa.attains,
-        }
-    })
-    .collect();
+    let pollutants = Pollutant::REPORT_ORDER
+        .into_iter()
+        .map(|p| {
+            let pa = &assessment.pollutants[p];
+            let mean = pa.mean.as_ref().map(judged_parts);
+            let (pv, pd, pvalid, plimit) = judged_parts(&pa.percentile);
+            let exceedance = pa
+                .mean
+                .as_ref()
+                .and_then(|m| m.exceedance)
+                .or(pa.percentile.exceedance)
+                .map(|d| d.to_string());
+            PollutantRow {
+                pollutant: if p == Pollutant::O3 {
+                    "O3_8h".to_owned()
+                } else {
+                    p.code().to_owned()
+                },
+                unit: p.unit().symbol().to_owned(),
+                mean: mean.as_ref().and_then(|m| m.0.clone()),
+                mean_days: mean.as_ref().map(|m| m.1),
+                mean_valid: mean.as_ref().map(|m| m.2),
+                mean_limit: mean.as_ref().and_then(|m| m.3.clone()),
+                percentile_rank: pa.percentile_rank,
+                percentile: pv,
+                percentile_days: pd,
+                percentile_valid: pvalid,
+                daily_limit: plimit,
+                exceedance,
+                days_over_limit: pa.days_over_limit,
+                valid_days: pa.valid_days,
+                compliance_rate_percent: dec(pa.compliance_rate, 1),
+                attains: pa.attains,
+            }
+        })
+        .collect();
 
     let d = assessment.aqi_days;
     let aqi_days = AqiDaysOut {

@@ -35,14 +35,7 @@ pub(crate) fn assessment(title: &str, a: &Assessment) -> String {
         Period::Month(..) => "月均",
         Period::Range(..) => "均值",
     };
-    for p in [
-        Pollutant::Pm25,
-        Pollutant::Pm10,
-        Pollutant::So2,
-        Pollutant::No2,
-        Pollutant::Co,
-        Pollutant::O3,
-    ] {
+    for p in Pollutant::REPORT_ORDER {
         let pa = &a.pollutants[p];
         let unit = p.unit().symbol();
         let mean = pa.mean.as_ref().map_or_else(String::new, |m| {

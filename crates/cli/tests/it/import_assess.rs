@@ -1,36 +1,12 @@
 //! `lantian import …` and `lantian assess` end to end, on the real 2019 files, in SQLite (and
 //! PostgreSQL when `LANTIAN_TEST_PG` is set).
 
+use crate::{lantian, number_after, run};
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn lantian(db: &str) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lantian"));
-    c.arg("--db").arg(db);
-    c
-}
-
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out, stdout, stderr)
-}
+use std::process::Command;
 
 fn sites() -> PathBuf {
     lantian_testdata::path("cnemc/china_sites_2019")
-}
-
-/// The number after `label` in a summary.
-fn number_after(text: &str, label: &str) -> u64 {
-    let at = text
-        .find(label)
-        .unwrap_or_else(|| panic!("no {label:?} in:\n{text}"));
-    text[at + label.len()..]
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no number after {label:?} in:\n{text}"))
 }
 
 /// Non-empty cells of the six concentration rows, counted independently of lantian's reader.

@@ -1,37 +1,12 @@
 //! `lantian import csv` end to end: small hand-made vendor files into a temporary SQLite store.
 
+use crate::{lantian, number_after, run};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use jiff::civil::{Date, date};
 use lantian_aq::{Concentration, Pollutant};
 use lantian_store::{Quantity, StationLevel, Store};
-
-fn lantian(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_lantian"));
-    c.arg("--db").arg(db);
-    c
-}
-
-fn run(cmd: &mut Command) -> (Output, String, String) {
-    let out = cmd.output().unwrap();
-    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    (out, stdout, stderr)
-}
-
-/// The number after `label` in a summary.
-fn number_after(text: &str, label: &str) -> u64 {
-    let at = text
-        .find(label)
-        .unwrap_or_else(|| panic!("no {label:?} in:\n{text}"));
-    text[at + label.len()..]
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no number after {label:?} in:\n{text}"))
-}
 
 /// A temporary store with the town station T01 registered.
 fn store_with_t01() -> (tempfile::TempDir, PathBuf) {
