@@ -340,6 +340,58 @@ impl ReviewAction {
     }
 }
 
+/// Builds a conflict record from stored columns.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn conflict_record(
+    import_id: i64,
+    station: String,
+    quantity: &str,
+    day: i32,
+    hour: i64,
+    kept: i64,
+    offered: i64,
+    origin: String,
+) -> Result<ConflictRecord, crate::StoreError> {
+    let bad = |what: &str| crate::StoreError::Corrupt(format!("conflict {what}"));
+    Ok(ConflictRecord {
+        import_id,
+        station,
+        quantity: Quantity::from_code(quantity).ok_or_else(|| bad("quantity"))?,
+        day: day_date(day),
+        hour: u8::try_from(hour).map_err(|_| bad("hour"))?,
+        kept: Concentration::from_micros(kept).map_err(|_| bad("value"))?,
+        offered: Concentration::from_micros(offered).map_err(|_| bad("value"))?,
+        origin,
+    })
+}
+
+/// Builds a review mark from stored columns.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn review_mark(
+    station: &str,
+    quantity: Quantity,
+    day: i32,
+    hour: i64,
+    action: &str,
+    value: Option<i64>,
+    reviewer: String,
+    at: i64,
+    reason: String,
+) -> Result<ReviewMark, crate::StoreError> {
+    let bad = |what: String| crate::StoreError::Corrupt(what);
+    Ok(ReviewMark {
+        station: station.to_owned(),
+        quantity,
+        day: day_date(day),
+        hour: u8::try_from(hour).map_err(|_| bad(format!("hour {hour}")))?,
+        action: ReviewAction::from_parts(action, value)
+            .ok_or_else(|| bad(format!("review action {action}")))?,
+        reviewer,
+        at,
+        reason,
+    })
+}
+
 /// Days since 1970-01-01 (the stored `day`).
 pub fn day_number(d: Date) -> i32 {
     d.since(jiff::civil::date(1970, 1, 1))

@@ -13,10 +13,9 @@ use r2d2_postgres::PostgresConnectionManager;
 
 use crate::chunk::{DayValues, merge};
 use crate::model::{
-    Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
-    Station, WriteSummary, day_date, day_number, now,
+    Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewMark, Station,
+    WriteSummary, conflict_record, day_date, day_number, now, review_mark,
 };
-use crate::sqlite::conflict_record;
 use crate::{MIGRATIONS_POSTGRES, StoreError};
 
 type Manager = PostgresConnectionManager<NoTls>;
@@ -639,20 +638,17 @@ impl PgStore {
         )?;
         rows.iter()
             .map(|r| {
-                let action: String = r.get(2);
-                let hour: i32 = r.get(1);
-                Ok(ReviewMark {
-                    station: station.to_owned(),
+                review_mark(
+                    station,
                     quantity,
-                    day: day_date(r.get(0)),
-                    hour: u8::try_from(hour)
-                        .map_err(|_| StoreError::Corrupt(format!("hour {hour}")))?,
-                    action: ReviewAction::from_parts(&action, r.get(3))
-                        .ok_or_else(|| StoreError::Corrupt(format!("review action {action}")))?,
-                    reviewer: r.get(4),
-                    at: r.get(5),
-                    reason: r.get(6),
-                })
+                    r.get(0),
+                    i64::from(r.get::<_, i32>(1)),
+                    &r.get::<_, String>(2),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get(6),
+                )
             })
             .collect()
     }

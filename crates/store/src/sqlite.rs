@@ -5,13 +5,12 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use jiff::civil::Date;
-use lantian_aq::Concentration;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::chunk::{DayValues, merge};
 use crate::model::{
-    Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
-    Station, WriteSummary, day_date, day_number, now,
+    Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewMark, Station,
+    WriteSummary, conflict_record, day_date, day_number, now, review_mark,
 };
 use crate::{MIGRATIONS_SQLITE, StoreError};
 
@@ -527,47 +526,13 @@ impl SqliteStore {
             let mut out = Vec::new();
             for row in rows {
                 let (day, hour, action, value, reviewer, at, reason) = row?;
-                out.push(ReviewMark {
-                    station: station.to_owned(),
-                    quantity,
-                    day: day_date(day),
-                    hour: u8::try_from(hour)
-                        .map_err(|_| StoreError::Corrupt(format!("hour {hour}")))?,
-                    action: ReviewAction::from_parts(&action, value)
-                        .ok_or_else(|| StoreError::Corrupt(format!("review action {action}")))?,
-                    reviewer,
-                    at,
-                    reason,
-                });
+                out.push(review_mark(
+                    station, quantity, day, hour, &action, value, reviewer, at, reason,
+                )?);
             }
             Ok(out)
         })
     }
-}
-
-/// Builds a conflict record from stored columns.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn conflict_record(
-    import_id: i64,
-    station: String,
-    quantity: &str,
-    day: i32,
-    hour: i64,
-    kept: i64,
-    offered: i64,
-    origin: String,
-) -> Result<ConflictRecord, StoreError> {
-    let bad = |what: &str| StoreError::Corrupt(format!("conflict {what}"));
-    Ok(ConflictRecord {
-        import_id,
-        station,
-        quantity: Quantity::from_code(quantity).ok_or_else(|| bad("quantity"))?,
-        day: day_date(day),
-        hour: u8::try_from(hour).map_err(|_| bad("hour"))?,
-        kept: Concentration::from_micros(kept).map_err(|_| bad("value"))?,
-        offered: Concentration::from_micros(offered).map_err(|_| bad("value"))?,
-        origin,
-    })
 }
 
 /// Applies the migrations not yet applied, in order, each in its own transaction.
