@@ -8,14 +8,18 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod alarm;
 mod assess;
 mod config;
+mod device;
 mod import_cnemc;
 mod import_csv;
 mod import_stations;
 mod out;
 mod report;
 mod review;
+mod serve;
+mod simulate;
 mod text;
 mod verify_cnemc;
 mod xlsx;
@@ -44,6 +48,16 @@ enum Command {
     /// Review marks on stored values (审核): add, list.
     #[command(subcommand)]
     Review(review::Review),
+    /// Run the HJ 212 receiver, the alarm jobs and the HTTP endpoints.
+    Serve(serve::Args),
+    /// Run a simulated device fleet against a receiver.
+    Simulate(simulate::Args),
+    /// The online-monitoring device registry (设备档案).
+    #[command(subcommand)]
+    Device(device::DeviceCmd),
+    /// Alarms (报警): list, show with evidence, act.
+    #[command(subcommand)]
+    Alarm(alarm::AlarmCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -63,10 +77,16 @@ enum Verify {
     /// Recompute CNEMC's published hourly AQI from its published concentrations, and assess the
     /// configured areas' year from the raw hourly values.
     Cnemc(verify_cnemc::Args),
+    /// Recompute the hash chains of stored HJ 212 frames (evidence integrity).
+    Frames {
+        /// Only this device.
+        #[arg(long)]
+        mn: Option<String>,
+    },
 }
 
 /// Opens the store named by `--db`.
-fn open(db: &str) -> anyhow::Result<lantian_store::Store> {
+pub(crate) fn open(db: &str) -> anyhow::Result<lantian_store::Store> {
     use anyhow::Context;
     lantian_store::Store::open(db).with_context(|| format!("cannot open the store {db}"))
 }
@@ -75,6 +95,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Verify(Verify::Cnemc(args)) => verify_cnemc::run(args),
+        Command::Verify(Verify::Frames { mn }) => {
+            open(&cli.db).and_then(|store| alarm::verify_frames(&store, mn.as_deref()))
+        }
+        Command::Serve(a) => open(&cli.db).and_then(|store| serve::run(store, a)),
+        Command::Simulate(a) => simulate::run(&cli.db, a),
+        Command::Device(d) => open(&cli.db).and_then(|store| device::run(&store, d)),
+        Command::Alarm(a) => open(&cli.db).and_then(|store| alarm::run(&store, a)),
         Command::Import(import) => open(&cli.db).and_then(|store| match import {
             Import::Stations(a) => import_stations::run_stations(&store, a),
             Import::Areas(a) => import_stations::run_areas(&store, a),

@@ -50,6 +50,7 @@
 
 pub mod chunk;
 pub mod model;
+pub mod monitoring;
 pub mod postgres;
 pub mod sqlite;
 
@@ -63,13 +64,24 @@ pub use model::{
     Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
     Station, StationLevel, WriteSummary,
 };
+pub use monitoring::{
+    AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmUpdate, ChainCheck, EvidenceFrame,
+    IngestFrame, IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading,
+};
 
 /// The SQLite migrations, in order.
-pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_monitoring.sql")),
+];
 /// The PostgreSQL migrations, in order.
-pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] =
-    &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (
+        2,
+        include_str!("../migrations/postgres/0002_monitoring.sql"),
+    ),
+];
 
 /// What went wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +110,12 @@ pub enum StoreError {
     /// A migration failed.
     #[error("migration {0} failed: {1}")]
     Migration(i64, String),
+    /// No such record.
+    #[error("no {0} with id {1}")]
+    NotFound(&'static str, i64),
+    /// A lifecycle action the record's state does not allow.
+    #[error(transparent)]
+    Transition(#[from] lantian_core::TransitionError),
     /// A lock was poisoned by a panic in another thread.
     #[error("store lock poisoned")]
     Poisoned,
@@ -105,6 +123,8 @@ pub enum StoreError {
 
 /// The store: SQLite or PostgreSQL behind one API.
 #[derive(Debug)]
+// One store per process: the size difference of the variants does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Store {
     /// SQLite file.
     Sqlite(sqlite::SqliteStore),
@@ -319,5 +339,103 @@ impl Store {
             }
         }
         Ok(frame)
+    }
+
+    // ---- Online monitoring (devices, frames, readings, alarms) ----
+
+    /// Adds or replaces devices by MN; returns how many changed.
+    pub fn upsert_devices(&self, devices: &[lantian_core::Device]) -> Result<u64, StoreError> {
+        dispatch!(self.upsert_devices(devices))
+    }
+
+    /// Every registered device, by MN.
+    pub fn devices(&self) -> Result<Vec<StoredDevice>, StoreError> {
+        dispatch!(self.devices())
+    }
+
+    /// Stores accepted frames in one transaction, in order: each new one is appended to its
+    /// device's hash chain and its reading stored; one whose (device, CN, DataTime) is already
+    /// stored is a [`IngestOutcome::Duplicate`] and changes nothing. When this returns, every
+    /// outcome is durable and may be answered.
+    pub fn ingest(&self, frames: &[IngestFrame]) -> Result<Vec<IngestOutcome>, StoreError> {
+        dispatch!(self.ingest(frames))
+    }
+
+    /// Records frames refused at the door.
+    pub fn record_rejects(&self, rejects: &[Reject]) -> Result<(), StoreError> {
+        dispatch!(self.record_rejects(rejects))
+    }
+
+    /// The latest refused frames, newest first (`limit` 0 = 1,000).
+    pub fn rejects(&self, limit: usize) -> Result<Vec<Reject>, StoreError> {
+        dispatch!(self.rejects(limit))
+    }
+
+    /// A device's readings of one CN with `from ≤ DataTime < to` (Unix seconds).
+    pub fn readings(
+        &self,
+        device_id: i64,
+        cn: u16,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StoredReading>, StoreError> {
+        dispatch!(self.readings(device_id, cn, from, to))
+    }
+
+    /// `(device id, Unix milliseconds)` of each device's last stored frame (restores the
+    /// offline rule's state after a restart).
+    pub fn devices_last_seen(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        dispatch!(self.devices_last_seen())
+    }
+
+    /// A stored frame's bytes.
+    pub fn frame_raw(&self, frame_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        dispatch!(self.frame_raw(frame_id))
+    }
+
+    /// How many frames, readings, refusals and alarms are stored.
+    pub fn monitoring_counts(&self) -> Result<MonitoringCounts, StoreError> {
+        dispatch!(self.monitoring_counts())
+    }
+
+    /// Applies what the alarm rules found, in one transaction; returns new alarm ids.
+    pub fn apply_alarm_updates(
+        &self,
+        updates: &[AlarmUpdate],
+        at_ms: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        dispatch!(self.apply_alarm_updates(updates, at_ms))
+    }
+
+    /// Applies a person's lifecycle action to an alarm (checked by
+    /// [`lantian_core::AlarmState::apply`]) and records it; returns the new state.
+    pub fn alarm_action(
+        &self,
+        alarm_id: i64,
+        actor: &str,
+        action: &lantian_core::AlarmAction,
+        at_ms: i64,
+    ) -> Result<lantian_core::AlarmState, StoreError> {
+        dispatch!(self.alarm_action(alarm_id, actor, action, at_ms))
+    }
+
+    /// Alarms, newest first.
+    pub fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
+        dispatch!(self.alarms(filter))
+    }
+
+    /// An alarm's lifecycle, oldest first.
+    pub fn alarm_events(&self, alarm_id: i64) -> Result<Vec<AlarmEventRecord>, StoreError> {
+        dispatch!(self.alarm_events(alarm_id))
+    }
+
+    /// An alarm's evidence: the frames, verbatim, with their chain hashes.
+    pub fn alarm_evidence(&self, alarm_id: i64) -> Result<Vec<EvidenceFrame>, StoreError> {
+        dispatch!(self.alarm_evidence(alarm_id))
+    }
+
+    /// Recomputes the frame hash chain of one device (or all).
+    pub fn verify_frames(&self, mn: Option<&str>) -> Result<Vec<ChainCheck>, StoreError> {
+        dispatch!(self.verify_frames(mn))
     }
 }

@@ -18,7 +18,7 @@ use crate::model::{
 };
 use crate::{MIGRATIONS_POSTGRES, StoreError};
 
-type Manager = PostgresConnectionManager<NoTls>;
+pub(crate) type Manager = PostgresConnectionManager<NoTls>;
 
 /// Sets the schema search path of every pooled connection (used to isolate tests, or to keep
 /// several lantian databases in one PostgreSQL database).
@@ -76,7 +76,7 @@ impl PgStore {
         Ok(store)
     }
 
-    fn client(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
+    pub(crate) fn client(&self) -> Result<r2d2::PooledConnection<Manager>, StoreError> {
         Ok(self.pool.get()?)
     }
 

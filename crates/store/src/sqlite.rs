@@ -25,11 +25,15 @@ pub struct SqliteStore {
     path: String,
     /// Station code → series id per quantity ([`Quantity::index`]), for the writer.
     series: Mutex<HashMap<String, [Option<i64>; Quantity::COUNT]>>,
+    /// Device id → (last sequence, last hash) of its frame chain, as committed.
+    pub(crate) chains: Mutex<HashMap<i64, (i64, [u8; 32])>>,
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    // FULL: a device is answered only after its data is committed, and a commit must survive
+    // power loss, not only a crash of the process (WAL with NORMAL survives only the latter).
+    conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "busy_timeout", 5000)?;
     conn.pragma_update(None, "cache_size", -65536)?; // 64 MiB
@@ -47,10 +51,11 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             path: path.to_string_lossy().into_owned(),
             series: Mutex::new(HashMap::new()),
+            chains: Mutex::new(HashMap::new()),
         })
     }
 
-    fn with_reader<T>(
+    pub(crate) fn with_reader<T>(
         &self,
         f: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
@@ -70,7 +75,7 @@ impl SqliteStore {
         result
     }
 
-    fn with_writer<T>(
+    pub(crate) fn with_writer<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {

@@ -1,8 +1,8 @@
 use jiff::civil::{Date, date};
 use lantian_aq::{Concentration, Pollutant};
 use lantian_store::{
-    Area, AreaMember, DayItem, DayValues, Quantity, ReviewAction, ReviewMark, Station,
-    StationLevel, Store, StoreError,
+    AlarmFilter, AlarmUpdate, Area, AreaMember, DayItem, DayValues, IngestFrame, IngestOutcome,
+    Quantity, Reject, ReviewAction, ReviewMark, Station, StationLevel, Store, StoreError,
 };
 
 /// Runs `$body` with a fresh store of each engine.
@@ -409,3 +409,235 @@ fn sqlite_reopen_applies_no_migration_twice() {
     assert_eq!(store.value_count(None).unwrap(), 1);
     assert!(matches!(Store::open("sqlite:"), Err(StoreError::Url(..))));
 }
+
+// ---- Online monitoring ----
+
+fn device(mn: &str) -> lantian_core::Device {
+    serde_json::from_value(serde_json::json!({
+        "mn": mn, "password": "123456", "kind": "oil_fume",
+        "owner": {"kind": "restaurant", "name": "测试饭店", "town": "海门街道"},
+        "factors": [{"code": "a34041", "name": "油烟", "unit": "mg/m3"}],
+        "limits": [{"factor": "a34041", "window": "sample", "max": "2.0"}]
+    }))
+    .unwrap()
+}
+
+fn frame(device_id: i64, cn: u16, data_time: Option<i64>, at: i64, text: &str) -> IngestFrame {
+    IngestFrame {
+        device_id,
+        received_at_ms: at,
+        cn,
+        qn: Some("20240101000000000".to_owned()),
+        data_time,
+        raw: text.as_bytes().to_vec(),
+        vals: lantian_core::reading::encode_values(&[lantian_core::FactorValue {
+            code: "a34041".to_owned(),
+            value: Some(2_500_000),
+            flag: Some("N".to_owned()),
+            ..Default::default()
+        }]),
+    }
+}
+
+contract!(devices_round_trip, |store| {
+    let mut a = device("MN-A");
+    let b = device("MN-B");
+    assert_eq!(store.upsert_devices(&[a.clone(), b.clone()]).unwrap(), 2);
+    assert_eq!(store.upsert_devices(&[a.clone()]).unwrap(), 0, "unchanged");
+    a.name = "改名".to_owned();
+    assert_eq!(store.upsert_devices(&[a.clone()]).unwrap(), 1);
+    let list = store.devices().unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].device, a);
+    assert_eq!(list[1].device, b);
+});
+
+contract!(ingest_dedups_and_chains, |store| {
+    store
+        .upsert_devices(&[device("MN-A"), device("MN-B")])
+        .unwrap();
+    let ids: Vec<i64> = store.devices().unwrap().iter().map(|d| d.id).collect();
+    let (a, b) = (ids[0], ids[1]);
+    let batch = [
+        frame(a, 2011, Some(1_700_000_000), 1, "##A1"),
+        frame(a, 2011, Some(1_700_000_060), 2, "##A2"),
+        frame(b, 2011, Some(1_700_000_000), 3, "##B1"),
+        // Same (device, CN, DataTime) as the first, in the same batch: stored once.
+        frame(a, 2011, Some(1_700_000_000), 4, "##A1-again"),
+        // Same DataTime, other kind: kept apart.
+        frame(a, 2061, Some(1_700_000_000), 5, "##A-hour"),
+        // No DataTime (a notification): stored as a frame only.
+        frame(a, 1013, None, 6, "##A-1013"),
+    ];
+    let out = store.ingest(&batch).unwrap();
+    let first = match out[0] {
+        IngestOutcome::Stored { frame_id } => frame_id,
+        other => panic!("{other:?}"),
+    };
+    assert!(matches!(out[1], IngestOutcome::Stored { .. }));
+    assert!(matches!(out[2], IngestOutcome::Stored { .. }));
+    assert_eq!(out[3], IngestOutcome::Duplicate { frame_id: first });
+    assert!(matches!(out[4], IngestOutcome::Stored { .. }));
+    assert!(matches!(out[5], IngestOutcome::Stored { .. }));
+    // A later batch re-sending it: still a duplicate.
+    let again = store
+        .ingest(&[frame(a, 2011, Some(1_700_000_000), 7, "##A1")])
+        .unwrap();
+    assert_eq!(again, vec![IngestOutcome::Duplicate { frame_id: first }]);
+
+    let counts = store.monitoring_counts().unwrap();
+    assert_eq!(counts.frames, 5);
+    assert_eq!(counts.readings, [3, 0, 1, 0, 0]);
+    let r = store.readings(a, 2011, 0, i64::MAX).unwrap();
+    assert_eq!(r.len(), 2);
+    assert_eq!(r[0].values[0].value, Some(2_500_000));
+    assert_eq!(store.frame_raw(first).unwrap().unwrap(), b"##A1");
+
+    let mut seen = store.devices_last_seen().unwrap();
+    seen.sort_unstable();
+    assert_eq!(seen, vec![(a, 6), (b, 3)]);
+
+    let checks = store.verify_frames(None).unwrap();
+    assert_eq!(checks.len(), 2);
+    assert_eq!((checks[0].frames, checks[0].broken_at), (4, None));
+    assert_eq!((checks[1].frames, checks[1].broken_at), (1, None));
+});
+
+contract!(rejects_are_recorded, |store| {
+    let r = Reject {
+        received_at_ms: 5,
+        peer: "127.0.0.1:5000".to_owned(),
+        mn: Some("NOPE".to_owned()),
+        reason: "unknown_mn".to_owned(),
+        excerpt: b"##0100QN=".to_vec(),
+    };
+    store.record_rejects(std::slice::from_ref(&r)).unwrap();
+    assert_eq!(store.rejects(10).unwrap(), vec![r]);
+});
+
+contract!(alarm_lifecycle_and_evidence, |store| {
+    use lantian_core::{AlarmAction, AlarmCandidate, AlarmKind, AlarmState, ReadingKind};
+    store.upsert_devices(&[device("MN-A")]).unwrap();
+    let a = store.devices().unwrap()[0].id;
+    store
+        .ingest(&[
+            frame(a, 2011, Some(100), 1, "##x0"),
+            frame(a, 2011, Some(160), 2, "##x1"),
+            frame(a, 2011, Some(220), 3, "##x2"),
+        ])
+        .unwrap();
+    let cand = |end: i64, evidence: Vec<i64>| AlarmCandidate {
+        mn: "MN-A".to_owned(),
+        kind: AlarmKind::Exceedance,
+        factor: Some("a34041".to_owned()),
+        start: 160,
+        end,
+        value: Some(2_500_000),
+        limit: Some(2_000_000),
+        detail: "a34041 实时值 2.5 超过限值 2".to_owned(),
+        evidence,
+        evidence_kind: Some(ReadingKind::RealTime),
+    };
+    let raised = store
+        .apply_alarm_updates(&[AlarmUpdate::Raise(cand(160, vec![160]))], 1000)
+        .unwrap();
+    assert_eq!(raised.len(), 1);
+    let id = raised[0];
+    // The condition continues: the same alarm is extended, not a new one.
+    let again = store
+        .apply_alarm_updates(&[AlarmUpdate::Raise(cand(220, vec![220]))], 2000)
+        .unwrap();
+    assert!(again.is_empty());
+    let alarms = store.alarms(&AlarmFilter::default()).unwrap();
+    assert_eq!(alarms.len(), 1);
+    assert_eq!(
+        (alarms[0].start, alarms[0].end, alarms[0].state),
+        (160, 220, AlarmState::Raised)
+    );
+
+    let ev = store.alarm_evidence(id).unwrap();
+    assert_eq!(ev.len(), 2);
+    assert_eq!(ev[0].raw, b"##x1");
+    assert_eq!(ev[1].prev_hash, ev[0].hash, "evidence frames are chained");
+    let h = lantian_core::chain_hash(
+        &ev[0].prev_hash.clone().try_into().unwrap(),
+        ev[0].received_at_ms,
+        &ev[0].raw,
+    );
+    assert_eq!(h.as_slice(), ev[0].hash.as_slice());
+
+    store
+        .apply_alarm_updates(
+            &[AlarmUpdate::Recover {
+                mn: "MN-A".to_owned(),
+                kind: AlarmKind::Exceedance,
+                factor: Some("a34041".to_owned()),
+                at: 280,
+            }],
+            3000,
+        )
+        .unwrap();
+    assert_eq!(
+        store.alarms(&AlarmFilter::default()).unwrap()[0].recovered_at_ms,
+        Some(280_000)
+    );
+    // After recovery a new episode is a new alarm.
+    let third = store
+        .apply_alarm_updates(&[AlarmUpdate::Raise(cand(400, vec![]))], 4000)
+        .unwrap();
+    assert_eq!(third.len(), 1);
+
+    assert!(matches!(
+        store.alarm_action(id, "张三", &AlarmAction::Close, 5000),
+        Err(StoreError::Transition(_))
+    ));
+    assert!(matches!(
+        store.alarm_action(999_999, "张三", &AlarmAction::Acknowledge, 5000),
+        Err(StoreError::NotFound("alarm", 999_999))
+    ));
+    for action in [
+        AlarmAction::Acknowledge,
+        AlarmAction::Dispatch {
+            to: "海门街道".to_owned(),
+        },
+        AlarmAction::Handle {
+            note: "已清洗净化器".to_owned(),
+            attachments: vec!["a.jpg".to_owned()],
+        },
+        AlarmAction::Close,
+    ] {
+        store.alarm_action(id, "张三", &action, 6000).unwrap();
+    }
+    let rec = store
+        .alarms(&AlarmFilter {
+            mn: Some("MN-A".to_owned()),
+            ..AlarmFilter::default()
+        })
+        .unwrap();
+    let closed = rec.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(
+        (closed.state, closed.assignee.as_str()),
+        (AlarmState::Closed, "海门街道")
+    );
+    let open = store
+        .alarms(&AlarmFilter {
+            open_only: true,
+            ..AlarmFilter::default()
+        })
+        .unwrap();
+    assert_eq!(open.len(), 1);
+    let events = store.alarm_events(id).unwrap();
+    let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "raise",
+            "recover",
+            "acknowledge",
+            "dispatch",
+            "handle",
+            "close"
+        ]
+    );
+    assert_eq!(events[4].attachments, vec!["a.jpg".to_owned()]);
+});

@@ -1,0 +1,106 @@
+//! `lantian serve`: the HJ 212 receiver, alarm jobs and HTTP endpoints in one process, until
+//! SIGINT or SIGTERM, then a drain (every frame read is committed and answered).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Args as ClapArgs;
+use lantian_server::{ServeConfig, Server};
+use lantian_store::Store;
+use tokio_util::sync::CancellationToken;
+
+use crate::out;
+
+/// Arguments of `lantian serve`.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct Args {
+    /// HJ 212 listen address.
+    #[arg(long, default_value = "0.0.0.0:9212")]
+    hj212: SocketAddr,
+    /// HTTP listen address (/metrics, /healthz).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    http: SocketAddr,
+    /// Most simultaneous device connections.
+    #[arg(long, default_value_t = 20_000)]
+    max_connections: usize,
+    /// Close a silent connection after this many seconds.
+    #[arg(long, default_value_t = 600)]
+    idle_timeout: u64,
+    /// Frames per second one connection may send (excess ones wait).
+    #[arg(long, default_value_t = 100)]
+    rate: u32,
+    /// Seconds between runs of the periodic alarm job (offline detection).
+    #[arg(long, default_value_t = 10)]
+    tick: u64,
+    /// Worker threads of the async runtime (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
+    let mut rt = tokio::runtime::Builder::new_multi_thread();
+    rt.enable_all();
+    if let Some(n) = a.threads {
+        rt.worker_threads(n.max(1));
+    }
+    let rt = rt.build()?;
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("LANTIAN_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let mut cfg = ServeConfig::new(a.hj212, Some(a.http));
+    cfg.limits.max_connections = a.max_connections;
+    cfg.limits.idle_timeout = Duration::from_secs(a.idle_timeout.max(1));
+    cfg.limits.frames_per_second = a.rate;
+    cfg.tick = Duration::from_secs(a.tick.max(1));
+    rt.block_on(async move {
+        let server = Server::bind(Arc::new(store), cfg).await?;
+        out::line(&format!(
+            "lantian serve: HJ 212 on {}, HTTP on {}",
+            server.hj212_addr()?,
+            server
+                .http_addr()
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        ))?;
+        let shutdown = CancellationToken::new();
+        {
+            let shutdown = shutdown.clone();
+            tokio::spawn(async move {
+                wait_for_signal().await;
+                tracing::info!("Shutting down: draining connections and the writer.");
+                shutdown.cancel();
+            });
+        }
+        server.run(shutdown).await?;
+        out::line("lantian serve: stopped")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut term) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}

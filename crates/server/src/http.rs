@@ -1,0 +1,45 @@
+//! HTTP endpoints of `lantian serve`: `/metrics` (Prometheus text) and `/healthz`. The JSON API
+//! and the console are added here.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use lantian_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+async fn metrics() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        crate::telemetry::render(),
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok\n"
+}
+
+/// The router.
+pub fn router(_store: Arc<Store>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .route("/healthz", get(healthz))
+}
+
+/// Serves until `shutdown`.
+///
+/// # Errors
+///
+/// If serving fails.
+pub async fn serve(
+    listener: TcpListener,
+    store: Arc<Store>,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(store))
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await
+}

@@ -1,0 +1,476 @@
+//! The HJ 212 TCP receiver.
+//!
+//! One task per connection reads bytes into a [`Framer`], checks each frame (device known,
+//! password, CRC variant, `DataTime` in range) and hands data to the writer; a second task per
+//! connection writes the answers, in the order the frames came, each only once the writer says
+//! the frame is committed. Limits: a connection cap, an idle timeout, a deadline for completing
+//! a started frame (slow-loris), a per-connection frame rate (excess frames wait: the device is
+//! slowed, nothing is dropped), a frame-size cap, and a cap on consecutive refused bytes
+//! (garbage), after which the connection is closed.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use lantian_core::Reading;
+use lantian_hj212::{Framer, FramerConfig, Packet, QnRtn, encode};
+use lantian_store::{IngestFrame, IngestOutcome, Reject};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::registry::Registry;
+use crate::telemetry;
+use crate::writer::{PendingFrame, WriterMsg};
+
+/// Receiver limits.
+#[derive(Debug, Clone)]
+pub struct ReceiverLimits {
+    /// Most simultaneous connections; more are closed on accept.
+    pub max_connections: usize,
+    /// Close a connection that sends nothing for this long.
+    pub idle_timeout: Duration,
+    /// Close a connection that leaves a started frame incomplete for this long (slow-loris).
+    pub frame_timeout: Duration,
+    /// Frames per second one connection may send (token bucket); excess frames wait.
+    pub frames_per_second: u32,
+    /// Burst of the token bucket.
+    pub burst: u32,
+    /// Largest data segment accepted (bytes; the standard says 1024, real devices send more).
+    pub max_data_len: usize,
+    /// Consecutive refused bytes (garbage, bad frames) after which the connection is closed.
+    pub max_garbage_bytes: usize,
+    /// Refuse data whose `DataTime` is further ahead of our clock than this (seconds).
+    pub max_future_s: i64,
+    /// Refuse data whose `DataTime` is older than this (seconds).
+    pub max_past_s: i64,
+    /// Answers a connection may have waiting for commits (frames read ahead).
+    pub pipeline: usize,
+    /// Refused frames recorded in the store per connection (further ones are only counted).
+    pub rejects_recorded: u32,
+}
+
+impl Default for ReceiverLimits {
+    fn default() -> Self {
+        ReceiverLimits {
+            max_connections: 20_000,
+            idle_timeout: Duration::from_secs(600),
+            frame_timeout: Duration::from_secs(60),
+            frames_per_second: 100,
+            burst: 1_000,
+            max_data_len: 9_999,
+            max_garbage_bytes: 64 * 1024,
+            max_future_s: 24 * 3600,
+            max_past_s: 400 * 86_400,
+            pipeline: 64,
+            rejects_recorded: 20,
+        }
+    }
+}
+
+/// What every connection shares.
+#[derive(Debug)]
+pub struct Shared {
+    registry: Arc<Registry>,
+    writer: mpsc::Sender<WriterMsg>,
+    limits: ReceiverLimits,
+    permits: Arc<Semaphore>,
+}
+
+impl Shared {
+    /// Bundles the registry, the writer's channel and the limits.
+    #[must_use]
+    pub fn new(
+        registry: Arc<Registry>,
+        writer: mpsc::Sender<WriterMsg>,
+        limits: ReceiverLimits,
+    ) -> Self {
+        let permits = Arc::new(Semaphore::new(limits.max_connections));
+        Shared {
+            registry,
+            writer,
+            limits,
+            permits,
+        }
+    }
+}
+
+/// Accepts connections until `shutdown`.
+pub async fn accept_loop(
+    listener: TcpListener,
+    shared: Shared,
+    tasks: &TaskTracker,
+    shutdown: CancellationToken,
+) {
+    let shared = Arc::new(shared);
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => break,
+            a = listener.accept() => a,
+        };
+        let (stream, peer) = match accepted {
+            Ok(a) => {
+                backoff = Duration::from_millis(5);
+                a
+            }
+            Err(e) => {
+                // Out of file descriptors and the like: wait, do not spin.
+                tracing::warn!(error = %e, "Accept failed.");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+                continue;
+            }
+        };
+        let Ok(permit) = shared.permits.clone().try_acquire_owned() else {
+            metrics::counter!("lantian_hj212_connections_closed_total", "reason" => "over_capacity").increment(1);
+            drop(stream);
+            continue;
+        };
+        metrics::counter!("lantian_hj212_connections_opened_total").increment(1);
+        let _ = stream.set_nodelay(true);
+        let shared = shared.clone();
+        let shutdown = shutdown.clone();
+        tasks.spawn(async move {
+            let reason = connection(stream, peer, &shared, shutdown).await;
+            metrics::counter!("lantian_hj212_connections_closed_total", "reason" => reason)
+                .increment(1);
+            drop(permit);
+        });
+    }
+}
+
+/// An answer owed to the device, in frame order.
+enum Answer {
+    /// Send now.
+    Now(Vec<u8>),
+    /// Send when the frame is committed (nothing if the commit failed).
+    AfterCommit {
+        outcome: oneshot::Receiver<Result<IngestOutcome, ()>>,
+        answer: Option<Vec<u8>>,
+        read_at: Instant,
+    },
+}
+
+async fn answer_loop(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Answer>) {
+    while let Some(a) = rx.recv().await {
+        let bytes = match a {
+            Answer::Now(b) => Some(b),
+            Answer::AfterCommit {
+                outcome,
+                answer,
+                read_at,
+            } => match outcome.await {
+                Ok(Ok(_)) => {
+                    if answer.is_some() {
+                        metrics::histogram!("lantian_answer_latency_seconds")
+                            .record(read_at.elapsed().as_secs_f64());
+                    }
+                    answer
+                }
+                // Not committed: no answer, so the device sends it again.
+                _ => None,
+            },
+        };
+        if let Some(b) = bytes {
+            if wr.write_all(&b).await.is_err() {
+                break;
+            }
+        }
+    }
+    let _ = wr.shutdown().await;
+}
+
+/// Token bucket for the per-connection frame rate.
+struct Bucket {
+    tokens: f64,
+    rate: f64,
+    burst: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    fn new(rate: u32, burst: u32) -> Self {
+        Bucket {
+            tokens: f64::from(burst.max(1)),
+            rate: f64::from(rate.max(1)),
+            burst: f64::from(burst.max(1)),
+            last: Instant::now(),
+        }
+    }
+
+    /// How long to wait before the next frame may be handled.
+    fn take(&mut self) -> Duration {
+        let now = Instant::now();
+        self.tokens =
+            (self.tokens + now.duration_since(self.last).as_secs_f64() * self.rate).min(self.burst);
+        self.last = now;
+        self.tokens -= 1.0;
+        if self.tokens >= 0.0 {
+            Duration::ZERO
+        } else {
+            Duration::from_secs_f64(-self.tokens / self.rate)
+        }
+    }
+}
+
+/// Per-connection state of the frame checks.
+struct Conn<'a> {
+    shared: &'a Shared,
+    peer: String,
+    answers: mpsc::Sender<Answer>,
+    rejects_left: u32,
+}
+
+/// Serves one connection; returns why it ended (a metric label).
+async fn connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    shared: &Shared,
+    shutdown: CancellationToken,
+) -> &'static str {
+    let limits = &shared.limits;
+    let (mut rd, wr) = stream.into_split();
+    let (answers, answer_rx) = mpsc::channel(limits.pipeline.max(1));
+    let answer_task = tokio::spawn(answer_loop(wr, answer_rx));
+    let mut conn = Conn {
+        shared,
+        peer: peer.to_string(),
+        answers,
+        rejects_left: limits.rejects_recorded,
+    };
+    let cfg = FramerConfig::lenient()
+        .with_max_data_len(limits.max_data_len)
+        .with_crc(lantian_hj212::CrcPolicy::ANY);
+    let mut framer = Framer::new(cfg);
+    let mut bucket = Bucket::new(limits.frames_per_second, limits.burst);
+    let mut buf = vec![0u8; 16 * 1024];
+    let mut partial_since: Option<Instant> = None;
+    let mut garbage = 0usize;
+    let reason = 'conn: loop {
+        // Wait for bytes: the idle timeout, or the rest of the frame deadline when a frame is
+        // half-received (short quiet periods flush devices that send no CR LF).
+        let wait = match partial_since {
+            Some(t) => limits
+                .frame_timeout
+                .saturating_sub(t.elapsed())
+                .min(Duration::from_millis(500)),
+            None => limits.idle_timeout,
+        };
+        let read = tokio::select! {
+            () = shutdown.cancelled() => break 'conn "shutdown",
+            r = tokio::time::timeout(wait, rd.read(&mut buf)) => r,
+        };
+        match read {
+            Ok(Ok(0)) => {
+                framer.finish();
+            }
+            Ok(Ok(n)) => framer.push(&buf[..n]),
+            Ok(Err(_)) => break 'conn "io_error",
+            Err(_) => match partial_since {
+                None => break 'conn "idle",
+                Some(t) if t.elapsed() >= limits.frame_timeout => break 'conn "frame_timeout",
+                Some(_) => framer.flush(),
+            },
+        }
+        let eof = matches!(read, Ok(Ok(0)));
+        while let Some(item) = framer.next_frame() {
+            match item {
+                Ok(frame) => {
+                    garbage = 0;
+                    let raw = frame.as_bytes().to_vec();
+                    let variant = frame.crc_variant();
+                    let wait = bucket.take();
+                    if !wait.is_zero() {
+                        metrics::counter!("lantian_hj212_throttled_total").increment(1);
+                        tokio::time::sleep(wait).await;
+                    }
+                    if conn.handle(raw, variant).await.is_err() {
+                        break 'conn "writer_closed";
+                    }
+                }
+                Err(e) => {
+                    metrics::counter!("lantian_hj212_framing_errors_total", "kind" => e.kind().name())
+                        .increment(1);
+                    garbage = garbage.saturating_add(e.excerpt().len().max(1));
+                    tracing::debug!(peer = %conn.peer, kind = e.kind().name(), "Refused bytes.");
+                }
+            }
+        }
+        if garbage > limits.max_garbage_bytes {
+            tracing::warn!(peer = %conn.peer, "Closing a connection that sends only garbage.");
+            break 'conn "garbage";
+        }
+        if eof {
+            break 'conn "closed_by_peer";
+        }
+        partial_since = match (framer.buffered(), partial_since) {
+            (0, _) => None,
+            (_, Some(t)) => Some(t),
+            (_, None) => Some(Instant::now()),
+        };
+    };
+    // Let the answer task send what is owed (after the commits), then close.
+    drop(conn);
+    let _ = answer_task.await;
+    reason
+}
+
+impl Conn<'_> {
+    /// Checks one frame and queues its answer. `Err` when the writer is gone.
+    async fn handle(&mut self, raw: Vec<u8>, variant: lantian_hj212::CrcVariant) -> Result<(), ()> {
+        let read_at = Instant::now();
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        let Ok(frame) = lantian_hj212::parse_frame_with(
+            &raw,
+            &FramerConfig::lenient().with_crc(lantian_hj212::CrcPolicy::ANY),
+        ) else {
+            telemetry::frame(0, "malformed");
+            return Ok(());
+        };
+        let data = frame.data();
+        let packet = match Packet::parse_bytes(data) {
+            Ok(p) => p,
+            Err(e) => {
+                telemetry::frame(0, "malformed");
+                self.reject(now_ms, None, e.name(), &raw)
+                    .await
+                    .map_err(|_| ())?;
+                return Ok(());
+            }
+        };
+        let cn = packet.cn_code();
+        // Answers to answers: nothing to do (a 9011/9012 with A=1 is answered below).
+        if matches!(cn, 9013 | 9014) {
+            telemetry::frame(cn, "interaction");
+            return Ok(());
+        }
+        let Some(mn) = packet.mn().filter(|m| !m.is_empty()) else {
+            telemetry::frame(cn, "no_mn");
+            return self.reject(now_ms, None, "no_mn", &raw).await;
+        };
+        let Some(device) = self.shared.registry.get(mn).filter(|d| d.device.active) else {
+            telemetry::frame(cn, "unknown_mn");
+            // HJ 212 Table 7: QnRtn=4 "MN错误"; never a 9014, so nothing is taken as stored.
+            self.answer_now(encode::request_answer(&packet, QnRtn::BadMn).ok())
+                .await?;
+            return self.reject(now_ms, Some(mn), "unknown_mn", &raw).await;
+        };
+        if packet.pw() != Some(device.device.password.as_str()) {
+            telemetry::frame(cn, "wrong_password");
+            self.answer_now(encode::request_answer(&packet, QnRtn::BadPassword).ok())
+                .await?;
+            return self.reject(now_ms, Some(mn), "wrong_password", &raw).await;
+        }
+        if variant != device.crc {
+            telemetry::frame(cn, "crc_variant");
+            self.answer_now(encode::request_answer(&packet, QnRtn::BadCrc).ok())
+                .await?;
+            return self.reject(now_ms, Some(mn), "crc_variant", &raw).await;
+        }
+        let answer = encode::answer(&packet).ok().flatten();
+        // Notifications and heartbeats (1013, 9013, 9015, …) carry no data to store.
+        let is_upload = (2000..4000).contains(&cn);
+        if !is_upload {
+            telemetry::frame(cn, "answered");
+            return self.answer_now(answer).await;
+        }
+        let reading = match Reading::from_packet(&packet) {
+            Ok(r) => Some(r),
+            Err(lantian_core::reading::ReadingError::NotData(_)) => None,
+            Err(e) => {
+                telemetry::frame(cn, "no_data_time");
+                tracing::debug!(peer = %self.peer, mn, error = %e, "Refused a data frame.");
+                return self.reject(now_ms, Some(mn), "no_data_time", &raw).await;
+            }
+        };
+        let data_time = match &reading {
+            Some(r) => Some(r.data_time),
+            None => match packet.data_time() {
+                Some(Ok(t)) => Some(lantian_core::reading::beijing_to_unix(t)),
+                _ => None,
+            },
+        };
+        if let Some(t) = data_time {
+            let now = now_ms.div_euclid(1000);
+            if t - now > self.shared.limits.max_future_s || now - t > self.shared.limits.max_past_s
+            {
+                telemetry::frame(cn, "time_out_of_range");
+                return self
+                    .reject(now_ms, Some(mn), "time_out_of_range", &raw)
+                    .await;
+            }
+        }
+        let vals = reading
+            .as_ref()
+            .map(|r| lantian_core::reading::encode_values(&r.values))
+            .unwrap_or_default();
+        let (tx, rx) = oneshot::channel();
+        let pending = PendingFrame {
+            frame: IngestFrame {
+                device_id: device.id,
+                received_at_ms: now_ms,
+                cn,
+                qn: packet.qn().map(str::to_owned),
+                data_time,
+                raw: raw.clone(),
+                vals,
+            },
+            device,
+            reading,
+            reply: tx,
+        };
+        self.send(WriterMsg::Frame(Box::new(pending))).await?;
+        self.answers
+            .send(Answer::AfterCommit {
+                outcome: rx,
+                answer,
+                read_at,
+            })
+            .await
+            .map_err(|_| ())
+    }
+
+    async fn send(&self, msg: WriterMsg) -> Result<(), ()> {
+        match self.shared.writer.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(msg)) => {
+                // The writer is behind: wait (this stops reading from the device).
+                metrics::counter!("lantian_ingest_queue_full_total").increment(1);
+                self.shared.writer.send(msg).await.map_err(|_| ())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
+        }
+    }
+
+    async fn answer_now(&self, answer: Option<Vec<u8>>) -> Result<(), ()> {
+        match answer {
+            Some(a) => self.answers.send(Answer::Now(a)).await.map_err(|_| ()),
+            None => Ok(()),
+        }
+    }
+
+    async fn reject(
+        &mut self,
+        now_ms: i64,
+        mn: Option<&str>,
+        reason: &str,
+        raw: &[u8],
+    ) -> Result<(), ()> {
+        if self.rejects_left == 0 {
+            return Ok(());
+        }
+        self.rejects_left -= 1;
+        tracing::info!(peer = %self.peer, mn, reason, "Refused a frame.");
+        self.send(WriterMsg::Reject(Reject {
+            received_at_ms: now_ms,
+            peer: self.peer.clone(),
+            mn: mn.map(str::to_owned),
+            reason: reason.to_owned(),
+            excerpt: raw[..raw.len().min(256)].to_vec(),
+        }))
+        .await
+    }
+}

@@ -1,0 +1,5 @@
+//! The receiver over real sockets.
+
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod receiver;

@@ -1,0 +1,301 @@
+//! Online monitoring in the store: the device registry, stored HJ 212 frames with their
+//! per-device hash chain, readings by kind, refused frames, and alarms with their evidence and
+//! lifecycle. The SQL lives in the engine files; types and rules shared by both are here.
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+use lantian_core::{AlarmKind, AlarmState, Device, FactorValue};
+
+/// A registered device with its store id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredDevice {
+    /// Store id.
+    pub id: i64,
+    /// The registry record.
+    pub device: Device,
+}
+
+/// A frame to store: one accepted upload from a registered device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestFrame {
+    /// Device id ([`StoredDevice::id`]).
+    pub device_id: i64,
+    /// When it was received (Unix milliseconds).
+    pub received_at_ms: i64,
+    /// CN.
+    pub cn: u16,
+    /// QN as sent.
+    pub qn: Option<String>,
+    /// `DataTime` (Unix seconds); frames with one are deduplicated on (device, CN, DataTime).
+    pub data_time: Option<i64>,
+    /// The frame's bytes, verbatim (`##` to `\r\n`).
+    pub raw: Vec<u8>,
+    /// The values, [`lantian_core::reading::encode_values`].
+    pub vals: Vec<u8>,
+}
+
+/// What became of an [`IngestFrame`]; both mean the data is stored (and may be answered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Stored now as this frame.
+    Stored {
+        /// Frame id.
+        frame_id: i64,
+    },
+    /// The same (device, CN, DataTime) was already stored as this frame; nothing written.
+    Duplicate {
+        /// The earlier frame.
+        frame_id: i64,
+    },
+}
+
+/// A frame refused at the door.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reject {
+    /// Unix milliseconds.
+    pub received_at_ms: i64,
+    /// Peer address.
+    pub peer: String,
+    /// MN, if it had one.
+    pub mn: Option<String>,
+    /// Why (a stable reason name such as `unknown_mn`, `wrong_password`).
+    pub reason: String,
+    /// The first bytes of the frame.
+    pub excerpt: Vec<u8>,
+}
+
+/// A stored reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredReading {
+    /// CN.
+    pub cn: u16,
+    /// `DataTime` (Unix seconds).
+    pub data_time: i64,
+    /// The frame it came in.
+    pub frame_id: i64,
+    /// Values.
+    pub values: Vec<FactorValue>,
+}
+
+/// A stored alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmRecord {
+    /// Id.
+    pub id: i64,
+    /// Device MN.
+    pub mn: String,
+    /// Kind.
+    pub kind: AlarmKind,
+    /// Factor, for factor rules.
+    pub factor: Option<String>,
+    /// Lifecycle state.
+    pub state: AlarmState,
+    /// Evidence window start (Unix seconds).
+    pub start: i64,
+    /// Evidence window end (Unix seconds); extended while the condition lasts.
+    pub end: i64,
+    /// Triggering value (millionths).
+    pub value: Option<i64>,
+    /// Limit (millionths).
+    pub limit: Option<i64>,
+    /// Detail (Chinese).
+    pub detail: String,
+    /// Raised (Unix milliseconds).
+    pub raised_at_ms: i64,
+    /// When the condition ended, if it has.
+    pub recovered_at_ms: Option<i64>,
+    /// Town or department it was dispatched to.
+    pub assignee: String,
+}
+
+/// One lifecycle action on an alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmEventRecord {
+    /// When (Unix milliseconds).
+    pub at_ms: i64,
+    /// Who.
+    pub actor: String,
+    /// Action name ([`lantian_core::AlarmAction::as_str`], or `raise`, `recover`).
+    pub action: String,
+    /// State before.
+    pub from: String,
+    /// State after.
+    pub to: String,
+    /// Note, reason or target.
+    pub note: String,
+    /// Attachments.
+    pub attachments: Vec<String>,
+}
+
+/// A frame of an alarm's evidence, verbatim, with its place in the device's hash chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvidenceFrame {
+    /// Frame id.
+    pub frame_id: i64,
+    /// Position in the device's chain.
+    pub seq: i64,
+    /// Received (Unix milliseconds).
+    pub received_at_ms: i64,
+    /// The bytes as received.
+    pub raw: Vec<u8>,
+    /// Its chain hash.
+    pub hash: Vec<u8>,
+    /// The previous frame's chain hash (genesis for the first).
+    pub prev_hash: Vec<u8>,
+}
+
+/// Which alarms to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlarmFilter {
+    /// Only open ones (not closed or dismissed).
+    pub open_only: bool,
+    /// Only this device.
+    pub mn: Option<String>,
+    /// At most this many, newest first (0 = 1,000).
+    pub limit: usize,
+}
+
+/// The result of checking one device's frame chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainCheck {
+    /// Device MN.
+    pub mn: String,
+    /// Frames checked.
+    pub frames: u64,
+    /// The sequence number of the first frame that does not verify (or is missing).
+    pub broken_at: Option<i64>,
+}
+
+/// Counts of what the monitoring tables hold.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MonitoringCounts {
+    /// Stored frames.
+    pub frames: u64,
+    /// Readings by kind: 2011, 2051, 2061, 2031, other.
+    pub readings: [u64; 5],
+    /// Refused frames recorded.
+    pub rejects: u64,
+    /// Alarms.
+    pub alarms: u64,
+}
+
+/// Each device's last stored frame's receive time (the chain head: an index lookup per device).
+pub(crate) const LAST_SEEN_SQL: &str = "SELECT f.device_id, f.received_at FROM frames f
+     JOIN (SELECT device_id, max(seq) AS seq FROM frames GROUP BY device_id) h
+       ON h.device_id = f.device_id AND h.seq = f.seq";
+
+pub(crate) fn reading_slot(cn: i64) -> usize {
+    match cn {
+        2011 => 0,
+        2051 => 1,
+        2061 => 2,
+        2031 => 3,
+        _ => 4,
+    }
+}
+
+/// `'' ↔ None` for the factor column (part of a key, so never NULL).
+pub(crate) fn factor_col(f: Option<&str>) -> &str {
+    f.unwrap_or("")
+}
+
+pub(crate) fn factor_of(s: String) -> Option<String> {
+    (!s.is_empty()).then_some(s)
+}
+
+pub(crate) fn parse_kind(s: &str) -> Result<AlarmKind, crate::StoreError> {
+    AlarmKind::parse(s).ok_or_else(|| crate::StoreError::Corrupt(format!("alarm kind {s:?}")))
+}
+
+pub(crate) fn parse_state(s: &str) -> Result<AlarmState, crate::StoreError> {
+    AlarmState::parse(s).ok_or_else(|| crate::StoreError::Corrupt(format!("alarm state {s:?}")))
+}
+
+pub(crate) fn device_from_json(s: &str) -> Result<Device, crate::StoreError> {
+    serde_json::from_str(s).map_err(|e| crate::StoreError::Corrupt(format!("device record: {e}")))
+}
+
+pub(crate) fn device_to_json(d: &Device) -> Result<String, crate::StoreError> {
+    serde_json::to_string(d).map_err(|e| crate::StoreError::Corrupt(format!("device record: {e}")))
+}
+
+pub(crate) fn decode_vals(b: &[u8]) -> Result<Vec<FactorValue>, crate::StoreError> {
+    lantian_core::reading::decode_values(b)
+        .ok_or_else(|| crate::StoreError::Corrupt("reading values".to_owned()))
+}
+
+pub(crate) fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+/// Limits a list query.
+pub(crate) fn list_limit(n: usize) -> i64 {
+    if n == 0 { 1000 } else { n.min(100_000) as i64 }
+}
+
+/// A change the alarm rules ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AlarmUpdate {
+    /// Raise an alarm, or extend the open one for the same (device, kind, factor) whose
+    /// condition has not recovered; evidence frames are attached either way.
+    Raise(lantian_core::AlarmCandidate),
+    /// The condition ended at `at` (Unix seconds): open alarms for the key get `recovered_at`
+    /// (they stay open until a person closes them).
+    Recover {
+        /// Device MN.
+        mn: String,
+        /// Kind.
+        kind: AlarmKind,
+        /// Factor.
+        factor: Option<String>,
+        /// When (Unix seconds).
+        at: i64,
+    },
+}
+
+/// Walks one device's frames in sequence order, checking the chain.
+#[derive(Debug)]
+pub(crate) struct ChainChecker {
+    prev: lantian_core::ChainHash,
+    frames: u64,
+    broken_at: Option<i64>,
+}
+
+impl Default for ChainChecker {
+    fn default() -> Self {
+        ChainChecker {
+            prev: lantian_core::GENESIS,
+            frames: 0,
+            broken_at: None,
+        }
+    }
+}
+
+impl ChainChecker {
+    /// Checks the next frame; `false` once the chain is broken (a gap in `seq` or a hash that
+    /// does not match).
+    pub(crate) fn push(&mut self, seq: i64, received_at_ms: i64, raw: &[u8], hash: &[u8]) -> bool {
+        let expected = self.frames as i64 + 1;
+        if seq != expected {
+            self.broken_at = Some(expected);
+            return false;
+        }
+        let h = lantian_core::chain_hash(&self.prev, received_at_ms, raw);
+        if h.as_slice() != hash {
+            self.broken_at = Some(seq);
+            return false;
+        }
+        self.prev = h;
+        self.frames += 1;
+        true
+    }
+
+    pub(crate) fn finish(self, mn: String) -> ChainCheck {
+        ChainCheck {
+            mn,
+            frames: self.frames,
+            broken_at: self.broken_at,
+        }
+    }
+}

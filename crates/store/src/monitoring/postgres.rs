@@ -1,0 +1,513 @@
+//! Online monitoring on PostgreSQL. Several nodes may write: each batch takes a transaction
+//! advisory lock per device before it reads the device's chain head, so chains stay linear.
+
+use lantian_core::evidence::{GENESIS, chain_hash};
+use lantian_core::{AlarmAction, AlarmState, Device};
+use postgres::Transaction;
+
+use super::{
+    AlarmEventRecord, AlarmFilter, AlarmRecord, ChainCheck, ChainChecker, EvidenceFrame,
+    IngestFrame, IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading, decode_vals,
+    device_from_json, device_to_json, factor_col, factor_of, list_limit, parse_kind, parse_state,
+    reading_slot,
+};
+use crate::postgres::PgStore;
+use crate::{AlarmUpdate, StoreError};
+
+/// Advisory-lock namespace of frame chains (a device id is added).
+const CHAIN_LOCK_BASE: i64 = 0x4C54_0000_0000;
+
+impl PgStore {
+    pub(crate) fn upsert_devices(&self, devices: &[Device]) -> Result<u64, StoreError> {
+        let now = super::now_ms();
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        let stmt = tx.prepare(
+            "INSERT INTO devices (mn, kind, town, active, spec, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (mn) DO UPDATE SET kind = excluded.kind, town = excluded.town,
+                active = excluded.active, spec = excluded.spec, updated_at = excluded.updated_at
+             WHERE devices.spec IS DISTINCT FROM excluded.spec",
+        )?;
+        let mut n = 0;
+        for d in devices {
+            n += tx.execute(
+                &stmt,
+                &[
+                    &d.mn,
+                    &d.kind.as_str(),
+                    &d.owner.town,
+                    &i64::from(d.active),
+                    &device_to_json(d)?,
+                    &now,
+                ],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    pub(crate) fn devices(&self) -> Result<Vec<StoredDevice>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query("SELECT id, spec FROM devices ORDER BY mn", &[])?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredDevice {
+                    id: r.get(0),
+                    device: device_from_json(r.get(1))?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) fn ingest(&self, frames: &[IngestFrame]) -> Result<Vec<IngestOutcome>, StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        // Lock every device of the batch in id order (no deadlock between nodes).
+        let mut ids: Vec<i64> = frames.iter().map(|f| f.device_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut heads = std::collections::HashMap::new();
+        for id in &ids {
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1)",
+                &[&(CHAIN_LOCK_BASE + id)],
+            )?;
+            let head = tx.query_opt(
+                "SELECT seq, hash FROM frames WHERE device_id = $1 ORDER BY seq DESC LIMIT 1",
+                &[id],
+            )?;
+            let head = head.map_or((0, GENESIS), |r| {
+                let h: Vec<u8> = r.get(1);
+                (r.get::<_, i64>(0), h.try_into().unwrap_or(GENESIS))
+            });
+            heads.insert(*id, head);
+        }
+        let find = tx.prepare(
+            "SELECT frame_id FROM readings WHERE device_id = $1 AND cn = $2 AND data_time = $3",
+        )?;
+        let find_undated = tx.prepare(
+            "SELECT id FROM frames WHERE device_id = $1 AND cn = $2 AND qn = $3 AND data_time IS NULL",
+        )?;
+        let put_frame = tx.prepare(
+            "INSERT INTO frames (device_id, seq, received_at, cn, qn, data_time, raw, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )?;
+        let put_reading = tx.prepare(
+            "INSERT INTO readings (device_id, cn, data_time, frame_id, vals) VALUES ($1, $2, $3, $4, $5)",
+        )?;
+        let mut out = Vec::with_capacity(frames.len());
+        for f in frames {
+            let cn = i64::from(f.cn);
+            if let Some(t) = f.data_time {
+                if let Some(r) = tx.query_opt(&find, &[&f.device_id, &cn, &t])? {
+                    out.push(IngestOutcome::Duplicate { frame_id: r.get(0) });
+                    continue;
+                }
+            } else if let Some(qn) = &f.qn {
+                if let Some(r) = tx.query_opt(&find_undated, &[&f.device_id, &cn, qn])? {
+                    out.push(IngestOutcome::Duplicate { frame_id: r.get(0) });
+                    continue;
+                }
+            }
+            let (seq, prev) = heads.get(&f.device_id).copied().unwrap_or((0, GENESIS));
+            let hash = chain_hash(&prev, f.received_at_ms, &f.raw);
+            let row = tx.query_one(
+                &put_frame,
+                &[
+                    &f.device_id,
+                    &(seq + 1),
+                    &f.received_at_ms,
+                    &cn,
+                    &f.qn,
+                    &f.data_time,
+                    &f.raw,
+                    &hash.as_slice(),
+                ],
+            )?;
+            let frame_id: i64 = row.get(0);
+            heads.insert(f.device_id, (seq + 1, hash));
+            if let Some(t) = f.data_time {
+                tx.execute(&put_reading, &[&f.device_id, &cn, &t, &frame_id, &f.vals])?;
+            }
+            out.push(IngestOutcome::Stored { frame_id });
+        }
+        tx.commit()?;
+        Ok(out)
+    }
+
+    pub(crate) fn record_rejects(&self, rejects: &[Reject]) -> Result<(), StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        let stmt = tx.prepare(
+            "INSERT INTO ingest_rejects (received_at, peer, mn, reason, excerpt) VALUES ($1, $2, $3, $4, $5)",
+        )?;
+        for r in rejects {
+            tx.execute(
+                &stmt,
+                &[&r.received_at_ms, &r.peer, &r.mn, &r.reason, &r.excerpt],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn rejects(&self, limit: usize) -> Result<Vec<Reject>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query(
+            "SELECT received_at, peer, mn, reason, excerpt FROM ingest_rejects ORDER BY id DESC LIMIT $1",
+            &[&list_limit(limit)],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| Reject {
+                received_at_ms: r.get(0),
+                peer: r.get(1),
+                mn: r.get(2),
+                reason: r.get(3),
+                excerpt: r.get(4),
+            })
+            .collect())
+    }
+
+    pub(crate) fn readings(
+        &self,
+        device_id: i64,
+        cn: u16,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StoredReading>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query(
+            "SELECT data_time, frame_id, vals FROM readings
+             WHERE device_id = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time",
+            &[&device_id, &i64::from(cn), &from, &to],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredReading {
+                    cn,
+                    data_time: r.get(0),
+                    frame_id: r.get(1),
+                    values: decode_vals(r.get(2))?,
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) fn devices_last_seen(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        let mut c = self.client()?;
+        Ok(c.query(super::LAST_SEEN_SQL, &[])?
+            .iter()
+            .map(|r| (r.get(0), r.get(1)))
+            .collect())
+    }
+
+    pub(crate) fn frame_raw(&self, frame_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        let mut c = self.client()?;
+        Ok(
+            c.query_opt("SELECT raw FROM frames WHERE id = $1", &[&frame_id])?
+                .map(|r| r.get(0)),
+        )
+    }
+
+    pub(crate) fn monitoring_counts(&self) -> Result<MonitoringCounts, StoreError> {
+        let mut c = self.client()?;
+        let count = |c: &mut postgres::Client, sql: &str| -> Result<u64, StoreError> {
+            Ok(c.query_one(sql, &[])?.get::<_, i64>(0) as u64)
+        };
+        let mut m = MonitoringCounts {
+            frames: count(&mut c, "SELECT count(*) FROM frames")?,
+            rejects: count(&mut c, "SELECT count(*) FROM ingest_rejects")?,
+            alarms: count(&mut c, "SELECT count(*) FROM alarms")?,
+            ..MonitoringCounts::default()
+        };
+        for r in c.query("SELECT cn, count(*) FROM readings GROUP BY cn", &[])? {
+            m.readings[reading_slot(r.get(0))] += r.get::<_, i64>(1) as u64;
+        }
+        Ok(m)
+    }
+
+    pub(crate) fn apply_alarm_updates(
+        &self,
+        updates: &[AlarmUpdate],
+        at_ms: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        let raised = apply_updates(&mut tx, updates, at_ms)?;
+        tx.commit()?;
+        Ok(raised)
+    }
+
+    pub(crate) fn alarm_action(
+        &self,
+        alarm_id: i64,
+        actor: &str,
+        action: &AlarmAction,
+        at_ms: i64,
+    ) -> Result<AlarmState, StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        let state = tx
+            .query_opt(
+                "SELECT state FROM alarms WHERE id = $1 FOR UPDATE",
+                &[&alarm_id],
+            )?
+            .ok_or(StoreError::NotFound("alarm", alarm_id))?;
+        let from = parse_state(state.get(0))?;
+        let to = from.apply(action)?;
+        let assignee = match action {
+            AlarmAction::Dispatch { to } => Some(to.as_str()),
+            _ => None,
+        };
+        tx.execute(
+            "UPDATE alarms SET state = $2, assignee = COALESCE($3, assignee), updated_at = $4 WHERE id = $1",
+            &[&alarm_id, &to.as_str(), &assignee, &at_ms],
+        )?;
+        let attachments = match action {
+            AlarmAction::Handle { attachments, .. } => attachments.clone(),
+            _ => Vec::new(),
+        };
+        insert_event(
+            &mut tx,
+            alarm_id,
+            at_ms,
+            actor,
+            action.as_str(),
+            from.as_str(),
+            to.as_str(),
+            action.note(),
+            &attachments,
+        )?;
+        tx.commit()?;
+        Ok(to)
+    }
+
+    pub(crate) fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query(
+            "SELECT a.id, d.mn, a.kind, a.factor, a.state, a.start_at, a.end_at, a.value, a.lim,
+                    a.detail, a.raised_at, a.recovered_at, a.assignee
+             FROM alarms a JOIN devices d ON d.id = a.device_id
+             WHERE (NOT $1 OR a.state NOT IN ('closed', 'dismissed')) AND ($2::text IS NULL OR d.mn = $2)
+             ORDER BY a.id DESC LIMIT $3",
+            &[&filter.open_only, &filter.mn, &list_limit(filter.limit)],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(AlarmRecord {
+                    id: r.get(0),
+                    mn: r.get(1),
+                    kind: parse_kind(r.get(2))?,
+                    factor: factor_of(r.get(3)),
+                    state: parse_state(r.get(4))?,
+                    start: r.get(5),
+                    end: r.get(6),
+                    value: r.get(7),
+                    limit: r.get(8),
+                    detail: r.get(9),
+                    raised_at_ms: r.get(10),
+                    recovered_at_ms: r.get(11),
+                    assignee: r.get(12),
+                })
+            })
+            .collect()
+    }
+
+    pub(crate) fn alarm_events(&self, alarm_id: i64) -> Result<Vec<AlarmEventRecord>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query(
+            "SELECT at, actor, action, from_state, to_state, note, attachments
+             FROM alarm_events WHERE alarm_id = $1 ORDER BY id",
+            &[&alarm_id],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| AlarmEventRecord {
+                at_ms: r.get(0),
+                actor: r.get(1),
+                action: r.get(2),
+                from: r.get(3),
+                to: r.get(4),
+                note: r.get(5),
+                attachments: serde_json::from_str(r.get(6)).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    pub(crate) fn alarm_evidence(&self, alarm_id: i64) -> Result<Vec<EvidenceFrame>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query(
+            "SELECT f.id, f.seq, f.received_at, f.raw, f.hash,
+                    (SELECT p.hash FROM frames p WHERE p.device_id = f.device_id AND p.seq = f.seq - 1)
+             FROM alarm_evidence e JOIN frames f ON f.id = e.frame_id
+             WHERE e.alarm_id = $1 ORDER BY f.seq",
+            &[&alarm_id],
+        )?;
+        Ok(rows
+            .iter()
+            .map(|r| EvidenceFrame {
+                frame_id: r.get(0),
+                seq: r.get(1),
+                received_at_ms: r.get(2),
+                raw: r.get(3),
+                hash: r.get(4),
+                prev_hash: r
+                    .get::<_, Option<Vec<u8>>>(5)
+                    .unwrap_or_else(|| GENESIS.to_vec()),
+            })
+            .collect())
+    }
+
+    pub(crate) fn verify_frames(&self, mn: Option<&str>) -> Result<Vec<ChainCheck>, StoreError> {
+        let mut c = self.client()?;
+        let list = c.query(
+            "SELECT id, mn FROM devices WHERE $1::text IS NULL OR mn = $1 ORDER BY mn",
+            &[&mn],
+        )?;
+        let mut out = Vec::new();
+        for d in list {
+            let id: i64 = d.get(0);
+            let mut check = ChainChecker::default();
+            for r in c.query(
+                "SELECT seq, received_at, raw, hash FROM frames WHERE device_id = $1 ORDER BY seq",
+                &[&id],
+            )? {
+                let raw: &[u8] = r.get(2);
+                let hash: &[u8] = r.get(3);
+                if !check.push(r.get(0), r.get(1), raw, hash) {
+                    break;
+                }
+            }
+            out.push(check.finish(d.get(1)));
+        }
+        Ok(out)
+    }
+}
+
+fn device_id(tx: &mut Transaction<'_>, mn: &str) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .query_opt("SELECT id FROM devices WHERE mn = $1", &[&mn])?
+        .map(|r| r.get(0)))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_event(
+    tx: &mut Transaction<'_>,
+    alarm_id: i64,
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    from: &str,
+    to: &str,
+    note: &str,
+    attachments: &[String],
+) -> Result<(), StoreError> {
+    let attachments = serde_json::to_string(attachments).unwrap_or_else(|_| "[]".to_owned());
+    tx.execute(
+        "INSERT INTO alarm_events (alarm_id, at, actor, action, from_state, to_state, note, attachments)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        &[&alarm_id, &at_ms, &actor, &action, &from, &to, &note, &attachments],
+    )?;
+    Ok(())
+}
+
+fn apply_updates(
+    tx: &mut Transaction<'_>,
+    updates: &[AlarmUpdate],
+    at_ms: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut raised = Vec::new();
+    for u in updates {
+        match u {
+            AlarmUpdate::Raise(c) => {
+                let Some(dev) = device_id(tx, &c.mn)? else {
+                    continue;
+                };
+                let factor = factor_col(c.factor.as_deref());
+                let open = tx.query_opt(
+                    "SELECT id FROM alarms WHERE device_id = $1 AND kind = $2 AND factor = $3
+                       AND recovered_at IS NULL AND state NOT IN ('closed', 'dismissed')
+                     ORDER BY id DESC LIMIT 1 FOR UPDATE",
+                    &[&dev, &c.kind.as_str(), &factor],
+                )?;
+                let id = if let Some(r) = open {
+                    let id: i64 = r.get(0);
+                    tx.execute(
+                        "UPDATE alarms SET end_at = greatest(end_at, $2), updated_at = $3 WHERE id = $1",
+                        &[&id, &c.end, &at_ms],
+                    )?;
+                    id
+                } else {
+                    let id: i64 = tx
+                        .query_one(
+                            "INSERT INTO alarms (device_id, kind, factor, state, start_at, end_at, value, lim, detail, raised_at, updated_at)
+                             VALUES ($1, $2, $3, 'raised', $4, $5, $6, $7, $8, $9, $9) RETURNING id",
+                            &[&dev, &c.kind.as_str(), &factor, &c.start, &c.end, &c.value, &c.limit, &c.detail, &at_ms],
+                        )?
+                        .get(0);
+                    insert_event(
+                        tx,
+                        id,
+                        at_ms,
+                        "system",
+                        "raise",
+                        "",
+                        "raised",
+                        &c.detail,
+                        &[],
+                    )?;
+                    raised.push(id);
+                    id
+                };
+                if let Some(kind) = c.evidence_kind {
+                    let cn = i64::from(kind.cn());
+                    tx.execute(
+                        "INSERT INTO alarm_evidence (alarm_id, frame_id)
+                         SELECT $1, frame_id FROM readings WHERE device_id = $2 AND cn = $3 AND data_time = ANY($4)
+                         ON CONFLICT DO NOTHING",
+                        &[&id, &dev, &cn, &c.evidence],
+                    )?;
+                }
+            }
+            AlarmUpdate::Recover {
+                mn,
+                kind,
+                factor,
+                at,
+            } => {
+                let Some(dev) = device_id(tx, mn)? else {
+                    continue;
+                };
+                let rows = tx.query(
+                    "UPDATE alarms SET recovered_at = $4, updated_at = $5
+                     WHERE device_id = $1 AND kind = $2 AND factor = $3 AND recovered_at IS NULL
+                     RETURNING id, state",
+                    &[
+                        &dev,
+                        &kind.as_str(),
+                        &factor_col(factor.as_deref()),
+                        &at.saturating_mul(1000),
+                        &at_ms,
+                    ],
+                )?;
+                for r in rows {
+                    let state: String = r.get(1);
+                    insert_event(
+                        tx,
+                        r.get(0),
+                        at_ms,
+                        "system",
+                        "recover",
+                        &state,
+                        &state,
+                        "条件已消除",
+                        &[],
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(raised)
+}

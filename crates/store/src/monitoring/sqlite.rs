@@ -1,0 +1,562 @@
+//! Online monitoring on SQLite: the single writer connection orders every frame chain.
+
+use std::collections::HashMap;
+
+use lantian_core::evidence::{GENESIS, chain_hash};
+use lantian_core::{AlarmAction, AlarmState, Device};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::{
+    AlarmEventRecord, AlarmFilter, AlarmRecord, ChainCheck, EvidenceFrame, IngestFrame,
+    IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading, decode_vals,
+    device_from_json, device_to_json, factor_col, factor_of, list_limit, parse_kind, parse_state,
+    reading_slot,
+};
+use crate::sqlite::SqliteStore;
+use crate::{AlarmUpdate, StoreError};
+
+impl SqliteStore {
+    pub(crate) fn upsert_devices(&self, devices: &[Device]) -> Result<u64, StoreError> {
+        let now = super::now_ms();
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let mut n = 0;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO devices (mn, kind, town, active, spec, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (mn) DO UPDATE SET kind = excluded.kind, town = excluded.town,
+                        active = excluded.active, spec = excluded.spec, updated_at = excluded.updated_at
+                     WHERE devices.spec IS NOT excluded.spec",
+                )?;
+                for d in devices {
+                    n += stmt.execute(params![
+                        d.mn,
+                        d.kind.as_str(),
+                        d.owner.town,
+                        d.active,
+                        device_to_json(d)?,
+                        now
+                    ])? as u64;
+                }
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+    }
+
+    pub(crate) fn devices(&self) -> Result<Vec<StoredDevice>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, spec FROM devices ORDER BY mn")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, spec) = row?;
+                out.push(StoredDevice {
+                    id,
+                    device: device_from_json(&spec)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    pub(crate) fn ingest(&self, frames: &[IngestFrame]) -> Result<Vec<IngestOutcome>, StoreError> {
+        self.with_writer(|conn| {
+            let mut chains = self.chains.lock().map_err(|_| StoreError::Poisoned)?;
+            // Chain heads advanced in this transaction; published only after commit.
+            let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::new();
+            let mut out = Vec::with_capacity(frames.len());
+            let tx = conn.transaction()?;
+            {
+                let mut find = tx.prepare_cached(
+                    "SELECT frame_id FROM readings WHERE device_id = ?1 AND cn = ?2 AND data_time = ?3",
+                )?;
+                let mut head = tx.prepare_cached(
+                    "SELECT seq, hash FROM frames WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",
+                )?;
+                let mut find_undated = tx.prepare_cached(
+                    "SELECT id FROM frames WHERE device_id = ?1 AND cn = ?2 AND qn = ?3 AND data_time IS NULL",
+                )?;
+                let mut put_frame = tx.prepare_cached(
+                    "INSERT INTO frames (device_id, seq, received_at, cn, qn, data_time, raw, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                )?;
+                let mut put_reading = tx.prepare_cached(
+                    "INSERT INTO readings (device_id, cn, data_time, frame_id, vals) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for f in frames {
+                    if let Some(t) = f.data_time {
+                        if let Some(id) = find
+                            .query_row(params![f.device_id, f.cn, t], |r| r.get::<_, i64>(0))
+                            .optional()?
+                        {
+                            out.push(IngestOutcome::Duplicate { frame_id: id });
+                            continue;
+                        }
+                    } else if let Some(qn) = &f.qn {
+                        if let Some(id) = find_undated
+                            .query_row(params![f.device_id, f.cn, qn], |r| r.get::<_, i64>(0))
+                            .optional()?
+                        {
+                            out.push(IngestOutcome::Duplicate { frame_id: id });
+                            continue;
+                        }
+                    }
+                    let (seq, prev) = match heads.get(&f.device_id).or(chains.get(&f.device_id)) {
+                        Some(h) => *h,
+                        None => head
+                            .query_row([f.device_id], |r| {
+                                Ok((r.get::<_, i64>(0)?, r.get::<_, Vec<u8>>(1)?))
+                            })
+                            .optional()?
+                            .map(|(s, h)| (s, h.try_into().unwrap_or(GENESIS)))
+                            .unwrap_or((0, GENESIS)),
+                    };
+                    let hash = chain_hash(&prev, f.received_at_ms, &f.raw);
+                    put_frame.execute(params![
+                        f.device_id,
+                        seq + 1,
+                        f.received_at_ms,
+                        f.cn,
+                        f.qn,
+                        f.data_time,
+                        f.raw,
+                        hash.as_slice()
+                    ])?;
+                    let frame_id = tx.last_insert_rowid();
+                    heads.insert(f.device_id, (seq + 1, hash));
+                    if let Some(t) = f.data_time {
+                        put_reading.execute(params![f.device_id, f.cn, t, frame_id, f.vals])?;
+                    }
+                    out.push(IngestOutcome::Stored { frame_id });
+                }
+            }
+            tx.commit()?;
+            chains.extend(heads);
+            Ok(out)
+        })
+    }
+
+    pub(crate) fn record_rejects(&self, rejects: &[Reject]) -> Result<(), StoreError> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "INSERT INTO ingest_rejects (received_at, peer, mn, reason, excerpt) VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for r in rejects {
+                    stmt.execute(params![r.received_at_ms, r.peer, r.mn, r.reason, r.excerpt])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn rejects(&self, limit: usize) -> Result<Vec<Reject>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT received_at, peer, mn, reason, excerpt FROM ingest_rejects ORDER BY id DESC LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([list_limit(limit)], |r| {
+                Ok(Reject {
+                    received_at_ms: r.get(0)?,
+                    peer: r.get(1)?,
+                    mn: r.get(2)?,
+                    reason: r.get(3)?,
+                    excerpt: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub(crate) fn readings(
+        &self,
+        device_id: i64,
+        cn: u16,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<StoredReading>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT data_time, frame_id, vals FROM readings
+                 WHERE device_id = ?1 AND cn = ?2 AND data_time >= ?3 AND data_time < ?4 ORDER BY data_time",
+            )?;
+            let rows = stmt.query_map(params![device_id, cn, from, to], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (data_time, frame_id, vals) = row?;
+                out.push(StoredReading {
+                    cn,
+                    data_time,
+                    frame_id,
+                    values: decode_vals(&vals)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    pub(crate) fn devices_last_seen(&self) -> Result<Vec<(i64, i64)>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(super::LAST_SEEN_SQL)?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub(crate) fn frame_raw(&self, frame_id: i64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with_reader(|conn| {
+            Ok(conn
+                .query_row("SELECT raw FROM frames WHERE id = ?1", [frame_id], |r| {
+                    r.get(0)
+                })
+                .optional()?)
+        })
+    }
+
+    pub(crate) fn monitoring_counts(&self) -> Result<MonitoringCounts, StoreError> {
+        self.with_reader(|conn| {
+            let mut c = MonitoringCounts {
+                frames: conn.query_row("SELECT count(*) FROM frames", [], |r| r.get::<_, i64>(0))?
+                    as u64,
+                rejects: conn.query_row("SELECT count(*) FROM ingest_rejects", [], |r| {
+                    r.get::<_, i64>(0)
+                })? as u64,
+                alarms: conn.query_row("SELECT count(*) FROM alarms", [], |r| r.get::<_, i64>(0))?
+                    as u64,
+                ..MonitoringCounts::default()
+            };
+            let mut stmt = conn.prepare("SELECT cn, count(*) FROM readings GROUP BY cn")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (cn, n) = row?;
+                c.readings[reading_slot(cn)] += n as u64;
+            }
+            Ok(c)
+        })
+    }
+
+    pub(crate) fn apply_alarm_updates(
+        &self,
+        updates: &[AlarmUpdate],
+        at_ms: i64,
+    ) -> Result<Vec<i64>, StoreError> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let raised = apply_updates(&tx, updates, at_ms)?;
+            tx.commit()?;
+            Ok(raised)
+        })
+    }
+
+    pub(crate) fn alarm_action(
+        &self,
+        alarm_id: i64,
+        actor: &str,
+        action: &AlarmAction,
+        at_ms: i64,
+    ) -> Result<AlarmState, StoreError> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            let state: Option<String> = tx
+                .query_row("SELECT state FROM alarms WHERE id = ?1", [alarm_id], |r| r.get(0))
+                .optional()?;
+            let from = parse_state(&state.ok_or(StoreError::NotFound("alarm", alarm_id))?)?;
+            let to = from.apply(action)?;
+            let assignee = match action {
+                AlarmAction::Dispatch { to } => Some(to.as_str()),
+                _ => None,
+            };
+            tx.execute(
+                "UPDATE alarms SET state = ?2, assignee = COALESCE(?3, assignee), updated_at = ?4 WHERE id = ?1",
+                params![alarm_id, to.as_str(), assignee, at_ms],
+            )?;
+            let attachments = match action {
+                AlarmAction::Handle { attachments, .. } => attachments.clone(),
+                _ => Vec::new(),
+            };
+            insert_event(
+                &tx,
+                alarm_id,
+                at_ms,
+                actor,
+                action.as_str(),
+                from.as_str(),
+                to.as_str(),
+                action.note(),
+                &attachments,
+            )?;
+            tx.commit()?;
+            Ok(to)
+        })
+    }
+
+    pub(crate) fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT a.id, d.mn, a.kind, a.factor, a.state, a.start_at, a.end_at, a.value, a.lim,
+                        a.detail, a.raised_at, a.recovered_at, a.assignee
+                 FROM alarms a JOIN devices d ON d.id = a.device_id
+                 WHERE (?1 = 0 OR a.state NOT IN ('closed', 'dismissed')) AND (?2 IS NULL OR d.mn = ?2)
+                 ORDER BY a.id DESC LIMIT ?3",
+            )?;
+            let rows = stmt.query_map(
+                params![filter.open_only, filter.mn, list_limit(filter.limit)],
+                |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        [r.get::<_, i64>(5)?, r.get::<_, i64>(6)?],
+                        [r.get::<_, Option<i64>>(7)?, r.get::<_, Option<i64>>(8)?],
+                        r.get::<_, String>(9)?,
+                        r.get::<_, i64>(10)?,
+                        r.get::<_, Option<i64>>(11)?,
+                        r.get::<_, String>(12)?,
+                    ))
+                },
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, mn, kind, factor, state, [start, end], [value, limit], detail, raised, rec, assignee) =
+                    row?;
+                out.push(AlarmRecord {
+                    id,
+                    mn,
+                    kind: parse_kind(&kind)?,
+                    factor: factor_of(factor),
+                    state: parse_state(&state)?,
+                    start,
+                    end,
+                    value,
+                    limit,
+                    detail,
+                    raised_at_ms: raised,
+                    recovered_at_ms: rec,
+                    assignee,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    pub(crate) fn alarm_events(&self, alarm_id: i64) -> Result<Vec<AlarmEventRecord>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT at, actor, action, from_state, to_state, note, attachments
+                 FROM alarm_events WHERE alarm_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([alarm_id], |r| {
+                Ok(AlarmEventRecord {
+                    at_ms: r.get(0)?,
+                    actor: r.get(1)?,
+                    action: r.get(2)?,
+                    from: r.get(3)?,
+                    to: r.get(4)?,
+                    note: r.get(5)?,
+                    attachments: serde_json::from_str(&r.get::<_, String>(6)?).unwrap_or_default(),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub(crate) fn alarm_evidence(&self, alarm_id: i64) -> Result<Vec<EvidenceFrame>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT f.id, f.seq, f.received_at, f.raw, f.hash,
+                        (SELECT p.hash FROM frames p WHERE p.device_id = f.device_id AND p.seq = f.seq - 1)
+                 FROM alarm_evidence e JOIN frames f ON f.id = e.frame_id
+                 WHERE e.alarm_id = ?1 ORDER BY f.seq",
+            )?;
+            let rows = stmt.query_map([alarm_id], |r| {
+                Ok(EvidenceFrame {
+                    frame_id: r.get(0)?,
+                    seq: r.get(1)?,
+                    received_at_ms: r.get(2)?,
+                    raw: r.get(3)?,
+                    hash: r.get(4)?,
+                    prev_hash: r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_else(|| GENESIS.to_vec()),
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub(crate) fn verify_frames(&self, mn: Option<&str>) -> Result<Vec<ChainCheck>, StoreError> {
+        self.with_reader(|conn| {
+            let mut devices =
+                conn.prepare("SELECT id, mn FROM devices WHERE ?1 IS NULL OR mn = ?1 ORDER BY mn")?;
+            let list = devices
+                .query_map([mn], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, received_at, raw, hash FROM frames WHERE device_id = ?1 ORDER BY seq",
+            )?;
+            let mut out = Vec::new();
+            for (id, mn) in list {
+                let mut check = super::ChainChecker::default();
+                let mut rows = stmt.query([id])?;
+                while let Some(r) = rows.next()? {
+                    let seq: i64 = r.get(0)?;
+                    let at: i64 = r.get(1)?;
+                    let raw: Vec<u8> = r.get(2)?;
+                    let hash: Vec<u8> = r.get(3)?;
+                    if !check.push(seq, at, &raw, &hash) {
+                        break;
+                    }
+                }
+                out.push(check.finish(mn));
+            }
+            Ok(out)
+        })
+    }
+}
+
+fn device_id(tx: &Connection, mn: &str) -> Result<Option<i64>, StoreError> {
+    Ok(tx
+        .query_row("SELECT id FROM devices WHERE mn = ?1", [mn], |r| r.get(0))
+        .optional()?)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn insert_event(
+    tx: &Connection,
+    alarm_id: i64,
+    at_ms: i64,
+    actor: &str,
+    action: &str,
+    from: &str,
+    to: &str,
+    note: &str,
+    attachments: &[String],
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO alarm_events (alarm_id, at, actor, action, from_state, to_state, note, attachments)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            alarm_id,
+            at_ms,
+            actor,
+            action,
+            from,
+            to,
+            note,
+            serde_json::to_string(attachments).unwrap_or_else(|_| "[]".to_owned())
+        ],
+    )?;
+    Ok(())
+}
+
+/// Raise, extend or recover alarms; returns the ids of newly raised alarms.
+fn apply_updates(
+    tx: &Connection,
+    updates: &[AlarmUpdate],
+    at_ms: i64,
+) -> Result<Vec<i64>, StoreError> {
+    let mut raised = Vec::new();
+    for u in updates {
+        match u {
+            AlarmUpdate::Raise(c) => {
+                let Some(dev) = device_id(tx, &c.mn)? else {
+                    continue;
+                };
+                let factor = factor_col(c.factor.as_deref());
+                // The same condition still unrecovered on an open alarm: extend that one.
+                let open: Option<i64> = tx
+                    .query_row(
+                        "SELECT id FROM alarms WHERE device_id = ?1 AND kind = ?2 AND factor = ?3
+                           AND recovered_at IS NULL AND state NOT IN ('closed', 'dismissed')
+                         ORDER BY id DESC LIMIT 1",
+                        params![dev, c.kind.as_str(), factor],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let id = if let Some(id) = open {
+                    tx.execute(
+                        "UPDATE alarms SET end_at = max(end_at, ?2), updated_at = ?3 WHERE id = ?1",
+                        params![id, c.end, at_ms],
+                    )?;
+                    id
+                } else {
+                    tx.execute(
+                        "INSERT INTO alarms (device_id, kind, factor, state, start_at, end_at, value, lim, detail, raised_at, updated_at)
+                         VALUES (?1, ?2, ?3, 'raised', ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                        params![dev, c.kind.as_str(), factor, c.start, c.end, c.value, c.limit, c.detail, at_ms],
+                    )?;
+                    let id = tx.last_insert_rowid();
+                    insert_event(
+                        tx,
+                        id,
+                        at_ms,
+                        "system",
+                        "raise",
+                        "",
+                        "raised",
+                        &c.detail,
+                        &[],
+                    )?;
+                    raised.push(id);
+                    id
+                };
+                if let Some(kind) = c.evidence_kind {
+                    let mut stmt = tx.prepare_cached(
+                        "INSERT INTO alarm_evidence (alarm_id, frame_id)
+                         SELECT ?1, frame_id FROM readings WHERE device_id = ?2 AND cn = ?3 AND data_time = ?4
+                         ON CONFLICT DO NOTHING",
+                    )?;
+                    for t in &c.evidence {
+                        stmt.execute(params![id, dev, kind.cn(), t])?;
+                    }
+                }
+            }
+            AlarmUpdate::Recover {
+                mn,
+                kind,
+                factor,
+                at,
+            } => {
+                let Some(dev) = device_id(tx, mn)? else {
+                    continue;
+                };
+                let ids: Vec<i64> = {
+                    let mut stmt = tx.prepare_cached(
+                        "SELECT id FROM alarms WHERE device_id = ?1 AND kind = ?2 AND factor = ?3 AND recovered_at IS NULL",
+                    )?;
+                    stmt.query_map(
+                        params![dev, kind.as_str(), factor_col(factor.as_deref())],
+                        |r| r.get(0),
+                    )?
+                    .collect::<Result<_, _>>()?
+                };
+                for id in ids {
+                    tx.execute(
+                        "UPDATE alarms SET recovered_at = ?2, updated_at = ?3 WHERE id = ?1",
+                        params![id, at.saturating_mul(1000), at_ms],
+                    )?;
+                    let state: String =
+                        tx.query_row("SELECT state FROM alarms WHERE id = ?1", [id], |r| r.get(0))?;
+                    insert_event(
+                        tx,
+                        id,
+                        at_ms,
+                        "system",
+                        "recover",
+                        &state,
+                        &state,
+                        "条件已消除",
+                        &[],
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(raised)
+}
