@@ -121,6 +121,10 @@ impl Server {
         let registry = Arc::new(registry::Registry::default());
         {
             let store = self.store.clone();
+            tokio::task::spawn_blocking(move || store.prepare_for_ingest()).await??;
+        }
+        {
+            let store = self.store.clone();
             let reg = registry.clone();
             tokio::task::spawn_blocking(move || reg.reload(&store)).await??;
         }
@@ -149,7 +153,7 @@ impl Server {
                         () = shutdown.cancelled() => break,
                         _ = t.tick() => {
                             let now = jiff::Timestamp::now().as_second();
-                            if tx.send(writer::WriterMsg::Tick(now)).await.is_err() { break; }
+                            if tx.send_async(writer::WriterMsg::Tick(now)).await.is_err() { break; }
                         }
                         _ = r.tick() => {
                             let store = store.clone();

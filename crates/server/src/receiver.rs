@@ -74,7 +74,7 @@ impl Default for ReceiverLimits {
 #[derive(Debug)]
 pub struct Shared {
     registry: Arc<Registry>,
-    writer: mpsc::Sender<WriterMsg>,
+    writer: flume::Sender<WriterMsg>,
     limits: ReceiverLimits,
     permits: Arc<Semaphore>,
 }
@@ -84,7 +84,7 @@ impl Shared {
     #[must_use]
     pub fn new(
         registry: Arc<Registry>,
-        writer: mpsc::Sender<WriterMsg>,
+        writer: flume::Sender<WriterMsg>,
         limits: ReceiverLimits,
     ) -> Self {
         let permits = Arc::new(Semaphore::new(limits.max_connections));
@@ -246,9 +246,10 @@ async fn connection(
         .with_crc(lantian_hj212::CrcPolicy::ANY);
     let mut framer = Framer::new(cfg);
     let mut bucket = Bucket::new(limits.frames_per_second, limits.burst);
-    let mut buf = vec![0u8; 16 * 1024];
+    let mut buf = vec![0u8; 4 * 1024];
     let mut partial_since: Option<Instant> = None;
     let mut garbage = 0usize;
+    let mut junk_seen = 0u64;
     let reason = 'conn: loop {
         // Wait for bytes: the idle timeout, or the rest of the frame deadline when a frame is
         // half-received (short quiet periods flush devices that send no CR LF).
@@ -294,11 +295,17 @@ async fn connection(
                 Err(e) => {
                     metrics::counter!("lantian_hj212_framing_errors_total", "kind" => e.kind().name())
                         .increment(1);
-                    garbage = garbage.saturating_add(e.excerpt().len().max(1));
+                    // Junk is counted below from the framer's own tally.
+                    if !matches!(e.kind(), lantian_hj212::FrameErrorKind::Junk { .. }) {
+                        garbage = garbage.saturating_add(e.excerpt().len().max(1));
+                    }
                     tracing::debug!(peer = %conn.peer, kind = e.kind().name(), "Refused bytes.");
                 }
             }
         }
+        let junk = framer.stats().junk_bytes;
+        garbage = garbage.saturating_add(usize::try_from(junk - junk_seen).unwrap_or(usize::MAX));
+        junk_seen = junk;
         if garbage > limits.max_garbage_bytes {
             tracing::warn!(peer = %conn.peer, "Closing a connection that sends only garbage.");
             break 'conn "garbage";
@@ -436,12 +443,12 @@ impl Conn<'_> {
     async fn send(&self, msg: WriterMsg) -> Result<(), ()> {
         match self.shared.writer.try_send(msg) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(msg)) => {
+            Err(flume::TrySendError::Full(msg)) => {
                 // The writer is behind: wait (this stops reading from the device).
                 metrics::counter!("lantian_ingest_queue_full_total").increment(1);
-                self.shared.writer.send(msg).await.map_err(|_| ())
+                self.shared.writer.send_async(msg).await.map_err(|_| ())
             }
-            Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
+            Err(flume::TrySendError::Disconnected(_)) => Err(()),
         }
     }
 

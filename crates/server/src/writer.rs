@@ -12,7 +12,7 @@ use std::time::Instant;
 use lantian_core::monitor::MonitorEvent;
 use lantian_core::{AbnormalRules, DeviceMonitor, Reading};
 use lantian_store::{AlarmUpdate, IngestFrame, IngestOutcome, Reject, Store};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use crate::registry::{Entry, Registry};
 
@@ -70,65 +70,73 @@ pub fn spawn(
     store: Arc<Store>,
     registry: Arc<Registry>,
     config: WriterConfig,
-) -> std::io::Result<(mpsc::Sender<WriterMsg>, JoinHandle<()>)> {
-    let (tx, rx) = mpsc::channel(config.queue.max(1));
+) -> std::io::Result<(flume::Sender<WriterMsg>, JoinHandle<()>)> {
+    let (tx, rx) = flume::bounded(config.queue.max(1));
     let handle = std::thread::Builder::new()
         .name("lantian-writer".to_owned())
-        .spawn(move || Writer::new(store, registry, config).run(rx))?;
+        .spawn(move || match Writer::new(store, registry, config) {
+            Ok(w) => w.run(rx),
+            Err(e) => tracing::error!(error = %e, "Cannot start the alarm thread."),
+        })?;
     Ok((tx, handle))
 }
 
 struct Writer {
     store: Arc<Store>,
-    registry: Arc<Registry>,
     config: WriterConfig,
-    monitors: HashMap<i64, DeviceMonitor>,
+    alarms: std::sync::mpsc::SyncSender<AlarmMsg>,
+    alarm_thread: JoinHandle<()>,
+}
+
+/// What the alarm thread is sent.
+enum AlarmMsg {
+    /// A newly stored reading of a device, received at (Unix seconds).
+    Reading(Arc<Entry>, Box<Reading>, i64),
+    /// Run the periodic rules.
+    Tick(i64),
 }
 
 impl Writer {
-    fn new(store: Arc<Store>, registry: Arc<Registry>, config: WriterConfig) -> Self {
-        Writer {
-            store,
+    fn new(
+        store: Arc<Store>,
+        registry: Arc<Registry>,
+        config: WriterConfig,
+    ) -> std::io::Result<Self> {
+        let (alarms, rx) = std::sync::mpsc::sync_channel(config.queue.max(1));
+        let job = AlarmJob {
+            store: store.clone(),
             registry,
-            config,
+            rules: config.rules.clone(),
             monitors: HashMap::new(),
-        }
+        };
+        let alarm_thread = std::thread::Builder::new()
+            .name("lantian-alarms".to_owned())
+            .spawn(move || job.run(&rx))?;
+        Ok(Writer {
+            store,
+            config,
+            alarms,
+            alarm_thread,
+        })
     }
 
-    /// Restores each device's last-seen time, so that a device silent since before a restart
-    /// is still found offline.
-    fn restore(&mut self) {
-        match self.store.devices_last_seen() {
-            Ok(list) => {
-                for (id, at_ms) in list {
-                    let mut m = DeviceMonitor::new(self.config.rules.clone());
-                    m.set_last_seen(at_ms.div_euclid(1000));
-                    self.monitors.insert(id, m);
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "Could not restore last-seen times."),
-        }
-    }
-
-    fn run(mut self, mut rx: mpsc::Receiver<WriterMsg>) {
-        self.restore();
+    fn run(mut self, rx: flume::Receiver<WriterMsg>) {
         let mut frames: Vec<PendingFrame> = Vec::with_capacity(self.config.max_batch);
         let mut rejects: Vec<Reject> = Vec::new();
-        while let Some(first) = rx.blocking_recv() {
+        let mut msgs = Vec::with_capacity(self.config.max_batch);
+        // Wait for one message, then take everything queued, up to a batch.
+        while let Ok(first) = rx.recv() {
+            msgs.push(first);
+            msgs.extend(rx.try_iter().take(self.config.max_batch.saturating_sub(1)));
+            metrics::gauge!("lantian_ingest_queue_depth").set(rx.len() as f64);
             let mut tick = None;
-            let mut take = |m: WriterMsg, frames: &mut Vec<PendingFrame>| match m {
-                WriterMsg::Frame(f) => frames.push(*f),
-                WriterMsg::Reject(r) => rejects.push(r),
-                WriterMsg::Tick(t) => tick = Some(t),
-            };
-            take(first, &mut frames);
-            while frames.len() < self.config.max_batch {
-                match rx.try_recv() {
-                    Ok(m) => take(m, &mut frames),
-                    Err(_) => break,
+            for m in msgs.drain(..) {
+                match m {
+                    WriterMsg::Frame(f) => frames.push(*f),
+                    WriterMsg::Reject(r) => rejects.push(r),
+                    WriterMsg::Tick(t) => tick = Some(t),
                 }
             }
-            metrics::gauge!("lantian_ingest_queue_depth").set(rx.len() as f64);
             if !frames.is_empty() {
                 self.commit(&mut frames);
             }
@@ -139,9 +147,12 @@ impl Writer {
                 rejects.clear();
             }
             if let Some(now) = tick {
-                self.tick(now);
+                let _ = self.alarms.send(AlarmMsg::Tick(now));
             }
         }
+        // The alarm thread finishes what it was sent, then stops.
+        drop(self.alarms);
+        let _ = self.alarm_thread.join();
         tracing::info!("Writer drained and stopped.");
     }
 
@@ -171,36 +182,98 @@ impl Writer {
                 return;
             }
         };
-        let mut updates = Vec::new();
+        // Answers first: nothing else may delay them.
+        let mut fresh = Vec::new();
         for (p, outcome) in batch.drain(..).zip(outcomes) {
             let new = matches!(outcome, IngestOutcome::Stored { .. });
             crate::telemetry::frame(p.frame.cn, if new { "stored" } else { "duplicate" });
             let _ = p.reply.send(Ok(outcome));
-            if let (true, Some(reading)) = (new, &p.reading) {
-                let monitor = self
-                    .monitors
-                    .entry(p.device.id)
-                    .or_insert_with(|| DeviceMonitor::new(self.config.rules.clone()));
-                let at = p.frame.received_at_ms.div_euclid(1000);
-                updates.extend(
-                    monitor
-                        .on_reading(&p.device.device, reading, at)
-                        .into_iter()
-                        .map(to_update),
-                );
+            if let (true, Some(reading)) = (new, p.reading) {
+                fresh.push(AlarmMsg::Reading(
+                    p.device,
+                    Box::new(reading),
+                    p.frame.received_at_ms.div_euclid(1000),
+                ));
             }
         }
-        self.apply(&updates);
+        let forward = Instant::now();
+        for msg in fresh {
+            match self.alarms.try_send(msg) {
+                Ok(()) => {}
+                Err(std::sync::mpsc::TrySendError::Full(msg)) => {
+                    // The rules fall behind: wait for them (bounded memory, nothing skipped).
+                    metrics::counter!("lantian_alarm_queue_full_total").increment(1);
+                    let _ = self.alarms.send(msg);
+                }
+                Err(std::sync::mpsc::TrySendError::Disconnected(_)) => {}
+            }
+        }
+        metrics::histogram!("lantian_alarm_forward_seconds")
+            .record(forward.elapsed().as_secs_f64());
+    }
+}
+
+/// The alarm thread: runs the rules of every device on new readings and on ticks, and
+/// stores what they find.
+struct AlarmJob {
+    store: Arc<Store>,
+    registry: Arc<Registry>,
+    rules: AbnormalRules,
+    monitors: HashMap<i64, DeviceMonitor>,
+}
+
+impl AlarmJob {
+    /// Restores each device's last-seen time, so that a device silent since before a restart
+    /// is still found offline.
+    fn restore(&mut self) {
+        match self.store.devices_last_seen() {
+            Ok(list) => {
+                for (id, at_ms) in list {
+                    let mut m = DeviceMonitor::new(self.rules.clone());
+                    m.set_last_seen(at_ms.div_euclid(1000));
+                    self.monitors.insert(id, m);
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "Could not restore last-seen times."),
+        }
     }
 
-    fn tick(&mut self, now: i64) {
+    fn run(mut self, rx: &std::sync::mpsc::Receiver<AlarmMsg>) {
+        self.restore();
         let mut updates = Vec::new();
+        while let Ok(first) = rx.recv() {
+            let mut next = Some(first);
+            while let Some(msg) = next.take().or_else(|| rx.try_recv().ok()) {
+                match msg {
+                    AlarmMsg::Reading(entry, reading, at) => {
+                        let monitor = self
+                            .monitors
+                            .entry(entry.id)
+                            .or_insert_with(|| DeviceMonitor::new(self.rules.clone()));
+                        updates.extend(
+                            monitor
+                                .on_reading(&entry.device, &reading, at)
+                                .into_iter()
+                                .map(to_update),
+                        );
+                    }
+                    AlarmMsg::Tick(now) => self.tick(now, &mut updates),
+                }
+                if updates.len() >= 1000 {
+                    break;
+                }
+            }
+            self.apply(&updates);
+            updates.clear();
+        }
+    }
+
+    fn tick(&mut self, now: i64, updates: &mut Vec<AlarmUpdate>) {
         for entry in self.registry.all() {
             if let Some(m) = self.monitors.get_mut(&entry.id) {
                 updates.extend(m.on_tick(&entry.device, now).into_iter().map(to_update));
             }
         }
-        self.apply(&updates);
     }
 
     fn apply(&self, updates: &[AlarmUpdate]) {

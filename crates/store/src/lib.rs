@@ -348,6 +348,16 @@ impl Store {
         dispatch!(self.upsert_devices(devices))
     }
 
+    /// Prepares the store for a continuous write load (`lantian serve`): on SQLite, WAL
+    /// checkpoints move to a background thread so that commits do not wait for them. Nothing
+    /// to do on PostgreSQL.
+    pub fn prepare_for_ingest(&self) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.background_checkpoints(std::time::Duration::from_secs(1)),
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
     /// Every registered device, by MN.
     pub fn devices(&self) -> Result<Vec<StoredDevice>, StoreError> {
         dispatch!(self.devices())

@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use jiff::civil::Date;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -27,6 +28,16 @@ pub struct SqliteStore {
     series: Mutex<HashMap<String, [Option<i64>; Quantity::COUNT]>>,
     /// Device id → (last sequence, last hash) of its frame chain, as committed.
     pub(crate) chains: Mutex<HashMap<i64, (i64, [u8; 32])>>,
+    /// Set when a background checkpointer runs; cleared on drop to stop it.
+    checkpointer: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Ok(Some(run)) = self.checkpointer.get_mut().map(Option::take) {
+            run.store(false, Ordering::Relaxed);
+        }
+    }
 }
 
 fn configure(conn: &Connection) -> Result<(), StoreError> {
@@ -52,7 +63,43 @@ impl SqliteStore {
             path: path.to_string_lossy().into_owned(),
             series: Mutex::new(HashMap::new()),
             chains: Mutex::new(HashMap::new()),
+            checkpointer: Mutex::new(None),
         })
+    }
+
+    /// Moves most WAL checkpoint work off the writer: a thread with its own connection runs a
+    /// passive checkpoint every `every` (which never blocks the writer), and the writer's own
+    /// checkpoints become rare and short. For servers with a continuous write load; a no-op
+    /// when already running.
+    pub(crate) fn background_checkpoints(
+        &self,
+        every: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        let mut slot = self.checkpointer.lock().map_err(|_| StoreError::Poisoned)?;
+        if slot.is_some() {
+            return Ok(());
+        }
+        let conn = Connection::open(&self.path)?;
+        configure(&conn)?;
+        // The writer still checkpoints, rarely (every 16 MiB of WAL): by then the background
+        // thread has copied most pages, so the writer's checkpoint is short and ends with the
+        // WAL fully copied, which lets the next transaction restart the WAL at its beginning
+        // (a WAL that is never fully copied grows without end, and extending a file is slow).
+        self.with_writer(|w| Ok(w.pragma_update(None, "wal_autocheckpoint", 4096)?))?;
+        let run = Arc::new(AtomicBool::new(true));
+        let flag = run.clone();
+        std::thread::Builder::new()
+            .name("lantian-checkpoint".to_owned())
+            .spawn(move || {
+                while flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(every);
+                    // PASSIVE: copy what no reader needs; never waits for the writer.
+                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                }
+            })
+            .map_err(|e| StoreError::Corrupt(format!("cannot start the checkpointer: {e}")))?;
+        *slot = Some(run);
+        Ok(())
     }
 
     pub(crate) fn with_reader<T>(

@@ -2,4 +2,5 @@
 
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod abuse;
 mod receiver;

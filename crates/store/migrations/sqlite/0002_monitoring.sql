@@ -11,7 +11,9 @@ CREATE TABLE devices (
     updated_at INTEGER NOT NULL
 ) STRICT;
 
--- Every stored frame, verbatim. hash = SHA-256(previous hash of the device || received_at || raw).
+-- Every stored frame, verbatim. hash = SHA-256(prev_hash || received_at || raw), prev_hash being
+-- the device's previous frame's hash. Frames are appended in id order; no index by device, so
+-- that a busy receiver writes few pages per frame (chain_heads anchors each chain's end).
 CREATE TABLE frames (
     id INTEGER PRIMARY KEY,
     device_id INTEGER NOT NULL REFERENCES devices (id),
@@ -21,8 +23,18 @@ CREATE TABLE frames (
     qn TEXT,
     data_time INTEGER,             -- DataTime (Unix seconds) when the frame has one
     raw BLOB NOT NULL,
+    prev_hash BLOB NOT NULL,      -- the device's previous frame's hash (zeros for its first)
+    hash BLOB NOT NULL
+) STRICT;
+
+-- The end of each device's chain: where the next frame links, and what a verification must
+-- reach (a removed tail would show).
+CREATE TABLE chain_heads (
+    device_id INTEGER PRIMARY KEY REFERENCES devices (id),
+    seq INTEGER NOT NULL,
     hash BLOB NOT NULL,
-    UNIQUE (device_id, seq)
+    frame_id INTEGER NOT NULL,
+    received_at INTEGER NOT NULL
 ) STRICT;
 
 -- An upload without a DataTime is deduplicated on its QN instead.

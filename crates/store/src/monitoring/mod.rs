@@ -180,10 +180,8 @@ pub struct MonitoringCounts {
     pub alarms: u64,
 }
 
-/// Each device's last stored frame's receive time (the chain head: an index lookup per device).
-pub(crate) const LAST_SEEN_SQL: &str = "SELECT f.device_id, f.received_at FROM frames f
-     JOIN (SELECT device_id, max(seq) AS seq FROM frames GROUP BY device_id) h
-       ON h.device_id = f.device_id AND h.seq = f.seq";
+/// Each device's last stored frame's receive time.
+pub(crate) const LAST_SEEN_SQL: &str = "SELECT device_id, received_at FROM chain_heads";
 
 pub(crate) fn reading_slot(cn: i64) -> usize {
     match cn {
@@ -254,48 +252,68 @@ pub enum AlarmUpdate {
     },
 }
 
-/// Walks one device's frames in sequence order, checking the chain.
-#[derive(Debug)]
-pub(crate) struct ChainChecker {
-    prev: lantian_core::ChainHash,
-    frames: u64,
-    broken_at: Option<i64>,
+/// A device to verify: id, MN and its recorded chain head `(seq, hash)`.
+pub(crate) type ChainDevice = (i64, String, Option<(i64, Vec<u8>)>);
+
+/// Checks every device's chain in one pass over the frames in id order: each frame's hash
+/// must recompute from its bytes and its `prev_hash`, `prev_hash` must be the device's previous
+/// frame's hash, sequence numbers must follow on, and each chain must end at its recorded head.
+#[derive(Debug, Default)]
+pub(crate) struct ChainVerifier {
+    /// device id → (frames verified, last hash, first broken sequence)
+    chains: std::collections::HashMap<i64, (u64, lantian_core::ChainHash, Option<i64>)>,
 }
 
-impl Default for ChainChecker {
-    fn default() -> Self {
-        ChainChecker {
-            prev: lantian_core::GENESIS,
-            frames: 0,
-            broken_at: None,
+impl ChainVerifier {
+    pub(crate) fn push(
+        &mut self,
+        device_id: i64,
+        seq: i64,
+        received_at_ms: i64,
+        raw: &[u8],
+        prev_hash: &[u8],
+        hash: &[u8],
+    ) {
+        let c = self
+            .chains
+            .entry(device_id)
+            .or_insert((0, lantian_core::GENESIS, None));
+        if c.2.is_some() {
+            return;
         }
-    }
-}
-
-impl ChainChecker {
-    /// Checks the next frame; `false` once the chain is broken (a gap in `seq` or a hash that
-    /// does not match).
-    pub(crate) fn push(&mut self, seq: i64, received_at_ms: i64, raw: &[u8], hash: &[u8]) -> bool {
-        let expected = self.frames as i64 + 1;
-        if seq != expected {
-            self.broken_at = Some(expected);
-            return false;
+        let expected = c.0 as i64 + 1;
+        let h = lantian_core::chain_hash(&c.1, received_at_ms, raw);
+        if seq != expected || prev_hash != c.1.as_slice() || h.as_slice() != hash {
+            c.2 = Some(expected);
+            return;
         }
-        let h = lantian_core::chain_hash(&self.prev, received_at_ms, raw);
-        if h.as_slice() != hash {
-            self.broken_at = Some(seq);
-            return false;
-        }
-        self.prev = h;
-        self.frames += 1;
-        true
+        c.0 += 1;
+        c.1 = h;
     }
 
-    pub(crate) fn finish(self, mn: String) -> ChainCheck {
-        ChainCheck {
-            mn,
-            frames: self.frames,
-            broken_at: self.broken_at,
-        }
+    /// The result per device, given each device's recorded head `(seq, hash)`.
+    pub(crate) fn finish(mut self, devices: Vec<ChainDevice>) -> Vec<ChainCheck> {
+        devices
+            .into_iter()
+            .map(|(id, mn, head)| {
+                let (frames, last, broken) =
+                    self.chains
+                        .remove(&id)
+                        .unwrap_or((0, lantian_core::GENESIS, None));
+                let broken_at = broken.or_else(|| match head {
+                    // Frames after the last one present are missing.
+                    Some((seq, hash)) if seq != frames as i64 || hash != last.as_slice() => {
+                        Some(frames as i64 + 1)
+                    }
+                    None if frames > 0 => Some(1),
+                    _ => None,
+                });
+                ChainCheck {
+                    mn,
+                    frames,
+                    broken_at,
+                }
+            })
+            .collect()
     }
 }

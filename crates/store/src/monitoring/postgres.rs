@@ -6,7 +6,7 @@ use lantian_core::{AlarmAction, AlarmState, Device};
 use postgres::Transaction;
 
 use super::{
-    AlarmEventRecord, AlarmFilter, AlarmRecord, ChainCheck, ChainChecker, EvidenceFrame,
+    AlarmEventRecord, AlarmFilter, AlarmRecord, ChainCheck, ChainVerifier, EvidenceFrame,
     IngestFrame, IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading, decode_vals,
     device_from_json, device_to_json, factor_col, factor_of, list_limit, parse_kind, parse_state,
     reading_slot,
@@ -74,7 +74,7 @@ impl PgStore {
                 &[&(CHAIN_LOCK_BASE + id)],
             )?;
             let head = tx.query_opt(
-                "SELECT seq, hash FROM frames WHERE device_id = $1 ORDER BY seq DESC LIMIT 1",
+                "SELECT seq, hash FROM chain_heads WHERE device_id = $1",
                 &[id],
             )?;
             let head = head.map_or((0, GENESIS), |r| {
@@ -90,13 +90,14 @@ impl PgStore {
             "SELECT id FROM frames WHERE device_id = $1 AND cn = $2 AND qn = $3 AND data_time IS NULL",
         )?;
         let put_frame = tx.prepare(
-            "INSERT INTO frames (device_id, seq, received_at, cn, qn, data_time, raw, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            "INSERT INTO frames (device_id, seq, received_at, cn, qn, data_time, raw, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
         )?;
         let put_reading = tx.prepare(
             "INSERT INTO readings (device_id, cn, data_time, frame_id, vals) VALUES ($1, $2, $3, $4, $5)",
         )?;
         let mut out = Vec::with_capacity(frames.len());
+        let mut head_rows = std::collections::HashMap::new();
         for f in frames {
             let cn = i64::from(f.cn);
             if let Some(t) = f.data_time {
@@ -122,15 +123,27 @@ impl PgStore {
                     &f.qn,
                     &f.data_time,
                     &f.raw,
+                    &prev.as_slice(),
                     &hash.as_slice(),
                 ],
             )?;
             let frame_id: i64 = row.get(0);
             heads.insert(f.device_id, (seq + 1, hash));
+            head_rows.insert(f.device_id, (frame_id, f.received_at_ms));
             if let Some(t) = f.data_time {
                 tx.execute(&put_reading, &[&f.device_id, &cn, &t, &frame_id, &f.vals])?;
             }
             out.push(IngestOutcome::Stored { frame_id });
+        }
+        let put_head = tx.prepare(
+            "INSERT INTO chain_heads (device_id, seq, hash, frame_id, received_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                frame_id = excluded.frame_id, received_at = excluded.received_at",
+        )?;
+        for (device, (frame_id, at)) in &head_rows {
+            if let Some((seq, hash)) = heads.get(device) {
+                tx.execute(&put_head, &[device, seq, &hash.as_slice(), frame_id, at])?;
+            }
         }
         tx.commit()?;
         Ok(out)
@@ -339,10 +352,9 @@ impl PgStore {
     pub(crate) fn alarm_evidence(&self, alarm_id: i64) -> Result<Vec<EvidenceFrame>, StoreError> {
         let mut c = self.client()?;
         let rows = c.query(
-            "SELECT f.id, f.seq, f.received_at, f.raw, f.hash,
-                    (SELECT p.hash FROM frames p WHERE p.device_id = f.device_id AND p.seq = f.seq - 1)
+            "SELECT f.id, f.seq, f.received_at, f.raw, f.hash, f.prev_hash
              FROM alarm_evidence e JOIN frames f ON f.id = e.frame_id
-             WHERE e.alarm_id = $1 ORDER BY f.seq",
+             WHERE e.alarm_id = $1 ORDER BY f.id",
             &[&alarm_id],
         )?;
         Ok(rows
@@ -362,27 +374,47 @@ impl PgStore {
 
     pub(crate) fn verify_frames(&self, mn: Option<&str>) -> Result<Vec<ChainCheck>, StoreError> {
         let mut c = self.client()?;
-        let list = c.query(
-            "SELECT id, mn FROM devices WHERE $1::text IS NULL OR mn = $1 ORDER BY mn",
-            &[&mn],
+        let list: Vec<super::ChainDevice> = c
+            .query(
+                "SELECT d.id, d.mn, h.seq, h.hash FROM devices d LEFT JOIN chain_heads h ON h.device_id = d.id
+                 WHERE $1::text IS NULL OR d.mn = $1 ORDER BY d.mn",
+                &[&mn],
+            )?
+            .iter()
+            .map(|r| {
+                let head = match (r.get::<_, Option<i64>>(2), r.get::<_, Option<Vec<u8>>>(3)) {
+                    (Some(s), Some(h)) => Some((s, h)),
+                    _ => None,
+                };
+                (r.get(0), r.get(1), head)
+            })
+            .collect();
+        let only: Option<i64> = match (mn, list.first()) {
+            (Some(_), Some(d)) => Some(d.0),
+            (Some(_), None) => return Ok(Vec::new()),
+            (None, _) => None,
+        };
+        let mut v = ChainVerifier::default();
+        let mut tx = c.transaction()?;
+        let portal = tx.bind(
+            "SELECT device_id, seq, received_at, raw, prev_hash, hash FROM frames
+             WHERE $1::bigint IS NULL OR device_id = $1 ORDER BY id",
+            &[&only],
         )?;
-        let mut out = Vec::new();
-        for d in list {
-            let id: i64 = d.get(0);
-            let mut check = ChainChecker::default();
-            for r in c.query(
-                "SELECT seq, received_at, raw, hash FROM frames WHERE device_id = $1 ORDER BY seq",
-                &[&id],
-            )? {
-                let raw: &[u8] = r.get(2);
-                let hash: &[u8] = r.get(3);
-                if !check.push(r.get(0), r.get(1), raw, hash) {
-                    break;
-                }
+        loop {
+            let rows = tx.query_portal(&portal, 10_000)?;
+            if rows.is_empty() {
+                break;
             }
-            out.push(check.finish(d.get(1)));
+            for r in &rows {
+                let raw: &[u8] = r.get(3);
+                let prev: &[u8] = r.get(4);
+                let hash: &[u8] = r.get(5);
+                v.push(r.get(0), r.get(1), r.get(2), raw, prev, hash);
+            }
         }
-        Ok(out)
+        tx.commit()?;
+        Ok(v.finish(list))
     }
 }
 

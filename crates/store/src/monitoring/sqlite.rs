@@ -66,31 +66,35 @@ impl SqliteStore {
             let mut chains = self.chains.lock().map_err(|_| StoreError::Poisoned)?;
             // Chain heads advanced in this transaction; published only after commit.
             let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::new();
+            let mut head_rows: HashMap<i64, (i64, i64)> = HashMap::new();
             let mut out = Vec::with_capacity(frames.len());
             let tx = conn.transaction()?;
             {
+                // Frame ids are allocated here so that the reading can be inserted first: its
+                // primary key decides, in one B-tree descent, whether the frame is new.
+                let mut next_id: i64 =
+                    tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM frames", [], |r| r.get(0))?;
                 let mut find = tx.prepare_cached(
                     "SELECT frame_id FROM readings WHERE device_id = ?1 AND cn = ?2 AND data_time = ?3",
-                )?;
-                let mut head = tx.prepare_cached(
-                    "SELECT seq, hash FROM frames WHERE device_id = ?1 ORDER BY seq DESC LIMIT 1",
                 )?;
                 let mut find_undated = tx.prepare_cached(
                     "SELECT id FROM frames WHERE device_id = ?1 AND cn = ?2 AND qn = ?3 AND data_time IS NULL",
                 )?;
+                let mut head = tx.prepare_cached(
+                    "SELECT seq, hash FROM chain_heads WHERE device_id = ?1",
+                )?;
                 let mut put_frame = tx.prepare_cached(
-                    "INSERT INTO frames (device_id, seq, received_at, cn, qn, data_time, raw, hash)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    "INSERT INTO frames (id, device_id, seq, received_at, cn, qn, data_time, raw, prev_hash, hash)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?;
                 let mut put_reading = tx.prepare_cached(
-                    "INSERT INTO readings (device_id, cn, data_time, frame_id, vals) VALUES (?1, ?2, ?3, ?4, ?5)",
+                    "INSERT INTO readings (device_id, cn, data_time, frame_id, vals) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT DO NOTHING",
                 )?;
                 for f in frames {
                     if let Some(t) = f.data_time {
-                        if let Some(id) = find
-                            .query_row(params![f.device_id, f.cn, t], |r| r.get::<_, i64>(0))
-                            .optional()?
-                        {
+                        if put_reading.execute(params![f.device_id, f.cn, t, next_id, f.vals])? == 0 {
+                            let id = find.query_row(params![f.device_id, f.cn, t], |r| r.get::<_, i64>(0))?;
                             out.push(IngestOutcome::Duplicate { frame_id: id });
                             continue;
                         }
@@ -114,7 +118,9 @@ impl SqliteStore {
                             .unwrap_or((0, GENESIS)),
                     };
                     let hash = chain_hash(&prev, f.received_at_ms, &f.raw);
+                    let frame_id = next_id;
                     put_frame.execute(params![
+                        frame_id,
                         f.device_id,
                         seq + 1,
                         f.received_at_ms,
@@ -122,14 +128,24 @@ impl SqliteStore {
                         f.qn,
                         f.data_time,
                         f.raw,
+                        prev.as_slice(),
                         hash.as_slice()
                     ])?;
-                    let frame_id = tx.last_insert_rowid();
+                    next_id += 1;
                     heads.insert(f.device_id, (seq + 1, hash));
-                    if let Some(t) = f.data_time {
-                        put_reading.execute(params![f.device_id, f.cn, t, frame_id, f.vals])?;
-                    }
+                    head_rows.insert(f.device_id, (frame_id, f.received_at_ms));
                     out.push(IngestOutcome::Stored { frame_id });
+                }
+            }
+            {
+                let mut put_head = tx.prepare_cached(
+                    "INSERT INTO chain_heads (device_id, seq, hash, frame_id, received_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                        frame_id = excluded.frame_id, received_at = excluded.received_at",
+                )?;
+                for (device, (seq, hash)) in &heads {
+                    let (frame_id, at) = head_rows.get(device).copied().unwrap_or_default();
+                    put_head.execute(params![device, seq, hash.as_slice(), frame_id, at])?;
                 }
             }
             tx.commit()?;
@@ -371,10 +387,9 @@ impl SqliteStore {
     pub(crate) fn alarm_evidence(&self, alarm_id: i64) -> Result<Vec<EvidenceFrame>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT f.id, f.seq, f.received_at, f.raw, f.hash,
-                        (SELECT p.hash FROM frames p WHERE p.device_id = f.device_id AND p.seq = f.seq - 1)
+                "SELECT f.id, f.seq, f.received_at, f.raw, f.hash, f.prev_hash
                  FROM alarm_evidence e JOIN frames f ON f.id = e.frame_id
-                 WHERE e.alarm_id = ?1 ORDER BY f.seq",
+                 WHERE e.alarm_id = ?1 ORDER BY f.id",
             )?;
             let rows = stmt.query_map([alarm_id], |r| {
                 Ok(EvidenceFrame {
@@ -383,7 +398,7 @@ impl SqliteStore {
                     received_at_ms: r.get(2)?,
                     raw: r.get(3)?,
                     hash: r.get(4)?,
-                    prev_hash: r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_else(|| GENESIS.to_vec()),
+                    prev_hash: r.get(5)?,
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
@@ -392,30 +407,37 @@ impl SqliteStore {
 
     pub(crate) fn verify_frames(&self, mn: Option<&str>) -> Result<Vec<ChainCheck>, StoreError> {
         self.with_reader(|conn| {
-            let mut devices =
-                conn.prepare("SELECT id, mn FROM devices WHERE ?1 IS NULL OR mn = ?1 ORDER BY mn")?;
-            let list = devices
-                .query_map([mn], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))?
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT seq, received_at, raw, hash FROM frames WHERE device_id = ?1 ORDER BY seq",
+            let mut devices = conn.prepare(
+                "SELECT d.id, d.mn, h.seq, h.hash FROM devices d LEFT JOIN chain_heads h ON h.device_id = d.id
+                 WHERE ?1 IS NULL OR d.mn = ?1 ORDER BY d.mn",
             )?;
-            let mut out = Vec::new();
-            for (id, mn) in list {
-                let mut check = super::ChainChecker::default();
-                let mut rows = stmt.query([id])?;
-                while let Some(r) = rows.next()? {
-                    let seq: i64 = r.get(0)?;
-                    let at: i64 = r.get(1)?;
-                    let raw: Vec<u8> = r.get(2)?;
-                    let hash: Vec<u8> = r.get(3)?;
-                    if !check.push(seq, at, &raw, &hash) {
-                        break;
-                    }
-                }
-                out.push(check.finish(mn));
+            let list = devices
+                .query_map([mn], |r| {
+                    let head = match (r.get::<_, Option<i64>>(2)?, r.get::<_, Option<Vec<u8>>>(3)?) {
+                        (Some(s), Some(h)) => Some((s, h)),
+                        _ => None,
+                    };
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, head))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            let only = match (mn, list.first()) {
+                (Some(_), Some(d)) => Some(d.0),
+                (Some(_), None) => return Ok(Vec::new()),
+                (None, _) => None,
+            };
+            let mut stmt = conn.prepare(
+                "SELECT device_id, seq, received_at, raw, prev_hash, hash FROM frames
+                 WHERE ?1 IS NULL OR device_id = ?1 ORDER BY id",
+            )?;
+            let mut rows = stmt.query([only])?;
+            let mut v = super::ChainVerifier::default();
+            while let Some(r) = rows.next()? {
+                let raw: Vec<u8> = r.get(3)?;
+                let prev: Vec<u8> = r.get(4)?;
+                let hash: Vec<u8> = r.get(5)?;
+                v.push(r.get(0)?, r.get(1)?, r.get(2)?, &raw, &prev, &hash);
             }
-            Ok(out)
+            Ok(v.finish(list))
         })
     }
 }

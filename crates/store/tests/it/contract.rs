@@ -641,3 +641,44 @@ contract!(alarm_lifecycle_and_evidence, |store| {
     );
     assert_eq!(events[4].attachments, vec!["a.jpg".to_owned()]);
 });
+
+/// An edited, removed or truncated frame shows in the chain check (SQLite; the check itself is
+/// shared by both engines).
+#[test]
+fn chain_check_finds_tampering() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.db");
+    let store = Store::open(path.to_str().unwrap()).unwrap();
+    store
+        .upsert_devices(&[device("MN-A"), device("MN-B")])
+        .unwrap();
+    let ids: Vec<i64> = store.devices().unwrap().iter().map(|d| d.id).collect();
+    let batch: Vec<IngestFrame> = (0..6)
+        .map(|i| {
+            frame(
+                ids[(i % 2) as usize],
+                2011,
+                Some(1000 + i),
+                i,
+                &format!("##f{i}"),
+            )
+        })
+        .collect();
+    store.ingest(&batch).unwrap();
+    let ok = store.verify_frames(None).unwrap();
+    assert!(
+        ok.iter().all(|c| c.broken_at.is_none() && c.frames == 3),
+        "{ok:?}"
+    );
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    // Edit the second frame of MN-A (its 3rd frame overall).
+    conn.execute("UPDATE frames SET raw = x'2323' WHERE id = 3", [])
+        .unwrap();
+    let c = store.verify_frames(Some("MN-A")).unwrap();
+    assert_eq!((c[0].frames, c[0].broken_at), (1, Some(2)));
+    // Remove the last frame of MN-B: the chain ends before its recorded head.
+    conn.execute("DELETE FROM frames WHERE id = 6", []).unwrap();
+    let c = store.verify_frames(Some("MN-B")).unwrap();
+    assert_eq!((c[0].frames, c[0].broken_at), (2, Some(3)));
+}
