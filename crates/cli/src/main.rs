@@ -8,6 +8,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+// mimalloc: the receiver allocates per frame on many threads; glibc malloc cost some 17 % of
+// its CPU under load (perf, bench/load_hj212.sh).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod alarm;
 mod assess;
 mod config;

@@ -281,14 +281,19 @@ async fn connection(
             match item {
                 Ok(frame) => {
                     garbage = 0;
-                    let raw = frame.as_bytes().to_vec();
+                    let bytes = frame.as_bytes();
+                    let data = frame.data();
+                    // Where the data segment sits in the frame (a subslice of it).
+                    let start = (data.as_ptr() as usize).saturating_sub(bytes.as_ptr() as usize);
+                    let segment = start..start + data.len();
+                    let raw = bytes.to_vec();
                     let variant = frame.crc_variant();
                     let wait = bucket.take();
                     if !wait.is_zero() {
                         metrics::counter!("lantian_hj212_throttled_total").increment(1);
                         tokio::time::sleep(wait).await;
                     }
-                    if conn.handle(raw, variant).await.is_err() {
+                    if conn.handle(raw, segment, variant).await.is_err() {
                         break 'conn "writer_closed";
                     }
                 }
@@ -327,17 +332,18 @@ async fn connection(
 
 impl Conn<'_> {
     /// Checks one frame and queues its answer. `Err` when the writer is gone.
-    async fn handle(&mut self, raw: Vec<u8>, variant: lantian_hj212::CrcVariant) -> Result<(), ()> {
+    async fn handle(
+        &mut self,
+        raw: Vec<u8>,
+        segment: std::ops::Range<usize>,
+        variant: lantian_hj212::CrcVariant,
+    ) -> Result<(), ()> {
         let read_at = Instant::now();
         let now_ms = jiff::Timestamp::now().as_millisecond();
-        let Ok(frame) = lantian_hj212::parse_frame_with(
-            &raw,
-            &FramerConfig::lenient().with_crc(lantian_hj212::CrcPolicy::ANY),
-        ) else {
+        let Some(data) = raw.get(segment) else {
             telemetry::frame(0, "malformed");
             return Ok(());
         };
-        let data = frame.data();
         let packet = match Packet::parse_bytes(data) {
             Ok(p) => p,
             Err(e) => {
