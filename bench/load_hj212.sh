@@ -7,6 +7,7 @@
 #   bench/load_hj212.sh [DEVICES] [INTERVAL_MS] [SECONDS]
 #
 # Defaults: 10000 devices, one frame each per 200 ms (50,000 frames/s offered), 60 s.
+# LOAD_DB=postgres://… runs it on PostgreSQL (the schema is dropped and recreated first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEVICES=${1:-10000}
@@ -18,7 +19,10 @@ rm -f "$OUT"/load.db*
 ulimit -n 20000 2>/dev/null || true
 cargo build --release -q -p lantian
 BIN=target/release/lantian
-DB=$OUT/load.db
+DB=${LOAD_DB:-$OUT/load.db}
+case "$DB" in
+  postgres*) psql "$DB" -qc 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' ;;
+esac
 $BIN --db "$DB" simulate --register-only --prefix LOAD --cems 0 --vocs 0 --dust 0 --fume 0 --air "$DEVICES" >/dev/null
 $BIN --db "$DB" serve --hj212 127.0.0.1:19212 --http 127.0.0.1:18080 --tick 3600 \
     >"$OUT/serve.out" 2>"$OUT/serve.err" &
@@ -35,5 +39,6 @@ wait $SERVER || true
 trap - EXIT
 STORED=$($BIN --db "$DB" verify frames | tail -1)
 echo "receiver peak RSS: $((HWM / 1024)) MiB"
-echo "store: $STORED; db size $(du -sh "$DB" | cut -f1)"
+echo "store: $STORED"
+[ -f "$DB" ] && echo "SQLite file: $(du -sh "$DB" | cut -f1)"
 grep -E '^lantian_ingest_batch_frames_(sum|count)|^lantian_ingest_queue_full_total|^lantian_hj212_throttled_total' "$OUT/metrics.txt" || true

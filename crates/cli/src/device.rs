@@ -26,7 +26,18 @@ use crate::out;
 /// `lantian device …`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum DeviceCmd {
-    /// Register or update devices from the two CSV tables (or the simulated fleet).
+    /// Register or update devices from two CSV tables.
+    ///
+    /// DEVICES columns: mn, password, name, kind (cems, vocs, construction_dust, oil_fume,
+    /// air_micro_station, other), generation (2005/2017/2025), crc (standard, modbus,
+    /// modbus_swapped, signed_char), st, owner_kind (enterprise, construction_site, restaurant,
+    /// government), owner_name, address, town, lon, lat, realtime_s, minute_s, hourly,
+    /// offline_after, active. Only mn, password and kind are required.
+    ///
+    /// FACTORS columns (one row per factor and limit): mn, code, name, unit, range_max, limit,
+    /// window (sample, minN, hour, day), converted (true: compare the 折算 value),
+    /// allowed_per_day, basis. Errors name the file, line and field; nothing is stored unless
+    /// both tables are valid.
     Import(ImportArgs),
     /// Write the registry as CSV tables or an Excel workbook.
     Export(ExportArgs),

@@ -59,8 +59,9 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
     cfg.limits.idle_timeout = Duration::from_secs(a.idle_timeout.max(1));
     cfg.limits.frames_per_second = a.rate;
     cfg.tick = Duration::from_secs(a.tick.max(1));
-    rt.block_on(async move {
-        let server = Server::bind(Arc::new(store), cfg).await?;
+    let store = Arc::new(store);
+    let code = rt.block_on(async {
+        let server = Server::bind(store.clone(), cfg).await?;
         out::line(&format!(
             "lantian serve: HJ 212 on {}, HTTP on {}",
             server.hj212_addr()?,
@@ -80,8 +81,13 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
         }
         server.run(shutdown).await?;
         out::line("lantian serve: stopped")?;
-        Ok(ExitCode::SUCCESS)
-    })
+        Ok::<_, anyhow::Error>(ExitCode::SUCCESS)
+    });
+    // The runtime first, then the store: the PostgreSQL client must not be dropped inside
+    // the async runtime (it blocks on its own).
+    drop(rt);
+    drop(store);
+    code
 }
 
 #[cfg(unix)]
