@@ -1,6 +1,8 @@
 //! Online monitoring on PostgreSQL. Several nodes may write: each batch takes a transaction
 //! advisory lock per device before it reads the device's chain head, so chains stay linear.
 
+use std::collections::HashMap;
+
 use lantian_core::evidence::{GENESIS, chain_hash};
 use lantian_core::{AlarmAction, AlarmState, Device};
 use postgres::Transaction;
@@ -60,6 +62,8 @@ impl PgStore {
             .collect()
     }
 
+    /// One transaction of a fixed number of round trips, whatever the batch size: array
+    /// parameters (`unnest`) instead of a statement per frame.
     pub(crate) fn ingest(&self, frames: &[IngestFrame]) -> Result<Vec<IngestOutcome>, StoreError> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
@@ -67,86 +71,163 @@ impl PgStore {
         let mut ids: Vec<i64> = frames.iter().map(|f| f.device_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        let mut heads = std::collections::HashMap::new();
-        for id in &ids {
-            tx.execute(
-                "SELECT pg_advisory_xact_lock($1)",
-                &[&(CHAIN_LOCK_BASE + id)],
-            )?;
-            let head = tx.query_opt(
-                "SELECT seq, hash FROM chain_heads WHERE device_id = $1",
-                &[id],
-            )?;
-            let head = head.map_or((0, GENESIS), |r| {
-                let h: Vec<u8> = r.get(1);
-                (r.get::<_, i64>(0), h.try_into().unwrap_or(GENESIS))
-            });
-            heads.insert(*id, head);
+        tx.execute(
+            "SELECT count(pg_advisory_xact_lock($1 + x)) FROM (SELECT x FROM unnest($2::bigint[]) AS x ORDER BY x) s",
+            &[&CHAIN_LOCK_BASE, &ids],
+        )?;
+        let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::new();
+        for r in tx.query(
+            "SELECT device_id, seq, hash FROM chain_heads WHERE device_id = ANY($1)",
+            &[&ids],
+        )? {
+            let h: Vec<u8> = r.get(2);
+            heads.insert(r.get(0), (r.get(1), h.try_into().unwrap_or(GENESIS)));
         }
-        let find = tx.prepare(
-            "SELECT frame_id FROM readings WHERE device_id = $1 AND cn = $2 AND data_time = $3",
-        )?;
-        let find_undated = tx.prepare(
-            "SELECT id FROM frames WHERE device_id = $1 AND cn = $2 AND qn = $3 AND data_time IS NULL",
-        )?;
-        let put_frame = tx.prepare(
-            "INSERT INTO frames (device_id, seq, received_at, cn, qn, data_time, raw, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
-        )?;
-        let put_reading = tx.prepare(
-            "INSERT INTO readings (device_id, cn, data_time, frame_id, vals) VALUES ($1, $2, $3, $4, $5)",
-        )?;
-        let mut out = Vec::with_capacity(frames.len());
-        let mut head_rows = std::collections::HashMap::new();
-        for f in frames {
-            let cn = i64::from(f.cn);
-            if let Some(t) = f.data_time {
-                if let Some(r) = tx.query_opt(&find, &[&f.device_id, &cn, &t])? {
-                    out.push(IngestOutcome::Duplicate { frame_id: r.get(0) });
+        let n = i64::try_from(frames.len()).unwrap_or(i64::MAX);
+        let new_ids: Vec<i64> = tx
+            .query(
+                "SELECT nextval(pg_get_serial_sequence('frames', 'id')) FROM generate_series(1, $1::bigint)",
+                &[&n],
+            )?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let mut out: Vec<Option<IngestOutcome>> = vec![None; frames.len()];
+        // Dated frames: the readings key decides, in one statement, which are new.
+        let dated: Vec<usize> = (0..frames.len())
+            .filter(|&i| frames[i].data_time.is_some())
+            .collect();
+        if !dated.is_empty() {
+            let cn: Vec<i64> = dated.iter().map(|&i| i64::from(frames[i].cn)).collect();
+            let dt: Vec<i64> = dated
+                .iter()
+                .map(|&i| frames[i].data_time.unwrap_or(0))
+                .collect();
+            let dev: Vec<i64> = dated.iter().map(|&i| frames[i].device_id).collect();
+            let fid: Vec<i64> = dated.iter().map(|&i| new_ids[i]).collect();
+            let vals: Vec<&[u8]> = dated.iter().map(|&i| frames[i].vals.as_slice()).collect();
+            let inserted: std::collections::HashSet<i64> = tx
+                .query(
+                    "INSERT INTO readings (cn, data_time, device_id, frame_id, vals)
+                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bytea[])
+                     ON CONFLICT DO NOTHING RETURNING frame_id",
+                    &[&cn, &dt, &dev, &fid, &vals],
+                )?
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
+            let mut dup_rows = Vec::new();
+            for (k, &i) in dated.iter().enumerate() {
+                if !inserted.contains(&new_ids[i]) {
+                    dup_rows.push((i, cn[k], dt[k], dev[k]));
+                }
+            }
+            if !dup_rows.is_empty() {
+                let cn: Vec<i64> = dup_rows.iter().map(|d| d.1).collect();
+                let dt: Vec<i64> = dup_rows.iter().map(|d| d.2).collect();
+                let dev: Vec<i64> = dup_rows.iter().map(|d| d.3).collect();
+                let mut existing = HashMap::new();
+                for r in tx.query(
+                    "SELECT r.cn, r.data_time, r.device_id, r.frame_id FROM readings r
+                     JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(cn, dt, dev)
+                       ON r.cn = k.cn AND r.data_time = k.dt AND r.device_id = k.dev",
+                    &[&cn, &dt, &dev],
+                )? {
+                    existing.insert(
+                        (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)),
+                        r.get::<_, i64>(3),
+                    );
+                }
+                for (i, cn, dt, dev) in dup_rows {
+                    let frame_id = existing.get(&(cn, dt, dev)).copied().ok_or_else(|| {
+                        StoreError::Corrupt("a reading vanished during ingest".to_owned())
+                    })?;
+                    out[i] = Some(IngestOutcome::Duplicate { frame_id });
+                }
+            }
+        }
+        // Undated uploads: deduplicated on QN (rare; one lookup each), also within the batch.
+        let mut undated_seen: HashMap<(i64, u16, &str), i64> = HashMap::new();
+        for (i, f) in frames.iter().enumerate() {
+            if let (None, Some(qn)) = (f.data_time, &f.qn) {
+                let cn = i64::from(f.cn);
+                if let Some(&frame_id) = undated_seen.get(&(f.device_id, f.cn, qn.as_str())) {
+                    out[i] = Some(IngestOutcome::Duplicate { frame_id });
                     continue;
                 }
-            } else if let Some(qn) = &f.qn {
-                if let Some(r) = tx.query_opt(&find_undated, &[&f.device_id, &cn, qn])? {
-                    out.push(IngestOutcome::Duplicate { frame_id: r.get(0) });
-                    continue;
+                undated_seen.insert((f.device_id, f.cn, qn.as_str()), new_ids[i]);
+                if let Some(r) = tx.query_opt(
+                    "SELECT id FROM frames WHERE device_id = $1 AND cn = $2 AND qn = $3 AND data_time IS NULL",
+                    &[&f.device_id, &cn, qn],
+                )? {
+                    out[i] = Some(IngestOutcome::Duplicate { frame_id: r.get(0) });
                 }
+            }
+        }
+        // The new frames, chained in batch order.
+        let mut cols = (
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+            Vec::new(),
+        );
+        let mut head_rows: HashMap<i64, (i64, i64)> = HashMap::new();
+        for (i, f) in frames.iter().enumerate() {
+            if out[i].is_some() {
+                continue;
             }
             let (seq, prev) = heads.get(&f.device_id).copied().unwrap_or((0, GENESIS));
             let hash = chain_hash(&prev, f.received_at_ms, &f.raw);
-            let row = tx.query_one(
-                &put_frame,
-                &[
-                    &f.device_id,
-                    &(seq + 1),
-                    &f.received_at_ms,
-                    &cn,
-                    &f.qn,
-                    &f.data_time,
-                    &f.raw,
-                    &prev.as_slice(),
-                    &hash.as_slice(),
-                ],
-            )?;
-            let frame_id: i64 = row.get(0);
+            let frame_id = new_ids[i];
+            cols.0.push(frame_id);
+            cols.1.push(f.device_id);
+            cols.2.push(seq + 1);
+            cols.3.push(f.received_at_ms);
+            cols.4.push(i64::from(f.cn));
+            cols.5.push(f.qn.as_deref());
+            cols.6.push(f.data_time);
+            cols.7.push(f.raw.as_slice());
+            cols.8.push(prev.to_vec());
+            cols.9.push(hash.to_vec());
             heads.insert(f.device_id, (seq + 1, hash));
             head_rows.insert(f.device_id, (frame_id, f.received_at_ms));
-            if let Some(t) = f.data_time {
-                tx.execute(&put_reading, &[&f.device_id, &cn, &t, &frame_id, &f.vals])?;
-            }
-            out.push(IngestOutcome::Stored { frame_id });
+            out[i] = Some(IngestOutcome::Stored { frame_id });
         }
-        let put_head = tx.prepare(
-            "INSERT INTO chain_heads (device_id, seq, hash, frame_id, received_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
-                frame_id = excluded.frame_id, received_at = excluded.received_at",
-        )?;
-        for (device, (frame_id, at)) in &head_rows {
-            if let Some((seq, hash)) = heads.get(device) {
-                tx.execute(&put_head, &[device, seq, &hash.as_slice(), frame_id, at])?;
+        if !cols.0.is_empty() {
+            tx.execute(
+                "INSERT INTO frames (id, device_id, seq, received_at, cn, qn, data_time, raw, prev_hash, hash)
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[],
+                                      $6::text[], $7::bigint[], $8::bytea[], $9::bytea[], $10::bytea[])",
+                &[&cols.0, &cols.1, &cols.2, &cols.3, &cols.4, &cols.5, &cols.6, &cols.7, &cols.8, &cols.9],
+            )?;
+            let mut h = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+            for (device, (frame_id, at)) in &head_rows {
+                if let Some((seq, hash)) = heads.get(device) {
+                    h.0.push(*device);
+                    h.1.push(*seq);
+                    h.2.push(hash.to_vec());
+                    h.3.push(*frame_id);
+                    h.4.push(*at);
+                }
             }
+            tx.execute(
+                "INSERT INTO chain_heads (device_id, seq, hash, frame_id, received_at)
+                 SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bytea[], $4::bigint[], $5::bigint[])
+                 ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+                    frame_id = excluded.frame_id, received_at = excluded.received_at",
+                &[&h.0, &h.1, &h.2, &h.3, &h.4],
+            )?;
         }
         tx.commit()?;
-        Ok(out)
+        out.into_iter()
+            .map(|o| o.ok_or_else(|| StoreError::Corrupt("a frame without an outcome".to_owned())))
+            .collect()
     }
 
     pub(crate) fn record_rejects(&self, rejects: &[Reject]) -> Result<(), StoreError> {

@@ -468,6 +468,8 @@ contract!(ingest_dedups_and_chains, |store| {
         frame(a, 2061, Some(1_700_000_000), 5, "##A-hour"),
         // No DataTime (a notification): stored as a frame only.
         frame(a, 1013, None, 6, "##A-1013"),
+        // The same again (same QN) in the same batch: a duplicate.
+        frame(a, 1013, None, 6, "##A-1013"),
     ];
     let out = store.ingest(&batch).unwrap();
     let first = match out[0] {
@@ -479,6 +481,10 @@ contract!(ingest_dedups_and_chains, |store| {
     assert_eq!(out[3], IngestOutcome::Duplicate { frame_id: first });
     assert!(matches!(out[4], IngestOutcome::Stored { .. }));
     assert!(matches!(out[5], IngestOutcome::Stored { .. }));
+    let IngestOutcome::Stored { frame_id: undated } = out[5] else {
+        unreachable!()
+    };
+    assert_eq!(out[6], IngestOutcome::Duplicate { frame_id: undated });
     // A later batch re-sending it: still a duplicate.
     let again = store
         .ingest(&[frame(a, 2011, Some(1_700_000_000), 7, "##A1")])
