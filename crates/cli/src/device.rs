@@ -48,9 +48,10 @@ pub(crate) enum DeviceCmd {
 /// Arguments of `lantian device import`.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct ImportArgs {
-    /// The devices table (CSV, UTF-8 or GB18030).
+    /// The devices table (CSV, UTF-8 or GB18030), or a workbook (.xlsx) holding both tables
+    /// as the sheets 设备 and 监测因子与限值 (as `device export --format xlsx` writes them).
     devices: PathBuf,
-    /// The factors-and-limits table (CSV).
+    /// The factors-and-limits table (CSV; not used with a workbook).
     #[arg(long)]
     factors: Option<PathBuf>,
 }
@@ -264,8 +265,70 @@ fn write_xlsx(path: &Path, devices: &[Vec<String>], factors: &[Vec<String>]) -> 
     Ok(())
 }
 
+type Rows = Vec<(u64, BTreeMap<String, String>)>;
+
+fn is_xlsx(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xls"))
+}
+
+/// Reads a worksheet (by name, or else by position) into header-keyed rows with their row
+/// numbers.
+fn read_sheet(path: &Path, name: &str, index: usize, required: &[&str]) -> Result<Rows> {
+    use calamine::{Data, Reader, open_workbook_auto};
+    let mut book =
+        open_workbook_auto(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let names = book.sheet_names();
+    let sheet = names
+        .iter()
+        .find(|n| n.as_str() == name)
+        .or_else(|| names.get(index))
+        .cloned()
+        .ok_or_else(|| anyhow::anyhow!("{}: no sheet {name:?}", path.display()))?;
+    let range = book
+        .worksheet_range(&sheet)
+        .with_context(|| format!("{}: cannot read sheet {sheet:?}", path.display()))?;
+    let text = |d: &Data| match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_owned(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                f.to_string()
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    };
+    let mut rows = range.rows();
+    let header: Vec<String> = rows
+        .next()
+        .map(|r| r.iter().map(text).collect())
+        .unwrap_or_default();
+    for col in required {
+        if !header.iter().any(|h| h == col) {
+            bail!(
+                "{} sheet {sheet:?}: the header has no column {col:?}",
+                path.display()
+            );
+        }
+    }
+    Ok(rows
+        .enumerate()
+        .filter(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)))
+        .map(|(i, r)| {
+            (
+                i as u64 + 2,
+                header.iter().cloned().zip(r.iter().map(text)).collect(),
+            )
+        })
+        .collect())
+}
+
 /// Reads a CSV table into header-keyed rows with their line numbers.
-fn read_table(path: &Path, required: &[&str]) -> Result<Vec<(u64, BTreeMap<String, String>)>> {
+fn read_table(path: &Path, required: &[&str]) -> Result<Rows> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let (text, _) = crate::text::decode(&bytes);
     let mut r = csv::ReaderBuilder::new()
@@ -326,11 +389,29 @@ fn parse_bool(path: &Path, line: u64, col: &str, s: &str, default: bool) -> Resu
     }
 }
 
-/// Reads the two tables into validated devices; every error names the file, line and field.
+/// Reads the two tables (two CSV files, or the two sheets of one workbook) into validated
+/// devices; every error names the file, line (row) and field.
 pub(crate) fn read_tables(devices: &Path, factors: Option<&Path>) -> Result<Vec<Device>> {
+    let (device_rows, factor_rows) = if is_xlsx(devices) {
+        (
+            read_sheet(devices, "设备", 0, &["mn", "password", "kind"])?,
+            Some((
+                devices,
+                read_sheet(devices, "监测因子与限值", 1, &["mn", "code"])?,
+            )),
+        )
+    } else {
+        (
+            read_table(devices, &["mn", "password", "kind"])?,
+            match factors {
+                Some(f) => Some((f, read_table(f, &["mn", "code"])?)),
+                None => None,
+            },
+        )
+    };
     let mut out: Vec<Device> = Vec::new();
     let mut index = BTreeMap::new();
-    for (line, row) in read_table(devices, &["mn", "password", "kind"])? {
+    for (line, row) in device_rows {
         let p = devices;
         let kind_text = get(&row, "kind");
         let kind = DeviceKind::parse(kind_text)
@@ -382,8 +463,8 @@ pub(crate) fn read_tables(devices: &Path, factors: Option<&Path>) -> Result<Vec<
         }
         out.push(d);
     }
-    if let Some(fp) = factors {
-        for (line, row) in read_table(fp, &["mn", "code"])? {
+    if let Some((fp, rows)) = factor_rows {
+        for (line, row) in rows {
             let mn = get(&row, "mn");
             let Some(&(i, _)) = index.get(mn) else {
                 bail!(

@@ -6,6 +6,7 @@
 mod crash;
 mod import_assess;
 mod import_csv;
+mod monitoring;
 mod verify_cnemc;
 
 use std::ffi::OsStr;
