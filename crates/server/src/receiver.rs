@@ -428,6 +428,11 @@ impl Conn<'_> {
                 cn,
                 qn: packet.qn().map(str::to_owned),
                 data_time,
+                // Each part of a split message (拆分包) carries the same DataTime: keep them all.
+                part: match (packet.pnum(), packet.pno()) {
+                    (Some(n), Some(p)) if n > 1 => i64::from(p),
+                    _ => 0,
+                },
                 raw: raw.clone(),
                 vals,
             },

@@ -158,6 +158,7 @@ fn an_alarm_is_worked_through_its_lifecycle_with_evidence() {
                 cn: 2011,
                 qn: None,
                 data_time: Some(1_704_081_600),
+                part: 0,
                 raw: raw.as_bytes().to_vec(),
                 vals: Vec::new(),
             }])

@@ -34,8 +34,8 @@ fn lenient() -> FramerConfig {
 struct Expected {
     devices: Vec<Device>,
     answers: Vec<Vec<u8>>,
-    /// (MN, CN, DataTime text) of stored readings.
-    readings: BTreeSet<(String, u16, String)>,
+    /// (MN, CN, DataTime text, part of a split message) of stored readings.
+    readings: BTreeSet<(String, u16, String, u32)>,
     /// Stored uploads without a DataTime.
     other_frames: usize,
 }
@@ -75,7 +75,11 @@ fn expected(frames: &[Vec<u8>]) -> Expected {
             let is_reading = matches!(cn, 2011 | 2051 | 2061 | 2031);
             match dt {
                 Some(dt) => {
-                    readings.insert((mn.to_owned(), cn, dt));
+                    let part = match (p.pnum(), p.pno()) {
+                        (Some(n), Some(no)) if n > 1 => no,
+                        _ => 0,
+                    };
+                    readings.insert((mn.to_owned(), cn, dt, part));
                 }
                 None if is_reading => continue, // refused: no DataTime
                 None => other_frames += 1,

@@ -41,7 +41,7 @@ CREATE TABLE chain_heads (
 CREATE UNIQUE INDEX frames_undated ON frames (device_id, cn, qn)
     WHERE data_time IS NULL AND qn IS NOT NULL;
 
--- One row per (device, CN, DataTime): 2011 real-time, 2051 minute, 2061 hourly, 2031 daily
+-- One row per (device, CN, DataTime, part of a split message): 2011 real-time, 2051 minute, 2061 hourly, 2031 daily
 -- (and other uploads that carry a DataTime) are kept apart by CN. A re-sent frame is stored once.
 -- The key is time first: live data from thousands of devices then lands on the last pages
 -- instead of one page per device per commit (measured: 15.6k → 25.9k frames/s at 10,000
@@ -50,9 +50,10 @@ CREATE TABLE readings (
     device_id BIGINT NOT NULL,
     cn BIGINT NOT NULL,
     data_time BIGINT NOT NULL,   -- Unix seconds (UTC) of the wire's Beijing DataTime
+    part BIGINT NOT NULL,        -- PNO of a split message (拆分包), 0 when not split
     frame_id BIGINT NOT NULL,
     vals BYTEA NOT NULL,           -- lantian_core::reading::encode_values
-    PRIMARY KEY (cn, data_time, device_id)
+    PRIMARY KEY (cn, data_time, device_id, part)
 );
 
 -- Frames refused at the door (unknown MN, wrong password, bad time, …).

@@ -27,8 +27,12 @@ pub struct IngestFrame {
     pub cn: u16,
     /// QN as sent.
     pub qn: Option<String>,
-    /// `DataTime` (Unix seconds); frames with one are deduplicated on (device, CN, DataTime).
+    /// `DataTime` (Unix seconds); frames with one are deduplicated on (device, CN, DataTime,
+    /// part).
     pub data_time: Option<i64>,
+    /// PNO of a split message (拆分包: each part carries the same `DataTime` and its own
+    /// items), 0 when the message is not split.
+    pub part: i64,
     /// The frame's bytes, verbatim (`##` to `\r\n`).
     pub raw: Vec<u8>,
     /// The values, [`lantian_core::reading::encode_values`].
@@ -72,6 +76,8 @@ pub struct StoredReading {
     pub cn: u16,
     /// `DataTime` (Unix seconds).
     pub data_time: i64,
+    /// Part of a split message (PNO), 0 when not split.
+    pub part: i64,
     /// The frame it came in.
     pub frame_id: i64,
     /// Values.

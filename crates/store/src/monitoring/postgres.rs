@@ -104,14 +104,15 @@ impl PgStore {
                 .map(|&i| frames[i].data_time.unwrap_or(0))
                 .collect();
             let dev: Vec<i64> = dated.iter().map(|&i| frames[i].device_id).collect();
+            let part: Vec<i64> = dated.iter().map(|&i| frames[i].part).collect();
             let fid: Vec<i64> = dated.iter().map(|&i| new_ids[i]).collect();
             let vals: Vec<&[u8]> = dated.iter().map(|&i| frames[i].vals.as_slice()).collect();
             let inserted: std::collections::HashSet<i64> = tx
                 .query(
-                    "INSERT INTO readings (cn, data_time, device_id, frame_id, vals)
-                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bytea[])
+                    "INSERT INTO readings (cn, data_time, device_id, part, frame_id, vals)
+                     SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bytea[])
                      ON CONFLICT DO NOTHING RETURNING frame_id",
-                    &[&cn, &dt, &dev, &fid, &vals],
+                    &[&cn, &dt, &dev, &part, &fid, &vals],
                 )?
                 .iter()
                 .map(|r| r.get(0))
@@ -119,29 +120,31 @@ impl PgStore {
             let mut dup_rows = Vec::new();
             for (k, &i) in dated.iter().enumerate() {
                 if !inserted.contains(&new_ids[i]) {
-                    dup_rows.push((i, cn[k], dt[k], dev[k]));
+                    dup_rows.push((i, cn[k], dt[k], dev[k], part[k]));
                 }
             }
             if !dup_rows.is_empty() {
                 let cn: Vec<i64> = dup_rows.iter().map(|d| d.1).collect();
                 let dt: Vec<i64> = dup_rows.iter().map(|d| d.2).collect();
                 let dev: Vec<i64> = dup_rows.iter().map(|d| d.3).collect();
+                let part: Vec<i64> = dup_rows.iter().map(|d| d.4).collect();
                 let mut existing = HashMap::new();
                 for r in tx.query(
-                    "SELECT r.cn, r.data_time, r.device_id, r.frame_id FROM readings r
-                     JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS k(cn, dt, dev)
-                       ON r.cn = k.cn AND r.data_time = k.dt AND r.device_id = k.dev",
-                    &[&cn, &dt, &dev],
+                    "SELECT r.cn, r.data_time, r.device_id, r.part, r.frame_id FROM readings r
+                     JOIN unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[]) AS k(cn, dt, dev, part)
+                       ON r.cn = k.cn AND r.data_time = k.dt AND r.device_id = k.dev AND r.part = k.part",
+                    &[&cn, &dt, &dev, &part],
                 )? {
                     existing.insert(
-                        (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2)),
-                        r.get::<_, i64>(3),
+                        (r.get::<_, i64>(0), r.get::<_, i64>(1), r.get::<_, i64>(2), r.get::<_, i64>(3)),
+                        r.get::<_, i64>(4),
                     );
                 }
-                for (i, cn, dt, dev) in dup_rows {
-                    let frame_id = existing.get(&(cn, dt, dev)).copied().ok_or_else(|| {
-                        StoreError::Corrupt("a reading vanished during ingest".to_owned())
-                    })?;
+                for (i, cn, dt, dev, part) in dup_rows {
+                    let frame_id =
+                        existing.get(&(cn, dt, dev, part)).copied().ok_or_else(|| {
+                            StoreError::Corrupt("a reading vanished during ingest".to_owned())
+                        })?;
                     out[i] = Some(IngestOutcome::Duplicate { frame_id });
                 }
             }
@@ -273,8 +276,8 @@ impl PgStore {
     ) -> Result<Vec<StoredReading>, StoreError> {
         let mut c = self.client()?;
         let rows = c.query(
-            "SELECT data_time, frame_id, vals FROM readings
-             WHERE device_id = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time",
+            "SELECT data_time, part, frame_id, vals FROM readings
+             WHERE device_id = $1 AND cn = $2 AND data_time >= $3 AND data_time < $4 ORDER BY data_time, part",
             &[&device_id, &i64::from(cn), &from, &to],
         )?;
         rows.iter()
@@ -282,8 +285,9 @@ impl PgStore {
                 Ok(StoredReading {
                     cn,
                     data_time: r.get(0),
-                    frame_id: r.get(1),
-                    values: decode_vals(r.get(2))?,
+                    part: r.get(1),
+                    frame_id: r.get(2),
+                    values: decode_vals(r.get(3))?,
                 })
             })
             .collect()

@@ -75,7 +75,7 @@ impl SqliteStore {
                 let mut next_id: i64 =
                     tx.query_row("SELECT coalesce(max(id), 0) + 1 FROM frames", [], |r| r.get(0))?;
                 let mut find = tx.prepare_cached(
-                    "SELECT frame_id FROM readings WHERE device_id = ?1 AND cn = ?2 AND data_time = ?3",
+                    "SELECT frame_id FROM readings WHERE device_id = ?1 AND cn = ?2 AND data_time = ?3 AND part = ?4",
                 )?;
                 let mut find_undated = tx.prepare_cached(
                     "SELECT id FROM frames WHERE device_id = ?1 AND cn = ?2 AND qn = ?3 AND data_time IS NULL",
@@ -88,13 +88,13 @@ impl SqliteStore {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 )?;
                 let mut put_reading = tx.prepare_cached(
-                    "INSERT INTO readings (device_id, cn, data_time, frame_id, vals) VALUES (?1, ?2, ?3, ?4, ?5)
+                    "INSERT INTO readings (device_id, cn, data_time, part, frame_id, vals) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                      ON CONFLICT DO NOTHING",
                 )?;
                 for f in frames {
                     if let Some(t) = f.data_time {
-                        if put_reading.execute(params![f.device_id, f.cn, t, next_id, f.vals])? == 0 {
-                            let id = find.query_row(params![f.device_id, f.cn, t], |r| r.get::<_, i64>(0))?;
+                        if put_reading.execute(params![f.device_id, f.cn, t, f.part, next_id, f.vals])? == 0 {
+                            let id = find.query_row(params![f.device_id, f.cn, t, f.part], |r| r.get::<_, i64>(0))?;
                             out.push(IngestOutcome::Duplicate { frame_id: id });
                             continue;
                         }
@@ -197,18 +197,19 @@ impl SqliteStore {
     ) -> Result<Vec<StoredReading>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT data_time, frame_id, vals FROM readings
-                 WHERE device_id = ?1 AND cn = ?2 AND data_time >= ?3 AND data_time < ?4 ORDER BY data_time",
+                "SELECT data_time, part, frame_id, vals FROM readings
+                 WHERE device_id = ?1 AND cn = ?2 AND data_time >= ?3 AND data_time < ?4 ORDER BY data_time, part",
             )?;
             let rows = stmt.query_map(params![device_id, cn, from, to], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, Vec<u8>>(2)?))
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?, r.get::<_, Vec<u8>>(3)?))
             })?;
             let mut out = Vec::new();
             for row in rows {
-                let (data_time, frame_id, vals) = row?;
+                let (data_time, part, frame_id, vals) = row?;
                 out.push(StoredReading {
                     cn,
                     data_time,
+                    part,
                     frame_id,
                     values: decode_vals(&vals)?,
                 });

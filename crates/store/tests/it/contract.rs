@@ -429,6 +429,7 @@ fn frame(device_id: i64, cn: u16, data_time: Option<i64>, at: i64, text: &str) -
         cn,
         qn: Some("20240101000000000".to_owned()),
         data_time,
+        part: 0,
         raw: text.as_bytes().to_vec(),
         vals: lantian_core::reading::encode_values(&[lantian_core::FactorValue {
             code: "a34041".to_owned(),
@@ -491,9 +492,40 @@ contract!(ingest_dedups_and_chains, |store| {
         .unwrap();
     assert_eq!(again, vec![IngestOutcome::Duplicate { frame_id: first }]);
 
+    // The two parts of a split message (same DataTime) are both kept; a re-sent part is not.
+    let part = |p: i64, at: i64| IngestFrame {
+        part: p,
+        ..frame(b, 2061, Some(1_700_003_600), at, &format!("##B-part{p}"))
+    };
+    let split = store.ingest(&[part(1, 8), part(2, 9)]).unwrap();
+    assert!(
+        split
+            .iter()
+            .all(|o| matches!(o, IngestOutcome::Stored { .. })),
+        "{split:?}"
+    );
+    let again = store.ingest(&[part(2, 10)]).unwrap();
+    assert_eq!(
+        again,
+        vec![split[1]]
+            .into_iter()
+            .map(|o| match o {
+                IngestOutcome::Stored { frame_id } => IngestOutcome::Duplicate { frame_id },
+                d => d,
+            })
+            .collect::<Vec<_>>()
+    );
+    let parts: Vec<i64> = store
+        .readings(b, 2061, 0, i64::MAX)
+        .unwrap()
+        .iter()
+        .map(|r| r.part)
+        .collect();
+    assert_eq!(parts, [1, 2]);
+
     let counts = store.monitoring_counts().unwrap();
-    assert_eq!(counts.frames, 5);
-    assert_eq!(counts.readings, [3, 0, 1, 0, 0]);
+    assert_eq!(counts.frames, 7);
+    assert_eq!(counts.readings, [3, 0, 3, 0, 0]);
     let r = store.readings(a, 2011, 0, i64::MAX).unwrap();
     assert_eq!(r.len(), 2);
     assert_eq!(r[0].values[0].value, Some(2_500_000));
@@ -501,12 +533,12 @@ contract!(ingest_dedups_and_chains, |store| {
 
     let mut seen = store.devices_last_seen().unwrap();
     seen.sort_unstable();
-    assert_eq!(seen, vec![(a, 6), (b, 3)]);
+    assert_eq!(seen, vec![(a, 6), (b, 9)]);
 
     let checks = store.verify_frames(None).unwrap();
     assert_eq!(checks.len(), 2);
     assert_eq!((checks[0].frames, checks[0].broken_at), (4, None));
-    assert_eq!((checks[1].frames, checks[1].broken_at), (1, None));
+    assert_eq!((checks[1].frames, checks[1].broken_at), (3, None));
 });
 
 contract!(rejects_are_recorded, |store| {
