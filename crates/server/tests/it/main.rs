@@ -3,4 +3,5 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod abuse;
+mod alarms;
 mod receiver;
