@@ -94,6 +94,60 @@ fn bench_engine(c: &mut Criterion, name: &str, store: &Store) {
         })
     });
     g.finish();
+    bench_ingest(c, name, store);
+}
+
+/// `Store::ingest` of a receiver batch: 4,096 real-time frames (11 factors, 620 bytes) from
+/// 4,096 of 10,000 devices, each a new reading appended to its device's hash chain.
+fn bench_ingest(c: &mut Criterion, name: &str, store: &Store) {
+    const DEVICES: usize = 10_000;
+    const BATCH: usize = 4_096;
+    let devices: Vec<lantian_core::Device> = (0..DEVICES)
+        .map(|i| {
+            serde_json::from_value(serde_json::json!({
+                "mn": format!("B{i:06}"), "password": "123456", "kind": "air_micro_station"
+            }))
+            .unwrap()
+        })
+        .collect();
+    store.upsert_devices(&devices).unwrap();
+    let ids: Vec<i64> = store.devices().unwrap().iter().map(|d| d.id).collect();
+    let values: Vec<lantian_core::FactorValue> = (0..11)
+        .map(|k| lantian_core::FactorValue {
+            code: format!("a3400{k}"),
+            value: Some(35_000_000 + k),
+            flag: Some("N".to_owned()),
+            ..Default::default()
+        })
+        .collect();
+    let vals = lantian_core::reading::encode_values(&values);
+    let raw = vec![b'x'; 620];
+    let mut g = c.benchmark_group(format!("ingest_{name}"));
+    g.throughput(Throughput::Elements(BATCH as u64));
+    g.sample_size(10);
+    let mut round = 0i64;
+    g.bench_function("batch_4096_realtime_frames", |b| {
+        b.iter(|| {
+            round += 1;
+            let frames: Vec<lantian_store::IngestFrame> = (0..BATCH)
+                .map(|k| {
+                    let i = (k * 7 + round as usize * BATCH) % DEVICES;
+                    lantian_store::IngestFrame {
+                        device_id: ids[i],
+                        received_at_ms: round * 1000,
+                        cn: 2011,
+                        qn: None,
+                        data_time: Some(1_700_000_000 + round),
+                        part: 0,
+                        raw: raw.clone(),
+                        vals: vals.clone(),
+                    }
+                })
+                .collect();
+            store.ingest(&frames).unwrap()
+        })
+    });
+    g.finish();
 }
 
 fn bench(c: &mut Criterion) {
