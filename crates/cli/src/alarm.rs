@@ -61,7 +61,8 @@ pub(crate) struct ActArgs {
     /// Who acts.
     #[arg(long)]
     actor: String,
-    /// Note, reason, or (for dispatch) the town or department.
+    /// Note, reason, or (for dispatch) the town or department; a dispatch without it goes to
+    /// the town (区镇) of the device's owner.
     #[arg(long, default_value = "")]
     note: String,
     /// Attachment (file name or URL) of a handling; repeatable.
@@ -81,6 +82,7 @@ pub(crate) fn run(store: &Store, cmd: &AlarmCmd) -> Result<ExitCode> {
             let list = store.alarms(&AlarmFilter {
                 open_only: a.open,
                 mn: a.mn.clone(),
+                id: None,
                 limit: a.limit,
             })?;
             for r in list {
@@ -157,7 +159,10 @@ pub(crate) fn run(store: &Store, cmd: &AlarmCmd) -> Result<ExitCode> {
             }
         }
         AlarmCmd::Act(a) => {
-            let note = a.note.clone();
+            let mut note = a.note.clone();
+            if matches!(a.action, Action::Dispatch) && note.trim().is_empty() {
+                note = responsible_town(store, a.id)?;
+            }
             let action = match a.action {
                 Action::Acknowledge => AlarmAction::Acknowledge,
                 Action::Dispatch => AlarmAction::Dispatch { to: note },
@@ -180,6 +185,35 @@ pub(crate) fn run(store: &Store, cmd: &AlarmCmd) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn alarm(store: &Store, id: i64) -> Result<lantian_store::AlarmRecord> {
+    store
+        .alarms(&AlarmFilter {
+            id: Some(id),
+            ..AlarmFilter::default()
+        })?
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("no alarm with id {id}"))
+}
+
+/// The town of the owner of the alarm's device.
+fn responsible_town(store: &Store, alarm_id: i64) -> Result<String> {
+    let alarm = alarm(store, alarm_id)?;
+    let town = store
+        .devices()?
+        .into_iter()
+        .find(|d| d.device.mn == alarm.mn)
+        .map(|d| d.device.owner.town)
+        .unwrap_or_default();
+    if town.is_empty() {
+        bail!(
+            "device {} has no town in the registry: give --note with the town or department",
+            alarm.mn
+        );
+    }
+    Ok(town)
 }
 
 /// `lantian verify frames`: recompute every device's frame hash chain.

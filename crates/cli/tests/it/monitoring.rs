@@ -194,7 +194,7 @@ fn an_alarm_is_worked_through_its_lifecycle_with_evidence() {
     );
     for args in [
         vec!["acknowledge"],
-        vec!["dispatch", "--note", "海门街道"],
+        vec!["dispatch"], // to the device's town, 海门街道
         vec![
             "handle",
             "--note",

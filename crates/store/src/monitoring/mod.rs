@@ -158,6 +158,8 @@ pub struct AlarmFilter {
     pub open_only: bool,
     /// Only this device.
     pub mn: Option<String>,
+    /// Only this alarm.
+    pub id: Option<i64>,
     /// At most this many, newest first (0 = 1,000).
     pub limit: usize,
 }

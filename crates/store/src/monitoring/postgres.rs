@@ -389,8 +389,9 @@ impl PgStore {
                     a.detail, a.raised_at, a.recovered_at, a.assignee
              FROM alarms a JOIN devices d ON d.id = a.device_id
              WHERE (NOT $1 OR a.state NOT IN ('closed', 'dismissed')) AND ($2::text IS NULL OR d.mn = $2)
+               AND ($4::bigint IS NULL OR a.id = $4)
              ORDER BY a.id DESC LIMIT $3",
-            &[&filter.open_only, &filter.mn, &list_limit(filter.limit)],
+            &[&filter.open_only, &filter.mn, &list_limit(filter.limit), &filter.id],
         )?;
         rows.iter()
             .map(|r| {

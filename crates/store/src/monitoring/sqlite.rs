@@ -320,10 +320,11 @@ impl SqliteStore {
                         a.detail, a.raised_at, a.recovered_at, a.assignee
                  FROM alarms a JOIN devices d ON d.id = a.device_id
                  WHERE (?1 = 0 OR a.state NOT IN ('closed', 'dismissed')) AND (?2 IS NULL OR d.mn = ?2)
+                   AND (?4 IS NULL OR a.id = ?4)
                  ORDER BY a.id DESC LIMIT ?3",
             )?;
             let rows = stmt.query_map(
-                params![filter.open_only, filter.mn, list_limit(filter.limit)],
+                params![filter.open_only, filter.mn, list_limit(filter.limit), filter.id],
                 |r| {
                     Ok((
                         r.get::<_, i64>(0)?,

@@ -653,6 +653,14 @@ contract!(alarm_lifecycle_and_evidence, |store| {
         })
         .unwrap();
     let closed = rec.iter().find(|r| r.id == id).unwrap();
+    let one = store
+        .alarms(&AlarmFilter {
+            id: Some(id),
+            ..AlarmFilter::default()
+        })
+        .unwrap();
+    assert_eq!(one.len(), 1);
+    assert_eq!(&one[0], closed);
     assert_eq!(
         (closed.state, closed.assignee.as_str()),
         (AlarmState::Closed, "海门街道")
