@@ -330,6 +330,19 @@ async fn connection(
     reason
 }
 
+/// A 1012 (设置现场机时间) request with our clock, in Beijing time, answering `p` (a 1013).
+fn set_time(p: &Packet<'_>) -> Option<Vec<u8>> {
+    let now = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .datetime();
+    let qn = now.strftime("%Y%m%d%H%M%S%3f").to_string();
+    let mut req = encode::Request::new(&qn, p.st(), p.pw().unwrap_or(""), p.mn()?);
+    req.version = p.version();
+    req.set_time(p.value("PolId").map(|v| v.as_str()), now)
+        .encode()
+        .ok()
+}
+
 impl Conn<'_> {
     /// Checks one frame and queues its answer. `Err` when the writer is gone.
     async fn handle(
@@ -388,7 +401,12 @@ impl Conn<'_> {
         let is_upload = (2000..4000).contains(&cn);
         if !is_upload {
             telemetry::frame(cn, "answered");
-            return self.answer_now(answer).await;
+            self.answer_now(answer).await?;
+            if cn == lantian_hj212::command::cn::TIME_CALIBRATION_REQUEST {
+                // 现场机时间校准请求: answer 9013, then set its clock (1012, hj212.md §7.6).
+                return self.answer_now(set_time(&packet)).await;
+            }
+            return Ok(());
         }
         let reading = match Reading::from_packet(&packet) {
             Ok(r) => Some(r),
