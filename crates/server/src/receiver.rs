@@ -444,7 +444,8 @@ impl Conn<'_> {
                 device_id: device.id,
                 received_at_ms: now_ms,
                 cn,
-                qn: packet.qn().map(str::to_owned),
+                // An empty QN (`QN=;`, seen in real traffic) identifies nothing.
+                qn: packet.qn().filter(|q| !q.is_empty()).map(str::to_owned),
                 data_time,
                 // Each part of a split message (拆分包) carries the same DataTime: keep them all.
                 part: match (packet.pnum(), packet.pno()) {
