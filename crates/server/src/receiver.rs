@@ -155,6 +155,8 @@ enum Answer {
 }
 
 async fn answer_loop(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Answer>) {
+    // One registry lookup per connection, not per frame.
+    let latency = metrics::histogram!("lantian_answer_latency_seconds");
     while let Some(a) = rx.recv().await {
         let bytes = match a {
             Answer::Now(b) => Some(b),
@@ -165,8 +167,7 @@ async fn answer_loop(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Rece
             } => match outcome.await {
                 Ok(Ok(_)) => {
                     if answer.is_some() {
-                        metrics::histogram!("lantian_answer_latency_seconds")
-                            .record(read_at.elapsed().as_secs_f64());
+                        latency.record(read_at.elapsed().as_secs_f64());
                     }
                     answer
                 }
@@ -438,21 +439,23 @@ impl Conn<'_> {
             .as_ref()
             .map(|r| lantian_core::reading::encode_values(&r.values))
             .unwrap_or_default();
+        // An empty QN (`QN=;`, seen in real traffic) identifies nothing.
+        let qn = packet.qn().filter(|q| !q.is_empty()).map(str::to_owned);
+        // Each part of a split message (拆分包) carries the same DataTime: keep them all.
+        let part = match (packet.pnum(), packet.pno()) {
+            (Some(n), Some(p)) if n > 1 => i64::from(p),
+            _ => 0,
+        };
         let (tx, rx) = oneshot::channel();
         let pending = PendingFrame {
             frame: IngestFrame {
                 device_id: device.id,
                 received_at_ms: now_ms,
                 cn,
-                // An empty QN (`QN=;`, seen in real traffic) identifies nothing.
-                qn: packet.qn().filter(|q| !q.is_empty()).map(str::to_owned),
+                qn,
                 data_time,
-                // Each part of a split message (拆分包) carries the same DataTime: keep them all.
-                part: match (packet.pnum(), packet.pno()) {
-                    (Some(n), Some(p)) if n > 1 => i64::from(p),
-                    _ => 0,
-                },
-                raw: raw.clone(),
+                part,
+                raw,
                 vals,
             },
             device,

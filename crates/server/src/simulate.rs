@@ -3,6 +3,7 @@
 //! diurnal patterns, occasional exceedances, maintenance-flag runs and dropouts. It measures
 //! what a device sees: frames sent, 9014 answers received and the answer latency.
 
+use std::fmt::Write as _;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
@@ -340,6 +341,8 @@ struct DeviceSim {
     rng: SmallRng,
     exceed_left: u32,
     maintenance_left: u32,
+    specs: Vec<FactorSpec>,
+    cp: String,
 }
 
 impl DeviceSim {
@@ -357,25 +360,28 @@ impl DeviceSim {
             + 0.25 * ((hour - 8.0) / 24.0 * std::f64::consts::TAU).cos()
             + 0.15 * ((hour - 19.0) / 12.0 * std::f64::consts::TAU).cos();
         let flag = if self.maintenance_left > 0 { "M" } else { "N" };
-        let mut cp = format!("DataTime={}", beijing(data_time));
-        for (i, s) in factors(dev.kind).iter().enumerate() {
+        let time = beijing(data_time);
+        let cp = &mut self.cp;
+        cp.clear();
+        let _ = write!(cp, "DataTime={time}");
+        for (i, s) in self.specs.iter().enumerate() {
             let noise = 1.0 + s.noise * (self.rng.random::<f64>() * 2.0 - 1.0);
             let mut v = (s.base * diurnal * noise).max(0.0);
             if i == 0 && self.exceed_left > 0 {
                 v *= 3.0;
             }
-            let v = format!("{v:.prec$}", prec = s.decimals);
-            cp.push_str(&format!(";{}-Rtd={v}", s.code));
+            let prec = s.decimals;
+            let _ = write!(cp, ";{}-Rtd={v:.prec$}", s.code);
             if s.converted {
-                cp.push_str(&format!(",{}-ZsRtd={v}", s.code));
+                let _ = write!(cp, ",{}-ZsRtd={v:.prec$}", s.code);
             }
-            cp.push_str(&format!(",{}-Flag={flag}", s.code));
+            let _ = write!(cp, ",{}-Flag={flag}", s.code);
         }
         self.exceed_left = self.exceed_left.saturating_sub(1);
         self.maintenance_left = self.maintenance_left.saturating_sub(1);
-        let qn = format!("{}{:03}", beijing(data_time), qn_seq % 1000);
         let seg = format!(
-            "QN={qn};ST={};CN=2011;PW={};MN={};Flag=5;CP=&&{cp}&&",
+            "QN={time}{:03};ST={};CN=2011;PW={};MN={};Flag=5;CP=&&{cp}&&",
+            qn_seq % 1000,
             if dev.st.is_empty() { "22" } else { &dev.st },
             dev.password,
             dev.mn
@@ -408,6 +414,8 @@ async fn run_device(
         rng: SmallRng::seed_from_u64(cfg.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
         exceed_left: 0,
         maintenance_left: 0,
+        specs: factors(dev.kind),
+        cp: String::with_capacity(1024),
     };
     // Spread connections over the ramp.
     let n = cfg.devices.len().max(1) as f64;

@@ -184,9 +184,13 @@ impl Writer {
         };
         // Answers first: nothing else may delay them.
         let mut fresh = Vec::new();
+        // Counted per batch: a labelled counter is a registry lookup.
+        let mut counts: HashMap<(&'static str, bool), u64> = HashMap::new();
         for (p, outcome) in batch.drain(..).zip(outcomes) {
             let new = matches!(outcome, IngestOutcome::Stored { .. });
-            crate::telemetry::frame(p.frame.cn, if new { "stored" } else { "duplicate" });
+            *counts
+                .entry((crate::telemetry::cn_label(p.frame.cn), new))
+                .or_default() += 1;
             let _ = p.reply.send(Ok(outcome));
             if let (true, Some(reading)) = (new, p.reading) {
                 fresh.push(AlarmMsg::Reading(
@@ -195,6 +199,10 @@ impl Writer {
                     p.frame.received_at_ms.div_euclid(1000),
                 ));
             }
+        }
+        for ((cn, new), n) in counts {
+            metrics::counter!("lantian_hj212_frames_total", "cn" => cn, "result" => if new { "stored" } else { "duplicate" })
+                .increment(n);
         }
         let forward = Instant::now();
         for msg in fresh {
