@@ -353,7 +353,7 @@ impl Store {
     /// to do on PostgreSQL.
     pub fn prepare_for_ingest(&self) -> Result<(), StoreError> {
         match self {
-            Store::Sqlite(s) => s.background_checkpoints(std::time::Duration::from_secs(1)),
+            Store::Sqlite(s) => s.background_checkpoints(std::time::Duration::from_millis(200)),
             Store::Postgres(_) => Ok(()),
         }
     }

@@ -69,7 +69,9 @@ impl SqliteStore {
 
     /// Moves most WAL checkpoint work off the writer: a thread with its own connection runs a
     /// passive checkpoint every `every` (which never blocks the writer), and the writer's own
-    /// checkpoints become rare and short. For servers with a continuous write load; a no-op
+    /// checkpoints become rare and short. Small, frequent checkpoints keep the answer latency's
+    /// tail short (`lantian serve` uses 200 ms: p99 61 ms instead of 353 ms with 1 s, at 25,000
+    /// frames/s). For servers with a continuous write load; a no-op
     /// when already running.
     pub(crate) fn background_checkpoints(
         &self,
