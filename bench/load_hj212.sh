@@ -7,7 +7,8 @@
 #   bench/load_hj212.sh [DEVICES] [INTERVAL_MS] [SECONDS]
 #
 # Defaults: 10000 devices, one frame each per 200 ms (50,000 frames/s offered), 60 s.
-# LOAD_DB=postgres://… runs it on PostgreSQL (the schema is dropped and recreated first).
+# LOAD_DB=postgres://… runs it on PostgreSQL (the schema is dropped and recreated first);
+# SERVE_ARGS adds options to `lantian serve` (e.g. "--threads 1").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEVICES=${1:-10000}
@@ -24,7 +25,7 @@ case "$DB" in
   postgres*) psql "$DB" -qc 'DROP SCHEMA public CASCADE; CREATE SCHEMA public;' ;;
 esac
 $BIN --db "$DB" simulate --register-only --prefix LOAD --cems 0 --vocs 0 --dust 0 --fume 0 --air "$DEVICES" >/dev/null
-$BIN --db "$DB" serve --hj212 127.0.0.1:19212 --http 127.0.0.1:18080 --tick 3600 \
+$BIN --db "$DB" serve --hj212 127.0.0.1:19212 --http 127.0.0.1:18080 --tick 3600 ${SERVE_ARGS:-} \
     >"$OUT/serve.out" 2>"$OUT/serve.err" &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
