@@ -30,7 +30,8 @@ use crate::writer::{PendingFrame, WriterMsg};
 pub struct ReceiverLimits {
     /// Most simultaneous connections; more are closed on accept.
     pub max_connections: usize,
-    /// Close a connection that sends nothing for this long.
+    /// Close a connection that delivers no frame for this long (bytes that are not frames do
+    /// not count).
     pub idle_timeout: Duration,
     /// Close a connection that leaves a started frame incomplete for this long (slow-loris).
     pub frame_timeout: Duration,
@@ -50,6 +51,11 @@ pub struct ReceiverLimits {
     pub pipeline: usize,
     /// Refused frames recorded in the store per connection (further ones are only counted).
     pub rejects_recorded: u32,
+    /// Close a connection whose peer does not take an answer within this long.
+    pub write_timeout: Duration,
+    /// Close a connection after this many frames with an unknown MN, a wrong password or a
+    /// wrong CRC variant (password guessing, MN probing).
+    pub max_auth_failures: u32,
 }
 
 impl Default for ReceiverLimits {
@@ -66,6 +72,8 @@ impl Default for ReceiverLimits {
             max_past_s: 400 * 86_400,
             pipeline: 64,
             rejects_recorded: 20,
+            write_timeout: Duration::from_secs(30),
+            max_auth_failures: 10,
         }
     }
 }
@@ -154,7 +162,11 @@ enum Answer {
     },
 }
 
-async fn answer_loop(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Receiver<Answer>) {
+async fn answer_loop(
+    mut wr: tokio::net::tcp::OwnedWriteHalf,
+    mut rx: mpsc::Receiver<Answer>,
+    write_timeout: Duration,
+) {
     // One registry lookup per connection, not per frame.
     let latency = metrics::histogram!("lantian_answer_latency_seconds");
     while let Some(a) = rx.recv().await {
@@ -176,12 +188,14 @@ async fn answer_loop(mut wr: tokio::net::tcp::OwnedWriteHalf, mut rx: mpsc::Rece
             },
         };
         if let Some(b) = bytes {
-            if wr.write_all(&b).await.is_err() {
-                break;
+            // A peer that does not read its answers is closed, not waited for.
+            match tokio::time::timeout(write_timeout, wr.write_all(&b)).await {
+                Ok(Ok(())) => {}
+                _ => break,
             }
         }
     }
-    let _ = wr.shutdown().await;
+    let _ = tokio::time::timeout(write_timeout, wr.shutdown()).await;
 }
 
 /// Token bucket for the per-connection frame rate.
@@ -223,6 +237,7 @@ struct Conn<'a> {
     peer: String,
     answers: mpsc::Sender<Answer>,
     rejects_left: u32,
+    auth_failures: u32,
 }
 
 /// Serves one connection; returns why it ended (a metric label).
@@ -235,12 +250,13 @@ async fn connection(
     let limits = &shared.limits;
     let (mut rd, wr) = stream.into_split();
     let (answers, answer_rx) = mpsc::channel(limits.pipeline.max(1));
-    let answer_task = tokio::spawn(answer_loop(wr, answer_rx));
+    let answer_task = tokio::spawn(answer_loop(wr, answer_rx, limits.write_timeout));
     let mut conn = Conn {
         shared,
         peer: peer.to_string(),
         answers,
         rejects_left: limits.rejects_recorded,
+        auth_failures: 0,
     };
     let cfg = FramerConfig::lenient()
         .with_max_data_len(limits.max_data_len)
@@ -251,28 +267,41 @@ async fn connection(
     let mut partial_since: Option<Instant> = None;
     let mut garbage = 0usize;
     let mut junk_seen = 0u64;
+    let mut last_frame = Instant::now();
     let reason = 'conn: loop {
-        // Wait for bytes: the idle timeout, or the rest of the frame deadline when a frame is
+        // Wait for bytes: until the idle deadline (counted from the last frame, so a trickle of
+        // junk does not keep a connection), or the rest of the frame deadline when a frame is
         // half-received (short quiet periods flush devices that send no CR LF).
+        let idle_left = limits.idle_timeout.saturating_sub(last_frame.elapsed());
+        if idle_left.is_zero() {
+            break 'conn "idle";
+        }
         let wait = match partial_since {
             Some(t) => limits
                 .frame_timeout
                 .saturating_sub(t.elapsed())
-                .min(Duration::from_millis(500)),
-            None => limits.idle_timeout,
+                .min(Duration::from_millis(500))
+                .min(idle_left),
+            None => idle_left,
         };
         let read = tokio::select! {
-            () = shutdown.cancelled() => break 'conn "shutdown",
+            () = shutdown.cancelled() => {
+                // A complete frame still waiting for its quiet-period flush is taken.
+                framer.flush();
+                Ok(Ok(usize::MAX))
+            }
             r = tokio::time::timeout(wait, rd.read(&mut buf)) => r,
         };
+        let stopping = matches!(read, Ok(Ok(usize::MAX)));
         match read {
+            Ok(Ok(usize::MAX)) => {}
             Ok(Ok(0)) => {
                 framer.finish();
             }
-            Ok(Ok(n)) => framer.push(&buf[..n]),
+            Ok(Ok(n)) => framer.push(&buf[..n.min(buf.len())]),
             Ok(Err(_)) => break 'conn "io_error",
             Err(_) => match partial_since {
-                None => break 'conn "idle",
+                None => continue,
                 Some(t) if t.elapsed() >= limits.frame_timeout => break 'conn "frame_timeout",
                 Some(_) => framer.flush(),
             },
@@ -282,6 +311,7 @@ async fn connection(
             match item {
                 Ok(frame) => {
                     garbage = 0;
+                    last_frame = Instant::now();
                     let bytes = frame.as_bytes();
                     let data = frame.data();
                     // Where the data segment sits in the frame (a subslice of it).
@@ -315,6 +345,13 @@ async fn connection(
         if garbage > limits.max_garbage_bytes {
             tracing::warn!(peer = %conn.peer, "Closing a connection that sends only garbage.");
             break 'conn "garbage";
+        }
+        if conn.auth_failures > limits.max_auth_failures {
+            tracing::warn!(peer = %conn.peer, "Closing a connection after repeated authentication failures.");
+            break 'conn "auth_failures";
+        }
+        if stopping {
+            break 'conn "shutdown";
         }
         if eof {
             break 'conn "closed_by_peer";
@@ -358,6 +395,12 @@ impl Conn<'_> {
             telemetry::frame(0, "malformed");
             return Ok(());
         };
+        // Control characters (NUL above all) belong in no field of the standard, and neither
+        // database keeps NUL in text: refuse such a frame before any of it is used.
+        if data.iter().any(|&b| b < 0x20 || b == 0x7f) {
+            telemetry::frame(0, "control_characters");
+            return self.reject(now_ms, None, "control_characters", &raw).await;
+        }
         let packet = match Packet::parse_bytes(data) {
             Ok(p) => p,
             Err(e) => {
@@ -380,6 +423,7 @@ impl Conn<'_> {
         };
         let Some(device) = self.shared.registry.get(mn).filter(|d| d.device.active) else {
             telemetry::frame(cn, "unknown_mn");
+            self.auth_failures += 1;
             // HJ 212 Table 7: QnRtn=4 "MN错误"; never a 9014, so nothing is taken as stored.
             self.answer_now(encode::request_answer(&packet, QnRtn::BadMn).ok())
                 .await?;
@@ -387,12 +431,14 @@ impl Conn<'_> {
         };
         if packet.pw() != Some(device.device.password.as_str()) {
             telemetry::frame(cn, "wrong_password");
+            self.auth_failures += 1;
             self.answer_now(encode::request_answer(&packet, QnRtn::BadPassword).ok())
                 .await?;
             return self.reject(now_ms, Some(mn), "wrong_password", &raw).await;
         }
         if variant != device.crc {
             telemetry::frame(cn, "crc_variant");
+            self.auth_failures += 1;
             self.answer_now(encode::request_answer(&packet, QnRtn::BadCrc).ok())
                 .await?;
             return self.reject(now_ms, Some(mn), "crc_variant", &raw).await;

@@ -108,6 +108,7 @@ impl Writer {
             registry,
             rules: config.rules.clone(),
             monitors: HashMap::new(),
+            pending: Vec::new(),
         };
         let alarm_thread = std::thread::Builder::new()
             .name("lantian-alarms".to_owned())
@@ -171,22 +172,49 @@ impl Writer {
         metrics::histogram!("lantian_ingest_commit_seconds")
             .record(started.elapsed().as_secs_f64());
         metrics::histogram!("lantian_ingest_batch_frames").record(batch.len() as f64);
-        let outcomes = match result {
-            Ok(o) => o,
+        let outcomes: Vec<Option<IngestOutcome>> = match result {
+            Ok(o) => o.into_iter().map(Some).collect(),
+            Err(e) if batch.len() > 1 => {
+                // One bad frame must not sink the others: store them one by one.
+                tracing::warn!(error = %e, frames = batch.len(), "Batch commit failed; storing its frames one at a time.");
+                to_store
+                    .iter()
+                    .map(|f| match self.store.ingest(std::slice::from_ref(f)) {
+                        Ok(mut o) => o.pop(),
+                        Err(e) => {
+                            tracing::error!(error = %e, cn = f.cn, "Commit failed: the frame is not answered and the device will resend it.");
+                            None
+                        }
+                    })
+                    .collect()
+            }
             Err(e) => {
-                tracing::error!(error = %e, frames = batch.len(), "Commit failed: the frames are not answered and devices will resend them.");
-                for p in batch.drain(..) {
-                    crate::telemetry::frame(p.frame.cn, "store_failed");
-                    let _ = p.reply.send(Err(()));
-                }
-                return;
+                tracing::error!(error = %e, "Commit failed: the frame is not answered and the device will resend it.");
+                vec![None]
             }
         };
+        if outcomes.len() != batch.len() {
+            tracing::error!(
+                "The store returned {} outcomes for {} frames; none is answered.",
+                outcomes.len(),
+                batch.len()
+            );
+            for p in batch.drain(..) {
+                crate::telemetry::frame(p.frame.cn, "store_failed");
+                let _ = p.reply.send(Err(()));
+            }
+            return;
+        }
         // Answers first: nothing else may delay them.
         let mut fresh = Vec::new();
         // Counted per batch: a labelled counter is a registry lookup.
         let mut counts: HashMap<(&'static str, bool), u64> = HashMap::new();
         for (p, outcome) in batch.drain(..).zip(outcomes) {
+            let Some(outcome) = outcome else {
+                crate::telemetry::frame(p.frame.cn, "store_failed");
+                let _ = p.reply.send(Err(()));
+                continue;
+            };
             let new = matches!(outcome, IngestOutcome::Stored { .. });
             *counts
                 .entry((crate::telemetry::cn_label(p.frame.cn), new))
@@ -228,6 +256,8 @@ struct AlarmJob {
     registry: Arc<Registry>,
     rules: AbnormalRules,
     monitors: HashMap<i64, DeviceMonitor>,
+    /// Updates a failed store call left, retried with the next ones (bounded).
+    pending: Vec<AlarmUpdate>,
 }
 
 impl AlarmJob {
@@ -271,9 +301,10 @@ impl AlarmJob {
                     break;
                 }
             }
-            self.apply(&updates);
-            updates.clear();
+            self.apply(&mut updates);
         }
+        // Stopping: one last try for what is still pending.
+        self.apply(&mut updates);
     }
 
     fn tick(&mut self, now: i64, updates: &mut Vec<AlarmUpdate>) {
@@ -284,21 +315,36 @@ impl AlarmJob {
         }
     }
 
-    fn apply(&self, updates: &[AlarmUpdate]) {
-        if updates.is_empty() {
+    /// Stores `updates` (after any left pending by an earlier failure, in order) and empties
+    /// it. On failure they stay pending and are tried again with the next ones; past
+    /// `MAX_PENDING` the oldest are given up, with an error in the log.
+    fn apply(&mut self, updates: &mut Vec<AlarmUpdate>) {
+        const MAX_PENDING: usize = 100_000;
+        self.pending.append(updates);
+        if self.pending.is_empty() {
             return;
         }
         let now_ms = jiff::Timestamp::now().as_millisecond();
-        match self.store.apply_alarm_updates(updates, now_ms) {
+        match self.store.apply_alarm_updates(&self.pending, now_ms) {
             Ok(_) => {
-                for u in updates {
+                for u in self.pending.drain(..) {
                     if let AlarmUpdate::Raise(c) = u {
                         metrics::counter!("lantian_alarms_raised_total", "kind" => c.kind.as_str())
                             .increment(1);
                     }
                 }
             }
-            Err(e) => tracing::error!(error = %e, "Could not store alarms."),
+            Err(e) => {
+                tracing::error!(error = %e, pending = self.pending.len(), "Could not store alarms; they will be tried again.");
+                if self.pending.len() > MAX_PENDING {
+                    let lost = self.pending.len() - MAX_PENDING;
+                    tracing::error!(
+                        lost,
+                        "Alarm updates given up after repeated store failures."
+                    );
+                    self.pending.drain(..lost);
+                }
+            }
         }
     }
 }

@@ -182,6 +182,82 @@ async fn oversized_and_out_of_range_frames_are_refused() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn junk_trickle_password_guessing_and_nul_bytes_are_stopped() {
+    let (addr, store, shutdown, task, _dir) = start(|c| {
+        c.limits.idle_timeout = Duration::from_millis(800);
+        c.limits.max_auth_failures = 5;
+    })
+    .await;
+    // A byte of junk every 200 ms does not keep a connection open.
+    let mut trickle = TcpStream::connect(addr).await.unwrap();
+    let keep = tokio::spawn(async move {
+        for _ in 0..40 {
+            if trickle.write_all(b"x").await.is_err() {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        closed_within(&mut trickle, Duration::from_millis(100)).await
+    });
+    // Password guessing: closed after the allowed failures.
+    let mut guess = TcpStream::connect(addr).await.unwrap();
+    let t = now();
+    for i in 0..20 {
+        let seg = format!(
+            "QN={}000;ST=22;CN=2011;PW=guess{i};MN=GOOD;Flag=5;CP=&&DataTime={};a34004-Rtd=35&&",
+            beijing(t),
+            beijing(t)
+        );
+        if guess
+            .write_all(&lantian_hj212::encode::encode_frame(seg.as_bytes()).unwrap())
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    assert!(
+        closed_within(&mut guess, Duration::from_secs(10)).await,
+        "password guessing kept open"
+    );
+    // A NUL in a field: refused before anything is stored (PostgreSQL keeps no NUL in text).
+    let mut nul = TcpStream::connect(addr).await.unwrap();
+    let seg = format!(
+        "QN=\u{0}1;ST=22;CN=2011;PW=123456;MN=GOOD;Flag=5;CP=&&DataTime={};a34004-Rtd=35&&",
+        beijing(t)
+    );
+    nul.write_all(&lantian_hj212::encode::encode_frame(seg.as_bytes()).unwrap())
+        .await
+        .unwrap();
+    let mut buf = [0u8; 256];
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), nul.read(&mut buf))
+            .await
+            .is_err()
+    );
+    assert!(
+        keep.await.unwrap(),
+        "a junk trickle kept the connection open"
+    );
+
+    good_device_works(addr, now()).await;
+    assert_eq!(store.monitoring_counts().unwrap().frames, 1);
+    let reasons: Vec<String> = store
+        .rejects(100)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.reason)
+        .collect();
+    assert!(
+        reasons.contains(&"control_characters".to_owned()),
+        "{reasons:?}"
+    );
+    assert!(lantian_server::telemetry::render().contains("reason=\"auth_failures\""));
+    shutdown.cancel();
+    task.await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_is_throttled_not_dropped() {
     let (addr, store, shutdown, task, _dir) = start(|c| {
         c.limits.frames_per_second = 200;

@@ -71,8 +71,9 @@ impl PgStore {
         let mut ids: Vec<i64> = frames.iter().map(|f| f.device_id).collect();
         ids.sort_unstable();
         ids.dedup();
-        tx.execute(
-            "SELECT count(pg_advisory_xact_lock($1 + x)) FROM (SELECT x FROM unnest($2::bigint[]) AS x ORDER BY x) s",
+        // `ids` is sorted here; a scan of `unnest` follows the array's order.
+        tx.query(
+            "SELECT pg_advisory_xact_lock($1 + x) FROM unnest($2::bigint[]) AS x",
             &[&CHAIN_LOCK_BASE, &ids],
         )?;
         let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::new();
@@ -158,13 +159,19 @@ impl PgStore {
                     out[i] = Some(IngestOutcome::Duplicate { frame_id });
                     continue;
                 }
-                undated_seen.insert((f.device_id, f.cn, qn.as_str()), new_ids[i]);
-                if let Some(r) = tx.query_opt(
+                let existing = tx.query_opt(
                     "SELECT id FROM frames WHERE device_id = $1 AND cn = $2 AND qn = $3 AND data_time IS NULL",
                     &[&f.device_id, &cn, qn],
-                )? {
-                    out[i] = Some(IngestOutcome::Duplicate { frame_id: r.get(0) });
-                }
+                )?;
+                let frame_id = match existing {
+                    Some(r) => {
+                        let id: i64 = r.get(0);
+                        out[i] = Some(IngestOutcome::Duplicate { frame_id: id });
+                        id
+                    }
+                    None => new_ids[i],
+                };
+                undated_seen.insert((f.device_id, f.cn, qn.as_str()), frame_id);
             }
         }
         // The new frames, chained in batch order.
@@ -460,7 +467,13 @@ impl PgStore {
 
     pub(crate) fn verify_frames(&self, mn: Option<&str>) -> Result<Vec<ChainCheck>, StoreError> {
         let mut c = self.client()?;
-        let list: Vec<super::ChainDevice> = c
+        // One snapshot for the heads and the frames, while ingest goes on.
+        let mut tx = c
+            .build_transaction()
+            .isolation_level(postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()?;
+        let list: Vec<super::ChainDevice> = tx
             .query(
                 "SELECT d.id, d.mn, h.seq, h.hash FROM devices d LEFT JOIN chain_heads h ON h.device_id = d.id
                  WHERE $1::text IS NULL OR d.mn = $1 ORDER BY d.mn",
@@ -481,7 +494,6 @@ impl PgStore {
             (None, _) => None,
         };
         let mut v = ChainVerifier::default();
-        let mut tx = c.transaction()?;
         let portal = tx.bind(
             "SELECT device_id, seq, received_at, raw, prev_hash, hash FROM frames
              WHERE $1::bigint IS NULL OR device_id = $1 ORDER BY id",

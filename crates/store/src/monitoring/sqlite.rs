@@ -68,7 +68,9 @@ impl SqliteStore {
             let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::new();
             let mut head_rows: HashMap<i64, (i64, i64)> = HashMap::new();
             let mut out = Vec::with_capacity(frames.len());
-            let tx = conn.transaction()?;
+            // IMMEDIATE: take the write lock now, not at the first write (another process
+            // writing the file makes this wait for busy_timeout instead of failing late).
+            let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             {
                 // Frame ids are allocated here so that the reading can be inserted first: its
                 // primary key decides, in one B-tree descent, whether the frame is new.
@@ -409,6 +411,9 @@ impl SqliteStore {
 
     pub(crate) fn verify_frames(&self, mn: Option<&str>) -> Result<Vec<ChainCheck>, StoreError> {
         self.with_reader(|conn| {
+            // One snapshot for the heads and the frames, while ingest goes on.
+            let tx = conn.unchecked_transaction()?;
+            let conn = &*tx;
             let mut devices = conn.prepare(
                 "SELECT d.id, d.mn, h.seq, h.hash FROM devices d LEFT JOIN chain_heads h ON h.device_id = d.id
                  WHERE ?1 IS NULL OR d.mn = ?1 ORDER BY d.mn",
@@ -439,6 +444,10 @@ impl SqliteStore {
                 let hash: Vec<u8> = r.get(5)?;
                 v.push(r.get(0)?, r.get(1)?, r.get(2)?, &raw, &prev, &hash);
             }
+            drop(rows);
+            drop(stmt);
+            drop(devices);
+            tx.finish()?;
             Ok(v.finish(list))
         })
     }
