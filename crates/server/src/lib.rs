@@ -132,6 +132,7 @@ impl Server {
             self.store.clone(),
             registry.clone(),
             self.config.writer.clone(),
+            shutdown.clone(),
         )?;
 
         let tasks = tokio_util::task::TaskTracker::new();
@@ -190,7 +191,8 @@ impl Server {
         // Every sender is gone now: the writer commits what it holds and stops.
         tokio::task::spawn_blocking(move || writer.join())
             .await?
-            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?;
+            .map_err(|_| anyhow::anyhow!("the writer thread panicked"))?
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok(())
     }
 }

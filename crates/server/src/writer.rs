@@ -66,17 +66,33 @@ pub enum WriterMsg {
 /// # Errors
 ///
 /// If the thread cannot be spawned.
+/// The writer thread: `Err` with the reason if it or the alarm thread failed.
+pub type WriterThread = JoinHandle<Result<(), String>>;
+
+/// If the writer or the alarm thread stops before its queue is closed (a bug: a panic, or the
+/// alarm thread failing to start), `failed` is cancelled so that the server stops instead of
+/// running without them; the thread's result is then an error.
 pub fn spawn(
     store: Arc<Store>,
     registry: Arc<Registry>,
     config: WriterConfig,
-) -> std::io::Result<(flume::Sender<WriterMsg>, JoinHandle<()>)> {
+    failed: tokio_util::sync::CancellationToken,
+) -> std::io::Result<(flume::Sender<WriterMsg>, WriterThread)> {
     let (tx, rx) = flume::bounded(config.queue.max(1));
     let handle = std::thread::Builder::new()
         .name("lantian-writer".to_owned())
-        .spawn(move || match Writer::new(store, registry, config) {
-            Ok(w) => w.run(rx),
-            Err(e) => tracing::error!(error = %e, "Cannot start the alarm thread."),
+        .spawn(move || {
+            let result = match Writer::new(store, registry, config, failed.clone()) {
+                Ok(w) => std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| w.run(rx)))
+                    .map_err(|_| "the writer thread panicked".to_owned())
+                    .and_then(|r| r),
+                Err(e) => Err(format!("cannot start the alarm thread: {e}")),
+            };
+            if let Err(e) = &result {
+                tracing::error!(error = %e, "Stopping the server.");
+                failed.cancel();
+            }
+            result
         })?;
     Ok((tx, handle))
 }
@@ -85,7 +101,7 @@ struct Writer {
     store: Arc<Store>,
     config: WriterConfig,
     alarms: std::sync::mpsc::SyncSender<AlarmMsg>,
-    alarm_thread: JoinHandle<()>,
+    alarm_thread: JoinHandle<bool>,
 }
 
 /// What the alarm thread is sent.
@@ -101,6 +117,7 @@ impl Writer {
         store: Arc<Store>,
         registry: Arc<Registry>,
         config: WriterConfig,
+        failed: tokio_util::sync::CancellationToken,
     ) -> std::io::Result<Self> {
         let (alarms, rx) = std::sync::mpsc::sync_channel(config.queue.max(1));
         let job = AlarmJob {
@@ -112,7 +129,15 @@ impl Writer {
         };
         let alarm_thread = std::thread::Builder::new()
             .name("lantian-alarms".to_owned())
-            .spawn(move || job.run(&rx))?;
+            .spawn(move || {
+                let ok =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job.run(&rx))).is_ok();
+                if !ok {
+                    tracing::error!("The alarm thread panicked: stopping the server.");
+                    failed.cancel();
+                }
+                ok
+            })?;
         Ok(Writer {
             store,
             config,
@@ -121,7 +146,7 @@ impl Writer {
         })
     }
 
-    fn run(mut self, rx: flume::Receiver<WriterMsg>) {
+    fn run(mut self, rx: flume::Receiver<WriterMsg>) -> Result<(), String> {
         let mut frames: Vec<PendingFrame> = Vec::with_capacity(self.config.max_batch);
         let mut rejects: Vec<Reject> = Vec::new();
         let mut msgs = Vec::with_capacity(self.config.max_batch);
@@ -153,8 +178,13 @@ impl Writer {
         }
         // The alarm thread finishes what it was sent, then stops.
         drop(self.alarms);
-        let _ = self.alarm_thread.join();
+        let alarms_ok = self.alarm_thread.join().unwrap_or(false);
         tracing::info!("Writer drained and stopped.");
+        if alarms_ok {
+            Ok(())
+        } else {
+            Err("the alarm thread failed".to_owned())
+        }
     }
 
     fn commit(&mut self, batch: &mut Vec<PendingFrame>) {
