@@ -53,6 +53,11 @@ pub struct ReceiverLimits {
     pub rejects_recorded: u32,
     /// Close a connection whose peer does not take an answer within this long.
     pub write_timeout: Duration,
+    /// Bytes of frames that may wait for the writer, all connections together (frames beyond
+    /// wait before they are read further).
+    pub max_queued_bytes: usize,
+    /// Refused frames recorded per second, all connections together (beyond: only counted).
+    pub rejects_per_second: u32,
     /// Close a connection after this many frames with an unknown MN, a wrong password or a
     /// wrong CRC variant (password guessing, MN probing).
     pub max_auth_failures: u32,
@@ -73,6 +78,8 @@ impl Default for ReceiverLimits {
             pipeline: 64,
             rejects_recorded: 20,
             write_timeout: Duration::from_secs(30),
+            max_queued_bytes: 64 * 1024 * 1024,
+            rejects_per_second: 100,
             max_auth_failures: 10,
         }
     }
@@ -85,6 +92,10 @@ pub struct Shared {
     writer: flume::Sender<WriterMsg>,
     limits: ReceiverLimits,
     permits: Arc<Semaphore>,
+    /// Bytes of frames waiting for the writer (one permit per byte).
+    queued_bytes: Arc<Semaphore>,
+    /// Refused frames recorded in the store, across connections (a token bucket).
+    reject_budget: std::sync::Mutex<Bucket>,
 }
 
 impl Shared {
@@ -96,11 +107,18 @@ impl Shared {
         limits: ReceiverLimits,
     ) -> Self {
         let permits = Arc::new(Semaphore::new(limits.max_connections));
+        let queued_bytes = Arc::new(Semaphore::new(limits.max_queued_bytes.max(64 * 1024)));
+        let reject_budget = std::sync::Mutex::new(Bucket::new(
+            limits.rejects_per_second,
+            limits.rejects_per_second.saturating_mul(10),
+        ));
         Shared {
             registry,
             writer,
             limits,
             permits,
+            queued_bytes,
+            reject_budget,
         }
     }
 }
@@ -199,6 +217,7 @@ async fn answer_loop(
 }
 
 /// Token bucket for the per-connection frame rate.
+#[derive(Debug)]
 struct Bucket {
     tokens: f64,
     rate: f64,
@@ -492,6 +511,17 @@ impl Conn<'_> {
             (Some(n), Some(p)) if n > 1 => i64::from(p),
             _ => 0,
         };
+        // The bytes this frame holds until the writer is done with it.
+        let bytes = u32::try_from(raw.len() + vals.len() + 512).unwrap_or(u32::MAX);
+        let Ok(budget) = self
+            .shared
+            .queued_bytes
+            .clone()
+            .acquire_many_owned(bytes)
+            .await
+        else {
+            return Err(());
+        };
         let (tx, rx) = oneshot::channel();
         let pending = PendingFrame {
             frame: IngestFrame {
@@ -507,6 +537,7 @@ impl Conn<'_> {
             device,
             reading,
             reply: tx,
+            budget,
         };
         self.send(WriterMsg::Frame(Box::new(pending))).await?;
         self.answers
@@ -546,6 +577,16 @@ impl Conn<'_> {
         raw: &[u8],
     ) -> Result<(), ()> {
         if self.rejects_left == 0 {
+            return Ok(());
+        }
+        let allowed = self
+            .shared
+            .reject_budget
+            .lock()
+            .map(|mut b| b.take().is_zero())
+            .unwrap_or(false);
+        if !allowed {
+            metrics::counter!("lantian_hj212_rejects_not_recorded_total").increment(1);
             return Ok(());
         }
         self.rejects_left -= 1;

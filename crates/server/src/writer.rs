@@ -48,6 +48,8 @@ pub struct PendingFrame {
     pub reading: Option<Reading>,
     /// Where the outcome goes (the connection's answer task).
     pub reply: oneshot::Sender<Result<IngestOutcome, ()>>,
+    /// The frame's share of the receiver's queued-bytes budget, released with it.
+    pub budget: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// What the writer is sent.

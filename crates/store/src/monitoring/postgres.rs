@@ -18,6 +18,9 @@ use crate::{AlarmUpdate, StoreError};
 
 /// Advisory-lock namespace of frame chains (a device id is added).
 const CHAIN_LOCK_BASE: i64 = 0x4C54_0000_0000;
+/// Advisory-lock namespace of a device's alarms (a device id is added): two nodes cannot open
+/// the same alarm twice.
+const ALARM_LOCK_BASE: i64 = 0x4C55_0000_0000;
 
 impl PgStore {
     pub(crate) fn upsert_devices(&self, devices: &[Device]) -> Result<u64, StoreError> {
@@ -555,6 +558,10 @@ fn apply_updates(
                 let Some(dev) = device_id(tx, &c.mn)? else {
                     continue;
                 };
+                tx.execute(
+                    "SELECT pg_advisory_xact_lock($1)",
+                    &[&(ALARM_LOCK_BASE + dev)],
+                )?;
                 let factor = factor_col(c.factor.as_deref());
                 let open = tx.query_opt(
                     "SELECT id FROM alarms WHERE device_id = $1 AND kind = $2 AND factor = $3
@@ -610,6 +617,10 @@ fn apply_updates(
                 let Some(dev) = device_id(tx, mn)? else {
                     continue;
                 };
+                tx.execute(
+                    "SELECT pg_advisory_xact_lock($1)",
+                    &[&(ALARM_LOCK_BASE + dev)],
+                )?;
                 let rows = tx.query(
                     "UPDATE alarms SET recovered_at = $4, updated_at = $5
                      WHERE device_id = $1 AND kind = $2 AND factor = $3 AND recovered_at IS NULL
