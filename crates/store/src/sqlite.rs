@@ -26,8 +26,6 @@ pub struct SqliteStore {
     path: String,
     /// Station code → series id per quantity ([`Quantity::index`]), for the writer.
     series: Mutex<HashMap<String, [Option<i64>; Quantity::COUNT]>>,
-    /// Device id → (last sequence, last hash) of its frame chain, as committed.
-    pub(crate) chains: Mutex<HashMap<i64, (i64, [u8; 32])>>,
     /// Set when a background checkpointer runs; cleared on drop to stop it.
     checkpointer: Mutex<Option<Arc<AtomicBool>>>,
 }
@@ -62,7 +60,6 @@ impl SqliteStore {
             readers: Mutex::new(Vec::new()),
             path: path.to_string_lossy().into_owned(),
             series: Mutex::new(HashMap::new()),
-            chains: Mutex::new(HashMap::new()),
             checkpointer: Mutex::new(None),
         })
     }

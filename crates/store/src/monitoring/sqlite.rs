@@ -63,7 +63,6 @@ impl SqliteStore {
 
     pub(crate) fn ingest(&self, frames: &[IngestFrame]) -> Result<Vec<IngestOutcome>, StoreError> {
         self.with_writer(|conn| {
-            let mut chains = self.chains.lock().map_err(|_| StoreError::Poisoned)?;
             // Chain heads advanced in this transaction; published only after commit.
             let mut heads: HashMap<i64, (i64, [u8; 32])> = HashMap::new();
             let mut head_rows: HashMap<i64, (i64, i64)> = HashMap::new();
@@ -109,7 +108,9 @@ impl SqliteStore {
                             continue;
                         }
                     }
-                    let (seq, prev) = match heads.get(&f.device_id).or(chains.get(&f.device_id)) {
+                    // The head is read from the database in this (IMMEDIATE) transaction, not
+                    // cached: another process writing the same file cannot fork a chain.
+                    let (seq, prev) = match heads.get(&f.device_id) {
                         Some(h) => *h,
                         None => head
                             .query_row([f.device_id], |r| {
@@ -151,7 +152,6 @@ impl SqliteStore {
                 }
             }
             tx.commit()?;
-            chains.extend(heads);
             Ok(out)
         })
     }
