@@ -22,6 +22,8 @@ pub struct Entry {
 #[derive(Debug, Default)]
 pub struct Registry {
     map: RwLock<HashMap<String, Arc<Entry>>>,
+    /// The store's registry fingerprint at the last load.
+    version: std::sync::Mutex<Option<(i64, i64)>>,
 }
 
 impl Registry {
@@ -31,6 +33,12 @@ impl Registry {
     ///
     /// If the store cannot be read.
     pub fn reload(&self, store: &Store) -> Result<(), StoreError> {
+        // Unchanged since the last load: nothing to read (a big registry is not re-parsed every
+        // period).
+        let version = store.devices_version()?;
+        if self.version.lock().is_ok_and(|v| *v == Some(version)) {
+            return Ok(());
+        }
         let devices = store.devices()?;
         let map: HashMap<String, Arc<Entry>> = devices
             .into_iter()
@@ -52,6 +60,9 @@ impl Registry {
         metrics::gauge!("lantian_devices_registered").set(map.len() as f64);
         if let Ok(mut m) = self.map.write() {
             *m = map;
+        }
+        if let Ok(mut v) = self.version.lock() {
+            *v = Some(version);
         }
         Ok(())
     }

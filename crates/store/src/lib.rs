@@ -358,6 +358,12 @@ impl Store {
         }
     }
 
+    /// A fingerprint of the registry (device count, latest change): equal fingerprints mean
+    /// no device was added or changed in between.
+    pub fn devices_version(&self) -> Result<(i64, i64), StoreError> {
+        dispatch!(self.devices_version())
+    }
+
     /// Every registered device, by MN.
     pub fn devices(&self) -> Result<Vec<StoredDevice>, StoreError> {
         dispatch!(self.devices())

@@ -188,6 +188,10 @@ pub struct MonitoringCounts {
     pub alarms: u64,
 }
 
+/// A cheap fingerprint of the registry: how many devices, and the latest change.
+pub(crate) const DEVICES_VERSION_SQL: &str =
+    "SELECT count(*), coalesce(max(updated_at), 0) FROM devices";
+
 /// Each device's last stored frame's receive time.
 pub(crate) const LAST_SEEN_SQL: &str = "SELECT device_id, received_at FROM chain_heads";
 

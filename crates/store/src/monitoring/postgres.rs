@@ -303,6 +303,12 @@ impl PgStore {
             .collect()
     }
 
+    pub(crate) fn devices_version(&self) -> Result<(i64, i64), StoreError> {
+        let mut c = self.client()?;
+        let r = c.query_one(super::DEVICES_VERSION_SQL, &[])?;
+        Ok((r.get(0), r.get(1)))
+    }
+
     pub(crate) fn devices_last_seen(&self) -> Result<Vec<(i64, i64)>, StoreError> {
         let mut c = self.client()?;
         Ok(c.query(super::LAST_SEEN_SQL, &[])?

@@ -220,6 +220,14 @@ impl SqliteStore {
         })
     }
 
+    pub(crate) fn devices_version(&self) -> Result<(i64, i64), StoreError> {
+        self.with_reader(|conn| {
+            Ok(conn.query_row(super::DEVICES_VERSION_SQL, [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?)
+        })
+    }
+
     pub(crate) fn devices_last_seen(&self) -> Result<Vec<(i64, i64)>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(super::LAST_SEEN_SQL)?;

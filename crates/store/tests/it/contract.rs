@@ -443,10 +443,16 @@ fn frame(device_id: i64, cn: u16, data_time: Option<i64>, at: i64, text: &str) -
 contract!(devices_round_trip, |store| {
     let mut a = device("MN-A");
     let b = device("MN-B");
+    assert_eq!(store.devices_version().unwrap(), (0, 0));
     assert_eq!(store.upsert_devices(&[a.clone(), b.clone()]).unwrap(), 2);
+    let v1 = store.devices_version().unwrap();
+    assert_eq!(v1.0, 2);
     assert_eq!(store.upsert_devices(&[a.clone()]).unwrap(), 0, "unchanged");
+    assert_eq!(store.devices_version().unwrap(), v1);
+    std::thread::sleep(std::time::Duration::from_millis(2));
     a.name = "改名".to_owned();
     assert_eq!(store.upsert_devices(&[a.clone()]).unwrap(), 1);
+    assert_ne!(store.devices_version().unwrap(), v1);
     let list = store.devices().unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(list[0].device, a);
