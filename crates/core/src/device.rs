@@ -476,7 +476,7 @@ mod opt_micros {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn fume() -> Device {

@@ -1458,7 +1458,7 @@ fn duration_zh(s: i64) -> String {
 mod tests {
     use super::*;
     use crate::MICROS_PER_UNIT as U;
-    use crate::device::{DeviceFactor, DeviceKind, Owner};
+    use crate::device::DeviceFactor;
 
     /// 2024-01-01 00:00:00 Beijing.
     const T0: i64 = 1_704_038_400;
@@ -1486,18 +1486,10 @@ mod tests {
 
     fn device(factors: Vec<DeviceFactor>, limits: Vec<Limit>, intervals: Intervals) -> Device {
         Device {
-            mn: "YY0001".to_owned(),
-            password: "123456".to_owned(),
-            name: "某饭店油烟".to_owned(),
-            kind: DeviceKind::OilFume,
-            generation: "2017".to_owned(),
-            crc: "standard".to_owned(),
-            st: "99".to_owned(),
-            owner: Owner::default(),
             factors,
             intervals,
             limits,
-            active: true,
+            ..crate::device::tests::fume()
         }
     }
 

@@ -204,7 +204,7 @@ impl Writer {
         metrics::histogram!("lantian_ingest_commit_seconds")
             .record(started.elapsed().as_secs_f64());
         metrics::histogram!("lantian_ingest_batch_frames").record(batch.len() as f64);
-        let outcomes: Vec<Option<IngestOutcome>> = match result {
+        let mut outcomes: Vec<Option<IngestOutcome>> = match result {
             Ok(o) => o.into_iter().map(Some).collect(),
             Err(e) if batch.len() > 1 => {
                 // One bad frame must not sink the others: store them one by one.
@@ -231,11 +231,7 @@ impl Writer {
                 outcomes.len(),
                 batch.len()
             );
-            for p in batch.drain(..) {
-                crate::telemetry::frame(p.frame.cn, "store_failed");
-                let _ = p.reply.send(Err(()));
-            }
-            return;
+            outcomes = vec![None; batch.len()];
         }
         // Answers first: nothing else may delay them.
         let mut fresh = Vec::new();

@@ -11,6 +11,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
+use crate::{beijing, now};
+
 fn device(mn: &str) -> Device {
     Device {
         mn: mn.to_owned(),
@@ -26,13 +28,6 @@ fn device(mn: &str) -> Device {
         limits: Vec::new(),
         active: true,
     }
-}
-
-fn beijing(ts: i64) -> String {
-    jiff::Timestamp::from_second(ts + 8 * 3600)
-        .unwrap()
-        .strftime("%Y%m%d%H%M%S")
-        .to_string()
 }
 
 fn frame(mn: &str, data_time: i64) -> Vec<u8> {
@@ -91,10 +86,6 @@ async fn good_device_works(addr: std::net::SocketAddr, t: i64) {
         .unwrap()
         .unwrap();
     assert!(String::from_utf8_lossy(&buf[..n]).contains("CN=9014"));
-}
-
-fn now() -> i64 {
-    jiff::Timestamp::now().as_second()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -14,6 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
 
+use crate::beijing;
+
 fn fume() -> Device {
     Device {
         mn: "FUME01".to_owned(),
@@ -46,13 +48,6 @@ fn fume() -> Device {
         }],
         active: true,
     }
-}
-
-fn beijing(ts: i64) -> String {
-    jiff::Timestamp::from_second(ts + 8 * 3600)
-        .unwrap()
-        .strftime("%Y%m%d%H%M%S")
-        .to_string()
 }
 
 fn frame(t: i64, value: &str) -> Vec<u8> {
@@ -112,7 +107,7 @@ async fn exceedance_with_evidence_then_offline() {
     let s = shutdown.clone();
     let task = tokio::spawn(async move { server.run(s).await.unwrap() });
 
-    let t = jiff::Timestamp::now().as_second() - 10;
+    let t = crate::now() - 10;
     let over = frame(t + 1, "2.35");
     let mut conn = TcpStream::connect(addr).await.unwrap();
     // 1.5 complies, 2.35 exceeds, exactly 2 (the limit) complies again.
@@ -149,11 +144,7 @@ async fn exceedance_with_evidence_then_offline() {
     // Silence: offline after 2 expected intervals, back online with the next frame.
     let off = wait_for(&store, AlarmKind::Offline, |_| true).await;
     assert!(off.recovered_at_ms.is_none());
-    send_all(
-        &mut conn,
-        &[frame(jiff::Timestamp::now().as_second(), "1.1")],
-    )
-    .await;
+    send_all(&mut conn, &[frame(crate::now(), "1.1")]).await;
     wait_for(&store, AlarmKind::Offline, |a| a.recovered_at_ms.is_some()).await;
 
     drop(conn);

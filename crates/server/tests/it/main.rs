@@ -5,3 +5,16 @@
 mod abuse;
 mod alarms;
 mod receiver;
+
+/// `YYYYMMDDhhmmss` in Beijing time of a Unix second (an HJ 212 `DataTime`).
+fn beijing(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts + 8 * 3600)
+        .unwrap()
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+/// Our clock, in Unix seconds.
+fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
