@@ -7,6 +7,10 @@
 #   bench/load_hj212.sh [DEVICES] [INTERVAL_MS] [SECONDS]
 #
 # Defaults: 10000 devices, one frame each per 200 ms (50,000 frames/s offered), 60 s.
+# Then the same fleet runs against the ack-only peer (crates/server/examples/ack_only.rs: frames,
+# parses and answers 9014 at once, stores nothing), which shows the ceiling that loopback TCP
+# and this device pattern allow on the machine; the receiver's throughput is reported as a
+# ratio of it. LOAD_PEER=0 skips the peer.
 # LOAD_DB=postgres://… runs it on PostgreSQL (the schema is dropped and recreated first);
 # SERVE_ARGS adds options to `lantian serve` (e.g. "--threads 1").
 set -euo pipefail
@@ -18,7 +22,7 @@ OUT=bench/out/load
 mkdir -p "$OUT"
 rm -f "$OUT"/load.db*
 ulimit -n 20000 2>/dev/null || true
-cargo build --release -q -p lantian
+cargo build --release -q -p lantian -p lantian-server --example ack_only
 BIN=target/release/lantian
 DB=${LOAD_DB:-$OUT/load.db}
 case "$DB" in
@@ -43,3 +47,22 @@ echo "receiver peak RSS: $((HWM / 1024)) MiB"
 echo "store: $STORED"
 [ -f "$DB" ] && echo "SQLite file: $(du -sh "$DB" | cut -f1)"
 grep -E '^lantian_ingest_batch_frames_(sum|count)|^lantian_ingest_queue_full_total|^lantian_hj212_throttled_total' "$OUT/metrics.txt" || true
+
+if [ "${LOAD_PEER:-1}" != 0 ]; then
+    target/release/examples/ack_only 127.0.0.1:19213 &
+    PEER=$!
+    trap 'kill $PEER 2>/dev/null || true' EXIT
+    sleep 1
+    $BIN simulate --addr 127.0.0.1:19213 --prefix LOAD --cems 0 --vocs 0 --dust 0 --fume 0 \
+        --air "$DEVICES" --interval-ms "$INTERVAL" --duration "$SECONDS_RUN" --ramp 10 \
+        --exceed-prob 0 --maintenance-prob 0 --dropout-prob 0 --json | tee "$OUT/peer.json"
+    kill $PEER
+    trap - EXIT
+    python3 - "$OUT/simulate.json" "$OUT/peer.json" <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+print(f"receiver {a['throughput_fps']:.0f} frames/s (p99 {a['latency_ms']['p99']:.0f} ms); "
+      f"ack-only peer {b['throughput_fps']:.0f} frames/s (p99 {b['latency_ms']['p99']:.0f} ms); "
+      f"ratio {a['throughput_fps'] / b['throughput_fps']:.2f}")
+PY
+fi
