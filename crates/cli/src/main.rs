@@ -27,7 +27,6 @@ mod serve;
 mod simulate;
 mod text;
 mod verify_cnemc;
-mod xlsx;
 
 /// lantian (蓝天): the district air-quality action plan, run, measured and visible.
 #[derive(Debug, Parser)]
