@@ -48,6 +48,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod accounts;
 pub mod chunk;
 pub mod model;
 pub mod monitoring;
@@ -59,6 +60,7 @@ use std::path::Path;
 use jiff::civil::Date;
 use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 
+pub use accounts::{AuditEntry, AuditRecord, NewUser, UserRecord};
 pub use chunk::{ChunkError, DayValues};
 pub use model::{
     Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
@@ -73,6 +75,7 @@ pub use monitoring::{
 pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_monitoring.sql")),
+    (3, include_str!("../migrations/sqlite/0003_accounts.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -81,6 +84,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../migrations/postgres/0002_monitoring.sql"),
     ),
+    (3, include_str!("../migrations/postgres/0003_accounts.sql")),
 ];
 
 /// What went wrong in the store.
@@ -424,7 +428,8 @@ impl Store {
     }
 
     /// Applies a person's lifecycle action to an alarm (checked by
-    /// [`lantian_core::AlarmState::apply`]) and records it; returns the new state.
+    /// [`lantian_core::AlarmState::apply`]) and records it in the alarm's events and the audit
+    /// log, in one transaction; returns the new state.
     pub fn alarm_action(
         &self,
         alarm_id: i64,
@@ -433,6 +438,60 @@ impl Store {
         at_ms: i64,
     ) -> Result<lantian_core::AlarmState, StoreError> {
         dispatch!(self.alarm_action(alarm_id, actor, action, at_ms))
+    }
+
+    // ---- People: users, sessions, audit log ----
+
+    /// Adds or replaces a user (by username) and records `audit` in the same transaction;
+    /// returns the user's id. Deactivating a user ends their sessions.
+    pub fn upsert_user(&self, user: &NewUser, audit: &AuditEntry) -> Result<i64, StoreError> {
+        dispatch!(self.upsert_user(user, audit))
+    }
+
+    /// A user by login name.
+    pub fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        dispatch!(self.user_by_name(username))
+    }
+
+    /// Every user, in creation order.
+    pub fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        dispatch!(self.users())
+    }
+
+    /// Records a login session (by the SHA-256 hex of its token) valid until `expires_ms`;
+    /// expired sessions are removed on the way.
+    pub fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        dispatch!(self.create_session(token_hash, user_id, now_ms, expires_ms))
+    }
+
+    /// The active user of an unexpired session.
+    pub fn session_user(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        dispatch!(self.session_user(token_hash, now_ms))
+    }
+
+    /// Ends a session; true if it existed.
+    pub fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        dispatch!(self.delete_session(token_hash))
+    }
+
+    /// Appends to the audit log.
+    pub fn record_audit(&self, entry: &AuditEntry) -> Result<(), StoreError> {
+        dispatch!(self.record_audit(entry))
+    }
+
+    /// The newest `limit` audit entries, newest first.
+    pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        dispatch!(self.audit_log(limit))
     }
 
     /// Alarms, newest first.

@@ -329,3 +329,26 @@ impl ChainVerifier {
             .collect()
     }
 }
+
+/// The audit entry of a person's action on an alarm (written in the action's transaction).
+pub(crate) fn alarm_audit(
+    alarm_id: i64,
+    actor: &str,
+    action: &lantian_core::AlarmAction,
+    from: AlarmState,
+    to: AlarmState,
+    at_ms: i64,
+) -> crate::AuditEntry {
+    crate::AuditEntry {
+        at_ms,
+        actor: actor.to_owned(),
+        action: format!("alarm.{}", action.as_str()),
+        target: format!("alarm:{alarm_id}"),
+        detail: serde_json::json!({
+            "from": from.as_str(),
+            "to": to.as_str(),
+            "note": action.note(),
+        })
+        .to_string(),
+    }
+}

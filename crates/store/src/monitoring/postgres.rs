@@ -394,6 +394,10 @@ impl PgStore {
             action.note(),
             &attachments,
         )?;
+        crate::accounts::postgres::insert_audit(
+            &mut tx,
+            &super::alarm_audit(alarm_id, actor, action, from, to, at_ms),
+        )?;
         tx.commit()?;
         Ok(to)
     }

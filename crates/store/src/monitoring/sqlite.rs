@@ -318,6 +318,10 @@ impl SqliteStore {
                 action.note(),
                 &attachments,
             )?;
+            crate::accounts::sqlite::insert_audit(
+                &tx,
+                &super::alarm_audit(alarm_id, actor, action, from, to, at_ms),
+            )?;
             tx.commit()?;
             Ok(to)
         })

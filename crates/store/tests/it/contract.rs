@@ -1,8 +1,9 @@
 use jiff::civil::{Date, date};
 use lantian_aq::{Concentration, Pollutant};
 use lantian_store::{
-    AlarmFilter, AlarmUpdate, Area, AreaMember, DayItem, DayValues, IngestFrame, IngestOutcome,
-    Quantity, Reject, ReviewAction, ReviewMark, Station, StationLevel, Store, StoreError,
+    AlarmFilter, AlarmUpdate, Area, AreaMember, AuditEntry, DayItem, DayValues, IngestFrame,
+    IngestOutcome, NewUser, Quantity, Reject, ReviewAction, ReviewMark, Station, StationLevel,
+    Store, StoreError,
 };
 
 /// Runs `$body` with a fresh store of each engine.
@@ -692,6 +693,80 @@ contract!(alarm_lifecycle_and_evidence, |store| {
         ]
     );
     assert_eq!(events[4].attachments, vec!["a.jpg".to_owned()]);
+    // Every person's action is in the audit log too, refused ones are not.
+    let audit = store.audit_log(10).unwrap();
+    let logged: Vec<(&str, &str)> = audit
+        .iter()
+        .rev()
+        .map(|a| (a.entry.action.as_str(), a.entry.target.as_str()))
+        .collect();
+    let target = format!("alarm:{id}");
+    assert_eq!(
+        logged,
+        [
+            ("alarm.acknowledge", target.as_str()),
+            ("alarm.dispatch", target.as_str()),
+            ("alarm.handle", target.as_str()),
+            ("alarm.close", target.as_str()),
+        ]
+    );
+    assert!(audit[1].entry.detail.contains("已清洗净化器"));
+});
+
+contract!(users_sessions_and_audit, |store| {
+    let audit = |at_ms: i64, target: &str| AuditEntry {
+        at_ms,
+        actor: "cli:root".to_owned(),
+        action: "user.upsert".to_owned(),
+        target: target.to_owned(),
+        detail: "{}".to_owned(),
+    };
+    let mut user = NewUser {
+        username: "wang".to_owned(),
+        display_name: "王科长".to_owned(),
+        password_hash: "$argon2id$x".to_owned(),
+        role: "town".to_owned(),
+        scope: Some("海门街道".to_owned()),
+        active: true,
+    };
+    let id = store.upsert_user(&user, &audit(1, "user:wang")).unwrap();
+    assert_eq!(store.user_by_name("nobody").unwrap(), None);
+    let got = store.user_by_name("wang").unwrap().unwrap();
+    assert_eq!((got.id, got.scope.as_deref()), (id, Some("海门街道")));
+
+    store.create_session("aa", id, 1_000, 2_000).unwrap();
+    assert_eq!(
+        store.session_user("aa", 1_999).unwrap().map(|u| u.id),
+        Some(id)
+    );
+    assert_eq!(store.session_user("aa", 2_000).unwrap(), None, "expired");
+    assert_eq!(
+        store.session_user("bb", 1_500).unwrap(),
+        None,
+        "unknown token"
+    );
+    // A new session clears expired ones.
+    store.create_session("bb", id, 3_000, 9_000).unwrap();
+    assert!(!store.delete_session("aa").unwrap());
+    store.create_session("cc", id, 3_000, 9_000).unwrap();
+    assert!(store.delete_session("cc").unwrap());
+    assert_eq!(store.session_user("cc", 3_001).unwrap(), None, "logged out");
+
+    // Updating by username keeps the id; deactivating ends the sessions.
+    user.active = false;
+    user.role = "viewer".to_owned();
+    assert_eq!(
+        store.upsert_user(&user, &audit(4, "user:wang")).unwrap(),
+        id
+    );
+    assert_eq!(store.session_user("bb", 3_001).unwrap(), None);
+    assert_eq!(store.users().unwrap().len(), 1);
+    assert_eq!(store.users().unwrap()[0].role, "viewer");
+
+    let log = store.audit_log(10).unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].entry.at_ms, 4, "newest first");
+    assert!(log[0].id > log[1].id);
 });
 
 /// An edited, removed or truncated frame shows in the chain check (SQLite; the check itself is

@@ -1,0 +1,66 @@
+//! People in the store: users with their role and scope, login sessions, and the audit log of
+//! changes. Password hashing and session tokens are the caller's (the web shell): the store
+//! keeps only PHC hash strings and SHA-256 hashes of tokens.
+
+pub(crate) mod postgres;
+pub(crate) mod sqlite;
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    /// Store id.
+    pub id: i64,
+    /// Login name.
+    pub username: String,
+    /// Name shown in the console and in the audit log.
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Role name (`lantian_core::access::Role`).
+    pub role: String,
+    /// The town or department the user acts for, for scoped roles.
+    pub scope: Option<String>,
+    /// Inactive users cannot log in and their sessions are refused.
+    pub active: bool,
+}
+
+/// A user to add or replace (by username).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    /// Login name.
+    pub username: String,
+    /// Name shown.
+    pub display_name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Role name.
+    pub role: String,
+    /// Town or department, for scoped roles.
+    pub scope: Option<String>,
+    /// Whether the user may log in.
+    pub active: bool,
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Unix milliseconds.
+    pub at_ms: i64,
+    /// Who (username, or `cli:<os user>` for the command line).
+    pub actor: String,
+    /// What, e.g. `alarm.acknowledge`, `user.upsert`.
+    pub action: String,
+    /// On what, e.g. `alarm:12`, `user:wang`.
+    pub target: String,
+    /// Details as JSON.
+    pub detail: String,
+}
+
+/// A stored audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditRecord {
+    /// Store id (increasing).
+    pub id: i64,
+    /// The entry.
+    pub entry: AuditEntry,
+}

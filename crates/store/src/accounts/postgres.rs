@@ -1,0 +1,146 @@
+//! Users, sessions and the audit log on PostgreSQL.
+
+use postgres::Row;
+
+use super::{AuditEntry, AuditRecord, NewUser, UserRecord};
+use crate::StoreError;
+use crate::postgres::PgStore;
+
+const USER_COLS: &str = "id, username, display_name, password_hash, role, scope, active";
+
+fn user(r: &Row) -> UserRecord {
+    UserRecord {
+        id: r.get(0),
+        username: r.get(1),
+        display_name: r.get(2),
+        password_hash: r.get(3),
+        role: r.get(4),
+        scope: r.get(5),
+        active: r.get(6),
+    }
+}
+
+pub(crate) fn insert_audit(
+    tx: &mut impl postgres::GenericClient,
+    e: &AuditEntry,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "INSERT INTO audit_log (at, actor, action, target, detail) VALUES ($1, $2, $3, $4, $5)",
+        &[&e.at_ms, &e.actor, &e.action, &e.target, &e.detail],
+    )?;
+    Ok(())
+}
+
+impl PgStore {
+    pub(crate) fn upsert_user(&self, u: &NewUser, audit: &AuditEntry) -> Result<i64, StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        let id: i64 = tx
+            .query_one(
+                "INSERT INTO users (username, display_name, password_hash, role, scope, active, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+                 ON CONFLICT (username) DO UPDATE SET display_name = excluded.display_name,
+                   password_hash = excluded.password_hash, role = excluded.role,
+                   scope = excluded.scope, active = excluded.active, updated_at = excluded.updated_at
+                 RETURNING id",
+                &[
+                    &u.username,
+                    &u.display_name,
+                    &u.password_hash,
+                    &u.role,
+                    &u.scope,
+                    &u.active,
+                    &audit.at_ms,
+                ],
+            )?
+            .get(0);
+        if !u.active {
+            tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&id])?;
+        }
+        insert_audit(&mut tx, audit)?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub(crate) fn user_by_name(&self, username: &str) -> Result<Option<UserRecord>, StoreError> {
+        let mut c = self.client()?;
+        Ok(c.query_opt(
+            &format!("SELECT {USER_COLS} FROM users WHERE username = $1"),
+            &[&username],
+        )?
+        .map(|r| user(&r)))
+    }
+
+    pub(crate) fn users(&self) -> Result<Vec<UserRecord>, StoreError> {
+        let mut c = self.client()?;
+        Ok(
+            c.query(&format!("SELECT {USER_COLS} FROM users ORDER BY id"), &[])?
+                .iter()
+                .map(user)
+                .collect(),
+        )
+    }
+
+    pub(crate) fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now_ms: i64,
+        expires_ms: i64,
+    ) -> Result<(), StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        tx.execute("DELETE FROM sessions WHERE expires_at <= $1", &[&now_ms])?;
+        tx.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            &[&token_hash, &user_id, &now_ms, &expires_ms],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn session_user(
+        &self,
+        token_hash: &str,
+        now_ms: i64,
+    ) -> Result<Option<UserRecord>, StoreError> {
+        let mut c = self.client()?;
+        Ok(c.query_opt(
+            "SELECT u.id, u.username, u.display_name, u.password_hash, u.role, u.scope, u.active
+             FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.active",
+            &[&token_hash, &now_ms],
+        )?
+        .map(|r| user(&r)))
+    }
+
+    pub(crate) fn delete_session(&self, token_hash: &str) -> Result<bool, StoreError> {
+        let mut c = self.client()?;
+        Ok(c.execute("DELETE FROM sessions WHERE token_hash = $1", &[&token_hash])? > 0)
+    }
+
+    pub(crate) fn record_audit(&self, e: &AuditEntry) -> Result<(), StoreError> {
+        let mut c = self.client()?;
+        insert_audit(&mut *c, e)
+    }
+
+    pub(crate) fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut c = self.client()?;
+        Ok(c.query(
+            "SELECT id, at, actor, action, target, detail FROM audit_log ORDER BY id DESC LIMIT $1",
+            &[&(limit as i64)],
+        )?
+        .iter()
+        .map(|r| AuditRecord {
+            id: r.get(0),
+            entry: AuditEntry {
+                at_ms: r.get(1),
+                actor: r.get(2),
+                action: r.get(3),
+                target: r.get(4),
+                detail: r.get(5),
+            },
+        })
+        .collect())
+    }
+}
