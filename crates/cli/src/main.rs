@@ -26,6 +26,7 @@ mod review;
 mod serve;
 mod simulate;
 mod text;
+mod user;
 mod verify_cnemc;
 
 /// lantian (蓝天): the district air-quality action plan, run, measured and visible.
@@ -62,6 +63,9 @@ enum Command {
     /// Alarms (报警): list, show with evidence, act.
     #[command(subcommand)]
     Alarm(alarm::AlarmCmd),
+    /// Console users (用户): add or change, list.
+    #[command(subcommand)]
+    User(user::UserCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -106,6 +110,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(&cli.db, a),
         Command::Device(d) => open(&cli.db).and_then(|store| device::run(&store, d)),
         Command::Alarm(a) => open(&cli.db).and_then(|store| alarm::run(&store, a)),
+        Command::User(u) => open(&cli.db).and_then(|store| user::run(&store, u)),
         Command::Import(import) => open(&cli.db).and_then(|store| match import {
             Import::Stations(a) => import_stations::run_stations(&store, a),
             Import::Areas(a) => import_stations::run_areas(&store, a),

@@ -16,13 +16,16 @@
 //!   ([`DeviceMonitor`]).
 //! * [`alarm`]: alarm kinds, candidates and the lifecycle state machine.
 //! * [`evidence`]: the per-device SHA-256 hash chain over stored raw frames.
+//! * [`access`]: roles and scopes, and the checks every write goes through.
 
+pub mod access;
 pub mod alarm;
 pub mod device;
 pub mod evidence;
 pub mod monitor;
 pub mod reading;
 
+pub use access::{Actor, AlarmScope, Denied, Role};
 pub use alarm::{AlarmAction, AlarmCandidate, AlarmKind, AlarmState, TransitionError};
 pub use device::{
     Averaging, Device, DeviceError, DeviceFactor, DeviceKind, Intervals, Limit, Owner, OwnerKind,

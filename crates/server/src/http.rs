@@ -1,5 +1,5 @@
-//! HTTP endpoints of `lantian serve`: `/metrics` (Prometheus text) and `/healthz`. The JSON API
-//! and the console are added here.
+//! HTTP endpoints of `lantian serve`: `/metrics` (Prometheus text), `/healthz`, and the JSON
+//! API of `lantian-web` (`/api/v1/...`, `/api/openapi.json`).
 
 use std::sync::Arc;
 
@@ -23,10 +23,14 @@ async fn healthz() -> &'static str {
 }
 
 /// The router.
-pub fn router(_store: Arc<Store>) -> Router {
+pub fn router(store: Arc<Store>) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
+        .merge(lantian_web::router(lantian_web::AppState::new(
+            store,
+            lantian_web::WebConfig::default(),
+        )))
 }
 
 /// Serves until `shutdown`.

@@ -1,0 +1,265 @@
+//! Who may do what (权限): roles, their scope, and the checks every write goes through.
+//!
+//! The roles follow the plan's organisation: the district bureau and its air-pollution office
+//! (攻坚办) run the system; towns and streets (区镇/街道) handle what is dispatched to them;
+//! departments (部门) report on their own tasks; viewers only read. A scoped role acts only
+//! within its town or department.
+
+use std::fmt;
+use std::str::FromStr;
+
+use crate::AlarmAction;
+
+/// A user's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// 系统管理员: everything, including users.
+    Admin,
+    /// 攻坚办/生态环境局: every alarm and device; not users.
+    Office,
+    /// 区镇/街道: alarms of devices in its town, or dispatched to it.
+    Town,
+    /// 责任部门: its own tasks (plan supervision); reads the rest.
+    Department,
+    /// 只读: reads only.
+    Viewer,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Office,
+        Role::Town,
+        Role::Department,
+        Role::Viewer,
+    ];
+
+    /// Its name in the store and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Office => "office",
+            Role::Town => "town",
+            Role::Department => "department",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Its Chinese label.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Role::Admin => "系统管理员",
+            Role::Office => "攻坚办",
+            Role::Town => "区镇/街道",
+            Role::Department => "责任部门",
+            Role::Viewer => "只读",
+        }
+    }
+
+    /// Whether the role must name a town or department.
+    pub fn is_scoped(self) -> bool {
+        matches!(self, Role::Town | Role::Department)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown role name.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?} (admin, office, town, department or viewer)")]
+pub struct UnknownRole(pub String);
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|r| r.as_str() == s)
+            .ok_or_else(|| UnknownRole(s.to_owned()))
+    }
+}
+
+/// A person acting: their role and, for scoped roles, their town or department.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// Login name (recorded in the audit log).
+    pub username: String,
+    /// Role.
+    pub role: Role,
+    /// Town or department of a scoped role.
+    pub scope: Option<String>,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Denied {
+    /// The role never may.
+    #[error("role {role} may not {what}")]
+    Role {
+        /// The actor's role.
+        role: Role,
+        /// What was attempted.
+        what: &'static str,
+    },
+    /// The target is outside the actor's town or department.
+    #[error("{what} is outside {scope}")]
+    Scope {
+        /// The actor's scope.
+        scope: String,
+        /// What was attempted.
+        what: &'static str,
+    },
+}
+
+/// Where an alarm belongs: its device's town and whom it was dispatched to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AlarmScope<'a> {
+    /// The device's town.
+    pub town: Option<&'a str>,
+    /// The current assignee (town or department), if dispatched.
+    pub assignee: Option<&'a str>,
+}
+
+impl Actor {
+    fn in_scope(&self, alarm: AlarmScope<'_>) -> bool {
+        let Some(scope) = self.scope.as_deref() else {
+            return false;
+        };
+        alarm.town == Some(scope) || alarm.assignee == Some(scope)
+    }
+
+    /// May this actor take `action` on an alarm that belongs to `alarm`?
+    ///
+    /// Admin and office: any action. Town and department: acknowledge, handle and comment on
+    /// alarms of their town or dispatched to them; dispatching, closing, dismissing and
+    /// reopening stay with the office, which judges the handling. Viewers: nothing.
+    pub fn may_act_on_alarm(
+        &self,
+        action: &AlarmAction,
+        alarm: AlarmScope<'_>,
+    ) -> Result<(), Denied> {
+        const WHAT: &str = "act on this alarm";
+        match self.role {
+            Role::Admin | Role::Office => Ok(()),
+            Role::Viewer => Err(Denied::Role {
+                role: self.role,
+                what: WHAT,
+            }),
+            Role::Town | Role::Department => {
+                let allowed = matches!(
+                    action,
+                    AlarmAction::Acknowledge
+                        | AlarmAction::Handle { .. }
+                        | AlarmAction::Comment { .. }
+                );
+                if !allowed {
+                    return Err(Denied::Role {
+                        role: self.role,
+                        what: "dispatch, close, dismiss or reopen alarms",
+                    });
+                }
+                if self.in_scope(alarm) {
+                    Ok(())
+                } else {
+                    Err(Denied::Scope {
+                        scope: self.scope.clone().unwrap_or_default(),
+                        what: "this alarm",
+                    })
+                }
+            }
+        }
+    }
+
+    /// May this actor manage users?
+    pub fn may_manage_users(&self) -> Result<(), Denied> {
+        if self.role == Role::Admin {
+            Ok(())
+        } else {
+            Err(Denied::Role {
+                role: self.role,
+                what: "manage users",
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, scope: Option<&str>) -> Actor {
+        Actor {
+            username: "u".into(),
+            role,
+            scope: scope.map(str::to_owned),
+        }
+    }
+
+    const HAIMEN: AlarmScope<'static> = AlarmScope {
+        town: Some("海门街道"),
+        assignee: None,
+    };
+
+    #[test]
+    fn office_and_admin_do_anything() {
+        for role in [Role::Admin, Role::Office] {
+            let a = actor(role, None);
+            assert_eq!(a.may_act_on_alarm(&AlarmAction::Close, HAIMEN), Ok(()));
+        }
+    }
+
+    #[test]
+    fn viewer_does_nothing() {
+        let a = actor(Role::Viewer, None);
+        assert!(
+            a.may_act_on_alarm(&AlarmAction::Acknowledge, HAIMEN)
+                .is_err()
+        );
+        assert!(a.may_manage_users().is_err());
+    }
+
+    #[test]
+    fn town_handles_its_own_alarms_only() {
+        let a = actor(Role::Town, Some("海门街道"));
+        let handle = AlarmAction::Handle {
+            note: "n".into(),
+            attachments: vec![],
+        };
+        assert_eq!(a.may_act_on_alarm(&handle, HAIMEN), Ok(()));
+        assert!(matches!(
+            a.may_act_on_alarm(&AlarmAction::Close, HAIMEN),
+            Err(Denied::Role { .. })
+        ));
+        let elsewhere = AlarmScope {
+            town: Some("三厂街道"),
+            assignee: None,
+        };
+        assert!(matches!(
+            a.may_act_on_alarm(&handle, elsewhere),
+            Err(Denied::Scope { .. })
+        ));
+        // Dispatched to it from elsewhere: in scope.
+        let dispatched = AlarmScope {
+            town: Some("三厂街道"),
+            assignee: Some("海门街道"),
+        };
+        assert_eq!(a.may_act_on_alarm(&handle, dispatched), Ok(()));
+        // A scoped role without a scope acts nowhere.
+        let lost = actor(Role::Town, None);
+        assert!(lost.may_act_on_alarm(&handle, HAIMEN).is_err());
+    }
+
+    #[test]
+    fn roles_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(r.as_str().parse::<Role>(), Ok(r));
+        }
+        assert!("root".parse::<Role>().is_err());
+    }
+}

@@ -1,0 +1,516 @@
+//! Air quality (public, read-only): stations, their hourly measurements with review flags and
+//! coverage, hourly and daily AQI, and the HJ 663 assessment of a station or an area.
+//!
+//! The shape of stations and measurements is close to OpenAQ's locations/measurements: each
+//! measurement names its parameter and unit, its period in UTC and Beijing time, and a flag.
+
+// utoipa's `path` macro re-qualifies the query types it reads parameters from.
+#![allow(unused_qualifications)]
+
+use axum::extract::{Path, State};
+use axum::response::Response;
+use jiff::civil::Date;
+use lantian_aq::assess::Period;
+use lantian_aq::{Config, Pollutant};
+use lantian_report::{Report, Scope, Tabular, opt};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::{Format, Meta, Moment, Page, Paging, date_range, moment, respond};
+use crate::error::ErrorBody;
+use crate::extract::Query;
+use crate::{ApiError, AppState};
+
+/// Longest range of one measurements or AQI request, in days.
+const MAX_DAYS: i32 = 366;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(stations))
+        .routes(routes!(measurements))
+        .routes(routes!(aqi_hourly))
+        .routes(routes!(aqi_daily))
+        .routes(routes!(assessment))
+}
+
+/// A monitoring station (a location, in OpenAQ's words).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StationOut {
+    /// Station code, e.g. `2008A`.
+    pub code: String,
+    /// Name.
+    pub name: Option<String>,
+    /// City.
+    pub city: Option<String>,
+    /// Province.
+    pub province: Option<String>,
+    /// Coordinates (WGS-84).
+    pub coordinates: Option<Coordinates>,
+    /// national, provincial, town, micro or unclassified.
+    pub level: String,
+    /// Its Chinese name (国控点, …).
+    pub level_zh: String,
+    /// Where the record came from.
+    pub source: String,
+}
+
+/// A point.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Coordinates {
+    /// Latitude.
+    pub latitude: f64,
+    /// Longitude.
+    pub longitude: f64,
+}
+
+/// Filters of the station list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct StationQuery {
+    /// Only stations of this city (exact name, e.g. 南通市).
+    pub city: Option<String>,
+    /// Only stations of this level.
+    pub level: Option<String>,
+    /// Rows per page (default 100).
+    pub limit: Option<usize>,
+    /// Rows to skip.
+    pub offset: Option<usize>,
+    /// json (default), csv or xlsx.
+    pub format: Option<Format>,
+}
+
+/// Stations, by code.
+#[utoipa::path(get, path = "/api/v1/stations", tag = "air", params(StationQuery),
+    responses(
+        (status = 200, description = "A page of stations", body = Page<StationOut>),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+    ))]
+async fn stations(
+    State(state): State<AppState>,
+    Query(q): Query<StationQuery>,
+) -> Result<Response, ApiError> {
+    let (limit, offset) = Paging {
+        limit: q.limit,
+        offset: q.offset,
+    }
+    .resolve(state.config.max_page)?;
+    let all = state.blocking(|store| Ok(store.stations()?)).await?;
+    let matching: Vec<StationOut> = all
+        .into_iter()
+        .filter(|s| q.city.as_ref().is_none_or(|c| s.city.as_ref() == Some(c)))
+        .filter(|s| q.level.as_ref().is_none_or(|l| s.level.as_str() == l))
+        .map(|s| StationOut {
+            coordinates: match (s.lat, s.lon) {
+                (Some(latitude), Some(longitude)) => Some(Coordinates {
+                    latitude,
+                    longitude,
+                }),
+                _ => None,
+            },
+            level: s.level.as_str().to_owned(),
+            level_zh: s.level.name_zh().to_owned(),
+            code: s.code,
+            name: s.name,
+            city: s.city,
+            province: s.province,
+            source: s.source,
+        })
+        .collect();
+    let found = matching.len();
+    let results: Vec<StationOut> = matching.into_iter().skip(offset).take(limit).collect();
+    let table = || Tabular {
+        headers: [
+            "站点编码",
+            "站点名称",
+            "城市",
+            "省份",
+            "纬度",
+            "经度",
+            "级别",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: results
+            .iter()
+            .map(|s| {
+                vec![
+                    s.code.clone(),
+                    opt(&s.name),
+                    opt(&s.city),
+                    opt(&s.province),
+                    opt(&s.coordinates.as_ref().map(|c| c.latitude)),
+                    opt(&s.coordinates.as_ref().map(|c| c.longitude)),
+                    s.level_zh.clone(),
+                ]
+            })
+            .collect(),
+    };
+    let tab = table();
+    respond(
+        q.format.unwrap_or_default(),
+        Page {
+            meta: Meta {
+                found,
+                limit,
+                offset,
+            },
+            results,
+        },
+        || tab,
+        "stations",
+    )
+}
+
+/// A date range of one station.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RangeQuery {
+    /// First day, `YYYY-MM-DD` (Beijing).
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    pub to: Option<String>,
+    /// Only this parameter (SO2, NO2, PM10, CO, O3, PM2.5).
+    pub parameter: Option<String>,
+    /// json (default), csv or xlsx.
+    pub format: Option<Format>,
+}
+
+/// One hourly value of one parameter.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Measurement {
+    /// Parameter code (PM2.5, …).
+    pub parameter: String,
+    /// Unit (µg/m³, mg/m³ for CO).
+    pub unit: String,
+    /// Start of the hour.
+    pub from: Moment,
+    /// End of the hour (CNEMC labels the hour by it).
+    pub to: Moment,
+    /// The value as stored.
+    pub value: Option<String>,
+    /// The value statistics use, after review marks.
+    pub reviewed: Option<String>,
+    /// `valid`, `missing`, `invalidated` (by review), `corrected` or `restored`.
+    pub flag: String,
+}
+
+/// Coverage of one parameter over the range.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Coverage {
+    /// Parameter code.
+    pub parameter: String,
+    /// Hours in the range.
+    pub expected: usize,
+    /// Hours with a value statistics use.
+    pub observed: usize,
+    /// observed / expected, percent, one decimal.
+    pub percent: String,
+}
+
+/// Hourly measurements of a station.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Measurements {
+    /// The station.
+    pub station: String,
+    /// Coverage per parameter.
+    pub coverage: Vec<Coverage>,
+    /// Hours in time order, parameters in the standard's order within an hour.
+    pub results: Vec<Measurement>,
+}
+
+fn parameters(p: Option<&str>) -> Result<Vec<Pollutant>, ApiError> {
+    match p {
+        None => Ok(Pollutant::ALL.to_vec()),
+        Some(code) => Pollutant::from_code(code).map(|p| vec![p]).ok_or_else(|| {
+            ApiError::field(
+                "parameter",
+                format!("{code:?} is not one of SO2, NO2, PM10, CO, O3, PM2.5"),
+            )
+        }),
+    }
+}
+
+/// A station's hourly measurements with review flags and coverage.
+#[utoipa::path(get, path = "/api/v1/stations/{code}/measurements", tag = "air",
+    params(("code" = String, Path, description = "Station code"), RangeQuery),
+    responses(
+        (status = 200, description = "Measurements", body = Measurements),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such station", body = ErrorBody),
+    ))]
+async fn measurements(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<RangeQuery>,
+) -> Result<Response, ApiError> {
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
+    let params = parameters(q.parameter.as_deref())?;
+    let station = code.clone();
+    let (stored, reviewed) = state
+        .blocking(move |store| {
+            Scope::station(store, &station)?;
+            let stored = store.hourly_frame(&station, from, to)?;
+            let (reviewed, _) = store.reviewed_frame(&station, from, to)?;
+            Ok((stored, reviewed))
+        })
+        .await?;
+    let first = stored
+        .first_hour
+        .to_zoned(super::beijing())
+        .map_err(ApiError::internal)?
+        .timestamp()
+        .as_second();
+    let hours = stored.columns[Pollutant::Pm25].len();
+    let mut results = Vec::new();
+    let mut coverage = Vec::new();
+    for p in &params {
+        let observed = reviewed.columns[*p].iter().filter(|v| v.is_some()).count();
+        coverage.push(Coverage {
+            parameter: p.code().to_owned(),
+            expected: hours,
+            observed,
+            percent: format!("{:.1}", observed as f64 * 100.0 / hours.max(1) as f64),
+        });
+    }
+    for h in 0..hours {
+        let start = first + 3600 * h as i64;
+        for p in &params {
+            let v = stored.columns[*p][h];
+            let r = reviewed.columns[*p][h];
+            let flag = match (v, r) {
+                (None, None) => "missing",
+                (Some(_), None) => "invalidated",
+                (None, Some(_)) => "corrected",
+                (Some(a), Some(b)) if a != b => "corrected",
+                _ => "valid",
+            };
+            results.push(Measurement {
+                parameter: p.code().to_owned(),
+                unit: p.unit().symbol().to_owned(),
+                from: moment(start),
+                to: moment(start + 3600),
+                value: v.map(|c| c.to_string()),
+                reviewed: r.map(|c| c.to_string()),
+                flag: flag.to_owned(),
+            });
+        }
+    }
+    let out = Measurements {
+        station: code.clone(),
+        coverage,
+        results,
+    };
+    let tab = Tabular {
+        headers: [
+            "开始时间(北京)",
+            "污染物",
+            "单位",
+            "原始值",
+            "审核后值",
+            "标记",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+        rows: out
+            .results
+            .iter()
+            .map(|m| {
+                vec![
+                    m.from.local.clone(),
+                    m.parameter.clone(),
+                    m.unit.clone(),
+                    opt(&m.value),
+                    opt(&m.reviewed),
+                    m.flag.clone(),
+                ]
+            })
+            .collect(),
+    };
+    respond(
+        q.format.unwrap_or_default(),
+        out,
+        || tab,
+        &format!("{code}-measurements"),
+    )
+}
+
+/// A station's report over `from..=to` (hourly and daily AQI come from it).
+async fn station_report(
+    state: &AppState,
+    code: String,
+    from: Date,
+    to: Date,
+) -> Result<Report, ApiError> {
+    let (pm25, good) = (state.config.pm25_target, state.config.good_target);
+    state
+        .blocking(move |store| {
+            let scope = Scope::station(store, &code)?;
+            Ok(lantian_report::build(
+                store,
+                scope,
+                Period::Range(from, to),
+                pm25,
+                good,
+                &Config::default(),
+            )?)
+        })
+        .await
+}
+
+/// AQI query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AqiQuery {
+    /// First day, `YYYY-MM-DD` (Beijing).
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    pub to: Option<String>,
+    /// json (default), csv or xlsx.
+    pub format: Option<Format>,
+}
+
+/// A station's hourly AQI (HJ 633 of the hour's date), with the concentrations.
+#[utoipa::path(get, path = "/api/v1/stations/{code}/aqi/hourly", tag = "air",
+    params(("code" = String, Path, description = "Station code"), AqiQuery),
+    responses(
+        (status = 200, description = "Hourly AQI rows: start (Beijing), CNEMC label, AQI, category, primary pollutants, values in SO2, NO2, PM10, CO, O3, PM2.5 order"),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such station", body = ErrorBody),
+    ))]
+async fn aqi_hourly(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<AqiQuery>,
+) -> Result<Response, ApiError> {
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
+    let report = station_report(&state, code.clone(), from, to).await?;
+    let tab = lantian_report::tabular(&report, lantian_report::Table::Hourly);
+    respond(
+        q.format.unwrap_or_default(),
+        &report.hourly,
+        || tab,
+        &format!("{code}-aqi-hourly"),
+    )
+}
+
+/// A station's daily AQI (daily means, MDA8, with the rules of each day's date).
+#[utoipa::path(get, path = "/api/v1/stations/{code}/aqi/daily", tag = "air",
+    params(("code" = String, Path, description = "Station code"), AqiQuery),
+    responses(
+        (status = 200, description = "Daily AQI rows"),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such station", body = ErrorBody),
+    ))]
+async fn aqi_daily(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(q): Query<AqiQuery>,
+) -> Result<Response, ApiError> {
+    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
+    let report = station_report(&state, code.clone(), from, to).await?;
+    let tab = lantian_report::tabular(&report, lantian_report::Table::Daily);
+    respond(
+        q.format.unwrap_or_default(),
+        &report.daily,
+        || tab,
+        &format!("{code}-aqi-daily"),
+    )
+}
+
+/// Which assessment.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentQuery {
+    /// A station code (or give `area`).
+    pub station: Option<String>,
+    /// An area's code, name or alias (e.g. `haimen`).
+    pub area: Option<String>,
+    /// A calendar year (or give from/to).
+    pub year: Option<i16>,
+    /// First day, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Last day, inclusive.
+    pub to: Option<String>,
+    /// For csv/xlsx: summary, pollutants (default), daily or hourly; xlsx without it has
+    /// every table as a sheet.
+    pub table: Option<String>,
+    /// json (default), csv or xlsx.
+    pub format: Option<Format>,
+}
+
+/// The HJ 663 assessment of a station or an area over a year or a range: statistics with
+/// coverage, attainment, AQI category days, composite index, year on year, the PM2.5 and
+/// good-day targets with what remains of the budget, daily and hourly rows. The JSON is that
+/// of `lantian assess --format json`.
+#[utoipa::path(get, path = "/api/v1/assessment", tag = "air", params(AssessmentQuery),
+    responses(
+        (status = 200, description = "The report"),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such station or area", body = ErrorBody),
+    ))]
+async fn assessment(
+    State(state): State<AppState>,
+    Query(q): Query<AssessmentQuery>,
+) -> Result<Response, ApiError> {
+    let period = match (q.year, &q.from, &q.to) {
+        (Some(y), None, None) => {
+            if !(2000..=2100).contains(&y) {
+                return Err(ApiError::field("year", "2000 to 2100"));
+            }
+            Period::Year(y)
+        }
+        (None, _, _) => {
+            let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
+            Period::Range(from, to)
+        }
+        _ => return Err(ApiError::field("year", "give year or from/to, not both")),
+    };
+    let table = match q.table.as_deref() {
+        None => None,
+        Some("summary") => Some(lantian_report::Table::Summary),
+        Some("pollutants") => Some(lantian_report::Table::Pollutants),
+        Some("daily") => Some(lantian_report::Table::Daily),
+        Some("hourly") => Some(lantian_report::Table::Hourly),
+        Some(t) => {
+            return Err(ApiError::field(
+                "table",
+                format!("{t:?} is not summary, pollutants, daily or hourly"),
+            ));
+        }
+    };
+    let (pm25, good) = (state.config.pm25_target, state.config.good_target);
+    let (station, area) = (q.station.clone(), q.area.clone());
+    let report = state
+        .blocking(move |store| {
+            let scope = match (station, area) {
+                (Some(s), None) => Scope::station(store, &s)?,
+                (None, Some(a)) => Scope::area(store, &a)?,
+                _ => return Err(ApiError::field("station", "give station or area (one)")),
+            };
+            Ok(lantian_report::build(
+                store,
+                scope,
+                period,
+                pm25,
+                good,
+                &Config::default(),
+            )?)
+        })
+        .await?;
+    let name = format!("assessment-{}", report.scope.code);
+    match (q.format.unwrap_or_default(), table) {
+        (Format::Xlsx, None) => {
+            let bytes = lantian_report::to_xlsx(&report).map_err(ApiError::internal)?;
+            Ok(super::attachment(bytes, &name))
+        }
+        (format, table) => {
+            let tab = lantian_report::tabular(
+                &report,
+                table.unwrap_or(lantian_report::Table::Pollutants),
+            );
+            respond(format, &report, || tab, &name)
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! lantian's HTTP shell: the JSON API under `/api/v1`, its OpenAPI document at
+//! `/api/openapi.json`, login sessions and the role checks of every write.
+//!
+//! # Layout
+//!
+//! * [`router`] builds the axum router over an [`AppState`] (the store and [`WebConfig`]);
+//!   `lantian serve` mounts it beside `/metrics`.
+//! * [`api`]: the handlers, one module per resource; each is registered with `utoipa-axum`, so
+//!   the route and its OpenAPI entry are declared once.
+//! * [`auth`]: argon2id passwords, session tokens (the store keeps their SHA-256 only), the
+//!   session cookie and the [`auth::CurrentUser`] extractor.
+//! * [`extract`]: query and JSON extractors whose rejections name the field at fault.
+//! * [`error`]: [`ApiError`], the one error shape of every response.
+//!
+//! The store is synchronous; handlers run its calls on tokio's blocking pool
+//! ([`AppState::blocking`]). Every write takes a [`auth::CurrentUser`], is checked by
+//! `lantian_core::access`, and is recorded in the audit log in the same transaction.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod extract;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use lantian_store::Store;
+use tower_http::limit::RequestBodyLimitLayer;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
+
+pub use error::ApiError;
+
+/// Settings of the HTTP API.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// How long a login lasts.
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (serve behind TLS).
+    pub secure_cookie: bool,
+    /// Largest request body accepted (bytes).
+    pub max_body: usize,
+    /// Most rows one page of a list returns.
+    pub max_page: usize,
+    /// Annual PM2.5 target of the district, µg/m³ (the plan: 27).
+    pub pm25_target: lantian_aq::Concentration,
+    /// Good-day share target, percent.
+    pub good_target: lantian_aq::Concentration,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookie: false,
+            max_body: 64 * 1024,
+            max_page: 10_000,
+            pm25_target: lantian_aq::Concentration::from_micros(27_000_000)
+                .unwrap_or(lantian_aq::Concentration::ZERO),
+            good_target: lantian_aq::Concentration::from_micros(80_000_000)
+                .unwrap_or(lantian_aq::Concentration::ZERO),
+        }
+    }
+}
+
+/// What every handler sees.
+#[derive(Clone)]
+pub struct AppState {
+    /// The store.
+    pub store: Arc<Store>,
+    /// Settings.
+    pub config: Arc<WebConfig>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("store", &self.store.engine())
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+impl AppState {
+    /// A state over `store`.
+    pub fn new(store: Arc<Store>, config: WebConfig) -> AppState {
+        AppState {
+            store,
+            config: Arc::new(config),
+        }
+    }
+
+    /// Runs `f` with the store on the blocking pool.
+    ///
+    /// # Errors
+    ///
+    /// What `f` returns, or an internal error if the task fails.
+    pub async fn blocking<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
+    {
+        let store = self.store.clone();
+        tokio::task::spawn_blocking(move || f(&store))
+            .await
+            .map_err(ApiError::internal)?
+    }
+}
+
+/// The OpenAPI document's root.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "lantian API",
+        description = "海门区大气污染防治: air quality, online monitoring, alarms. Times are given in UTC and Beijing time (UTC+8); dates are Beijing dates.",
+        license(name = "see repository"),
+    ),
+    tags(
+        (name = "session", description = "Login sessions"),
+        (name = "air", description = "Stations, measurements, AQI and assessments (public)"),
+        (name = "monitoring", description = "Online-monitoring devices and their readings"),
+        (name = "alarms", description = "Alarms, their lifecycle and evidence"),
+    )
+)]
+struct ApiDoc;
+
+fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(api::session::router())
+        .merge(api::air::router())
+        .merge(api::monitoring::router())
+}
+
+/// The OpenAPI document.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api_router().split_for_parts().1
+}
+
+/// The API router (`/api/v1/...` and `/api/openapi.json`), with the body limit.
+pub fn router(state: AppState) -> Router {
+    let max_body = state.config.max_body;
+    let (router, doc) = api_router().split_for_parts();
+    let doc = Arc::new(doc);
+    router
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = doc.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .fallback(|| async { ApiError::not_found("no such endpoint") })
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .with_state(state)
+}

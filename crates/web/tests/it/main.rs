@@ -1,0 +1,685 @@
+//! The API in process (`tower::ServiceExt::oneshot`, no port): every endpoint on a small
+//! SQLite fixture, including the error cases, and the OpenAPI document as a snapshot.
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use jiff::civil::date;
+use lantian_aq::{Concentration, Pollutant};
+use lantian_core::{AlarmCandidate, AlarmKind, FactorValue};
+use lantian_store::{
+    AlarmUpdate, AuditEntry, DayItem, DayValues, IngestFrame, NewUser, Quantity, ReviewAction,
+    ReviewMark, Station, StationLevel, Store,
+};
+use lantian_web::{AppState, WebConfig, router};
+use serde_json::Value;
+use tower::ServiceExt as _;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Arc<Store>,
+    alarm_id: i64,
+}
+
+const PASSWORD: &str = "correct horse";
+
+fn user(store: &Store, name: &str, role: &str, scope: Option<&str>) {
+    store
+        .upsert_user(
+            &NewUser {
+                username: name.to_owned(),
+                display_name: format!("{name}-显示名"),
+                password_hash: lantian_web::auth::hash_password(PASSWORD).unwrap(),
+                role: role.to_owned(),
+                scope: scope.map(str::to_owned),
+                active: true,
+            },
+            &AuditEntry {
+                at_ms: 1,
+                actor: "test".into(),
+                action: "user.upsert".into(),
+                target: format!("user:{name}"),
+                detail: "{}".into(),
+            },
+        )
+        .unwrap();
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap();
+    store
+        .upsert_stations(&[Station {
+            name: Some("测试站".into()),
+            city: Some("南通市".into()),
+            lat: Some(31.9),
+            lon: Some(121.2),
+            level: StationLevel::National,
+            ..Station::unclassified("9001A", "test")
+        }])
+        .unwrap();
+    let import = store.begin_import("test", "web fixture").unwrap();
+    // Two days, every hour, all six pollutants; PM2.5 = 30 + hour on day 1, 50 on day 2.
+    let mut items = Vec::new();
+    for (d, day) in [date(2019, 1, 1), date(2019, 1, 2)].into_iter().enumerate() {
+        for p in Pollutant::ALL {
+            let mut values = DayValues::default();
+            for h in 0..24 {
+                let v = match p {
+                    Pollutant::Pm25 if d == 0 => 30 + h as i64,
+                    Pollutant::Pm25 => 50,
+                    Pollutant::Co => 1,
+                    _ => 20,
+                };
+                values.values[h] = Some(Concentration::from_micros(v * 1_000_000).unwrap());
+            }
+            items.push(DayItem {
+                station: "9001A".into(),
+                quantity: Quantity::Pollutant(p),
+                day,
+                values,
+                origin: "fixture".into(),
+            });
+        }
+    }
+    store.write_days(import, &items).unwrap();
+    // Hour 3 of day 1 reviewed out.
+    store
+        .add_review_mark(&ReviewMark {
+            station: "9001A".into(),
+            quantity: Quantity::Pollutant(Pollutant::Pm25),
+            day: date(2019, 1, 1),
+            hour: 3,
+            action: ReviewAction::Invalidate,
+            reviewer: "审核员".into(),
+            at: 5,
+            reason: "仪器故障".into(),
+        })
+        .unwrap();
+
+    let device: lantian_core::Device = serde_json::from_value(serde_json::json!({
+        "mn": "MNFUME0001", "password": "123456", "kind": "oil_fume", "name": "油烟监测仪",
+        "owner": {"kind": "restaurant", "name": "测试饭店", "town": "海门街道"},
+        "factors": [{"code": "a34041", "name": "油烟", "unit": "mg/m3"}],
+        "limits": [{"factor": "a34041", "window": "sample", "max": "2.0"}]
+    }))
+    .unwrap();
+    store.upsert_devices(&[device]).unwrap();
+    let dev_id = store.devices().unwrap()[0].id;
+    let raw = "##0100QN=20240101000000000;ST=32;CN=2011;PW=123456;MN=MNFUME0001;Flag=5;CP=&&DataTime=20240101000000;a34041-Rtd=2.5,a34041-Flag=N&&ABCD\r\n";
+    let out = store
+        .ingest(&[IngestFrame {
+            device_id: dev_id,
+            received_at_ms: 1_704_038_400_000,
+            cn: 2011,
+            qn: Some("20240101000000000".into()),
+            data_time: Some(1_704_038_400),
+            part: 0,
+            raw: raw.as_bytes().to_vec(),
+            vals: lantian_core::reading::encode_values(&[FactorValue {
+                code: "a34041".into(),
+                value: Some(2_500_000),
+                flag: Some("N".into()),
+                ..Default::default()
+            }]),
+        }])
+        .unwrap();
+    assert!(matches!(
+        out[0],
+        lantian_store::IngestOutcome::Stored { .. }
+    ));
+    let ids = store
+        .apply_alarm_updates(
+            &[AlarmUpdate::Raise(AlarmCandidate {
+                mn: "MNFUME0001".into(),
+                kind: AlarmKind::Exceedance,
+                factor: Some("a34041".into()),
+                start: 1_704_038_400,
+                end: 1_704_038_400,
+                value: Some(2_500_000),
+                limit: Some(2_000_000),
+                detail: "油烟 2.5 > 2.0".into(),
+                evidence: vec![1_704_038_400],
+                evidence_kind: Some(lantian_core::ReadingKind::RealTime),
+            })],
+            1_704_038_401_000,
+        )
+        .unwrap();
+    user(&store, "office", "office", None);
+    user(&store, "haimen", "town", Some("海门街道"));
+    user(&store, "sanchang", "town", Some("三厂街道"));
+    user(&store, "viewer", "viewer", None);
+    Fixture {
+        _dir: dir,
+        store: Arc::new(store),
+        alarm_id: ids[0],
+    }
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+async fn call(f: &Fixture, req: Request<Body>) -> Answer {
+    let app = router(AppState::new(f.store.clone(), WebConfig::default()));
+    let res = app.oneshot(req).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    let body = axum::body::to_bytes(res.into_body(), usize::MAX)
+        .await
+        .unwrap()
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+async fn get(f: &Fixture, uri: &str, token: Option<&str>) -> Answer {
+    let mut b = Request::get(uri);
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    call(f, b.body(Body::empty()).unwrap()).await
+}
+
+async fn post(f: &Fixture, uri: &str, token: Option<&str>, body: &str) -> Answer {
+    let mut b = Request::post(uri).header(header::CONTENT_TYPE, "application/json");
+    if let Some(t) = token {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    call(f, b.body(Body::from(body.to_owned())).unwrap()).await
+}
+
+async fn login(f: &Fixture, name: &str) -> String {
+    let a = post(
+        f,
+        "/api/v1/session",
+        None,
+        &serde_json::json!({"username": name, "password": PASSWORD}).to_string(),
+    )
+    .await;
+    assert_eq!(
+        a.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    let cookie = a.headers[header::SET_COOKIE].to_str().unwrap().to_owned();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"));
+    a.json()["token"].as_str().unwrap().to_owned()
+}
+
+fn error_field(a: &Answer) -> String {
+    a.json()["error"]["field"].as_str().unwrap_or("").to_owned()
+}
+
+#[tokio::test]
+async fn openapi_document() {
+    let doc = serde_json::to_value(lantian_web::openapi()).unwrap();
+    insta::assert_json_snapshot!("openapi", doc);
+    let f = fixture();
+    let served = get(&f, "/api/openapi.json", None).await;
+    assert_eq!(served.status, StatusCode::OK);
+    assert_eq!(served.json(), doc);
+}
+
+#[tokio::test]
+async fn stations_paging_formats_and_errors() {
+    let f = fixture();
+    let a = get(&f, "/api/v1/stations", None).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let j = a.json();
+    assert_eq!(j["meta"]["found"], 1);
+    assert_eq!(j["results"][0]["code"], "9001A");
+    assert_eq!(j["results"][0]["level_zh"], "国控点");
+    assert_eq!(j["results"][0]["coordinates"]["latitude"], 31.9);
+
+    let csv = get(&f, "/api/v1/stations?format=csv", None).await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let text = String::from_utf8(csv.body.clone()).unwrap();
+    assert!(text.starts_with('\u{feff}'));
+    assert!(text.contains("9001A,测试站,南通市"), "{text}");
+    let xlsx = get(&f, "/api/v1/stations?format=xlsx", None).await;
+    assert!(xlsx.body.starts_with(b"PK"));
+
+    let none = get(&f, "/api/v1/stations?city=上海市", None).await;
+    assert_eq!(none.json()["meta"]["found"], 0);
+
+    for (uri, field) in [
+        ("/api/v1/stations?limit=0", "limit"),
+        ("/api/v1/stations?limit=100000", "limit"),
+    ] {
+        let e = get(&f, uri, None).await;
+        assert_eq!(e.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(error_field(&e), field, "{uri}");
+    }
+    for uri in [
+        "/api/v1/stations?limit=abc",
+        "/api/v1/stations?format=pdf",
+        "/api/v1/stations?colour=red",
+    ] {
+        let e = get(&f, uri, None).await;
+        assert_eq!(e.status, StatusCode::BAD_REQUEST, "{uri}");
+        assert_eq!(e.json()["error"]["code"], "bad_request");
+    }
+    let e = get(&f, "/api/v1/nothing", None).await;
+    assert_eq!(e.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn measurements_with_review_flags_and_coverage() {
+    let f = fixture();
+    let a = get(
+        &f,
+        "/api/v1/stations/9001A/measurements?from=2019-01-01&to=2019-01-02&parameter=PM2.5",
+        None,
+    )
+    .await;
+    assert_eq!(
+        a.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    let j = a.json();
+    let rows = j["results"].as_array().unwrap();
+    assert_eq!(rows.len(), 48);
+    assert_eq!(rows[0]["from"]["local"], "2019-01-01T00:00:00+08:00");
+    assert_eq!(rows[0]["from"]["utc"], "2018-12-31T16:00:00Z");
+    assert_eq!(rows[0]["value"], "30");
+    assert_eq!(rows[3]["flag"], "invalidated");
+    assert_eq!(rows[3]["value"], "33");
+    assert_eq!(rows[3]["reviewed"], Value::Null);
+    assert_eq!(j["coverage"][0]["observed"], 47);
+    assert_eq!(j["coverage"][0]["expected"], 48);
+
+    for (uri, status, field) in [
+        (
+            "/api/v1/stations/9001A/measurements?from=2019-01-02&to=2019-01-01",
+            400,
+            "to",
+        ),
+        (
+            "/api/v1/stations/9001A/measurements?from=2019-02-30&to=2019-03-01",
+            400,
+            "from",
+        ),
+        (
+            "/api/v1/stations/9001A/measurements?to=2019-03-01",
+            400,
+            "from",
+        ),
+        (
+            "/api/v1/stations/9001A/measurements?from=2018-01-01&to=2019-03-01",
+            400,
+            "to",
+        ),
+        (
+            "/api/v1/stations/9001A/measurements?from=2019-01-01&to=2019-01-01&parameter=NH3",
+            400,
+            "parameter",
+        ),
+        (
+            "/api/v1/stations/NOPE/measurements?from=2019-01-01&to=2019-01-01",
+            404,
+            "",
+        ),
+    ] {
+        let e = get(&f, uri, None).await;
+        assert_eq!(e.status.as_u16(), status, "{uri}");
+        assert_eq!(error_field(&e), field, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn aqi_and_assessment_equal_the_report() {
+    let f = fixture();
+    let daily = get(
+        &f,
+        "/api/v1/stations/9001A/aqi/daily?from=2019-01-01&to=2019-01-02",
+        None,
+    )
+    .await;
+    assert_eq!(daily.status, StatusCode::OK);
+    let rows = daily.json();
+    assert_eq!(rows.as_array().unwrap().len(), 2);
+    // Day 2: PM2.5 50 µg/m³ → IAQI 69 (HJ 633: 35–75 maps to 50–100).
+    assert_eq!(rows[1]["aqi"], 69);
+    assert_eq!(rows[1]["primary"], "PM2.5_24h");
+    let hourly = get(
+        &f,
+        "/api/v1/stations/9001A/aqi/hourly?from=2019-01-02&to=2019-01-02",
+        None,
+    )
+    .await;
+    assert_eq!(hourly.json().as_array().unwrap().len(), 24);
+
+    // The assessment is what `lantian assess --format json` prints for the same scope.
+    let a = get(
+        &f,
+        "/api/v1/assessment?station=9001A&from=2019-01-01&to=2019-01-02",
+        None,
+    )
+    .await;
+    assert_eq!(
+        a.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    let report = lantian_report::build(
+        &f.store,
+        lantian_report::Scope::station(&f.store, "9001A").unwrap(),
+        lantian_aq::assess::Period::Range(date(2019, 1, 1), date(2019, 1, 2)),
+        "27".parse().unwrap(),
+        "80".parse().unwrap(),
+        &lantian_aq::Config::default(),
+    )
+    .unwrap();
+    assert_eq!(a.json(), serde_json::to_value(&report).unwrap());
+    let xlsx = get(
+        &f,
+        "/api/v1/assessment?station=9001A&year=2019&format=xlsx",
+        None,
+    )
+    .await;
+    assert_eq!(xlsx.status, StatusCode::OK);
+    assert!(xlsx.body.starts_with(b"PK"));
+    let csv = get(
+        &f,
+        "/api/v1/assessment?station=9001A&year=2019&format=csv&table=daily",
+        None,
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&csv.body).contains("2019-01-02,69,良,PM2.5_24h"));
+
+    for (uri, status, field) in [
+        (
+            "/api/v1/assessment?from=2019-01-01&to=2019-01-02",
+            400,
+            "station",
+        ),
+        ("/api/v1/assessment?station=9001A&year=1900", 400, "year"),
+        (
+            "/api/v1/assessment?station=9001A&year=2019&from=2019-01-01",
+            400,
+            "year",
+        ),
+        (
+            "/api/v1/assessment?station=9001A&year=2019&table=monthly",
+            400,
+            "table",
+        ),
+        ("/api/v1/assessment?area=nowhere&year=2019", 404, ""),
+    ] {
+        let e = get(&f, uri, None).await;
+        assert_eq!(e.status.as_u16(), status, "{uri}");
+        assert_eq!(error_field(&e), field, "{uri}");
+    }
+}
+
+#[tokio::test]
+async fn sessions_log_in_and_out() {
+    let f = fixture();
+    assert_eq!(
+        get(&f, "/api/v1/devices", None).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&f, "/api/v1/devices", Some("forged")).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    for body in [
+        r#"{"username":"office","password":"wrong"}"#,
+        r#"{"username":"nobody","password":"correct horse"}"#,
+    ] {
+        let a = post(&f, "/api/v1/session", None, body).await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(a.json()["error"]["message"], "用户名或密码错误");
+    }
+    let bad = post(&f, "/api/v1/session", None, r#"{"username":"office"}"#).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("password")
+    );
+
+    let token = login(&f, "office").await;
+    let me = get(&f, "/api/v1/session", Some(&token)).await;
+    assert_eq!(me.json()["role_zh"], "攻坚办");
+    // The cookie works as well as the bearer token.
+    let by_cookie = call(
+        &f,
+        Request::get("/api/v1/session")
+            .header(header::COOKIE, format!("other=1; lantian_session={token}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(by_cookie.status, StatusCode::OK);
+    let out = call(
+        &f,
+        Request::delete("/api/v1/session")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        get(&f, "/api/v1/session", Some(&token)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn devices_and_readings() {
+    let f = fixture();
+    let t = login(&f, "viewer").await;
+    let d = get(&f, "/api/v1/devices", Some(&t)).await.json();
+    assert_eq!(d["meta"]["found"], 1);
+    let dev = &d["results"][0];
+    assert_eq!(
+        (dev["mn"].as_str(), dev["status"].as_str()),
+        (Some("MNFUME0001"), Some("online"))
+    );
+    assert_eq!(dev["open_alarms"], 1);
+    assert_eq!(dev["limits"][0]["max"], "2");
+    assert_eq!(
+        get(&f, "/api/v1/devices?kind=construction_dust", Some(&t))
+            .await
+            .json()["meta"]["found"],
+        0
+    );
+    let e = get(&f, "/api/v1/devices?kind=laser", Some(&t)).await;
+    assert_eq!((e.status.as_u16(), error_field(&e).as_str()), (400, "kind"));
+
+    let r = get(
+        &f,
+        "/api/v1/devices/MNFUME0001/readings?cn=2011&from=2024-01-01&to=2024-01-01",
+        Some(&t),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let r = r.json();
+    assert_eq!(r[0]["values"][0]["value"], "2.5");
+    assert_eq!(r[0]["data_time"]["local"], "2024-01-01T00:00:00+08:00");
+    let e = get(
+        &f,
+        "/api/v1/devices/MNFUME0001/readings?cn=2011&from=2024-01-01&to=2024-02-01",
+        Some(&t),
+    )
+    .await;
+    assert_eq!((e.status.as_u16(), error_field(&e).as_str()), (400, "to"));
+    let e = get(
+        &f,
+        "/api/v1/devices/MNFUME0001/readings?cn=9999&from=2024-01-01&to=2024-01-01",
+        Some(&t),
+    )
+    .await;
+    assert_eq!((e.status.as_u16(), error_field(&e).as_str()), (400, "cn"));
+    let e = get(
+        &f,
+        "/api/v1/devices/NOPE/readings?from=2024-01-01&to=2024-01-01",
+        Some(&t),
+    )
+    .await;
+    assert_eq!(e.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn alarm_lifecycle_with_roles_scope_and_audit() {
+    let f = fixture();
+    let id = f.alarm_id;
+    let uri = format!("/api/v1/alarms/{id}/actions");
+    let office = login(&f, "office").await;
+    let haimen = login(&f, "haimen").await;
+    let sanchang = login(&f, "sanchang").await;
+    let viewer = login(&f, "viewer").await;
+
+    let list = get(&f, "/api/v1/alarms?open=true", Some(&viewer))
+        .await
+        .json();
+    assert_eq!(list["meta"]["found"], 1);
+    assert_eq!(list["results"][0]["kind_zh"], "超标");
+    let detail = get(&f, &format!("/api/v1/alarms/{id}"), Some(&viewer))
+        .await
+        .json();
+    assert!(
+        detail["evidence"][0]["raw"]
+            .as_str()
+            .unwrap()
+            .starts_with("##0100QN=")
+    );
+    assert_eq!(detail["evidence"][0]["hash"].as_str().unwrap().len(), 64);
+
+    let ack = r#"{"action":"acknowledge"}"#;
+    assert_eq!(
+        post(&f, &uri, None, ack).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        post(&f, &uri, Some(&viewer), ack).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&f, &uri, Some(&sanchang), ack).await.status,
+        StatusCode::FORBIDDEN,
+        "other town"
+    );
+    // The town may acknowledge its own alarm but not close it.
+    assert_eq!(
+        post(&f, &uri, Some(&haimen), ack).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        post(&f, &uri, Some(&haimen), r#"{"action":"close"}"#)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    // Not allowed in this state: 409.
+    assert_eq!(
+        post(&f, &uri, Some(&office), r#"{"action":"close"}"#)
+            .await
+            .status,
+        StatusCode::CONFLICT
+    );
+    let d = post(&f, &uri, Some(&office), r#"{"action":"dispatch"}"#).await;
+    assert_eq!(d.json()["state"], "dispatched");
+    // Bad bodies name the field.
+    let e = post(
+        &f,
+        &uri,
+        Some(&haimen),
+        r#"{"action":"handle","note":"  "}"#,
+    )
+    .await;
+    assert_eq!((e.status.as_u16(), error_field(&e).as_str()), (400, "note"));
+    let e = post(&f, &uri, Some(&haimen), r#"{"action":"explode"}"#).await;
+    assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    let e = post(&f, &uri, Some(&haimen), "{not json").await;
+    assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    let big = format!(r#"{{"action":"comment","note":"{}"}}"#, "x".repeat(100_000));
+    assert_eq!(
+        post(&f, &uri, Some(&haimen), &big).await.status,
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
+    let e = post(&f, "/api/v1/alarms/abc/actions", Some(&office), ack).await;
+    assert_eq!((e.status.as_u16(), error_field(&e).as_str()), (400, "id"));
+    assert_eq!(
+        post(&f, "/api/v1/alarms/999999/actions", Some(&office), ack)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let h = post(
+        &f,
+        &uri,
+        Some(&haimen),
+        r#"{"action":"handle","note":"已清洗油烟净化器","attachments":["photo1.jpg"]}"#,
+    )
+    .await;
+    assert_eq!(h.json()["state_zh"], "已处置");
+    let c = post(&f, &uri, Some(&office), r#"{"action":"close"}"#).await;
+    assert_eq!(c.json()["state"], "closed");
+
+    let detail = get(&f, &format!("/api/v1/alarms/{id}"), Some(&viewer))
+        .await
+        .json();
+    let steps: Vec<(String, String)> = detail["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["actor"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        steps[1..],
+        [
+            ("acknowledge".to_owned(), "haimen".to_owned()),
+            ("dispatch".to_owned(), "office".to_owned()),
+            ("handle".to_owned(), "haimen".to_owned()),
+            ("close".to_owned(), "office".to_owned()),
+        ]
+    );
+    assert_eq!(
+        detail["events"][2]["note"], "海门街道",
+        "dispatched to the device's town"
+    );
+    let audit = f.store.audit_log(4).unwrap();
+    assert_eq!(audit[0].entry.action, "alarm.close");
+    assert_eq!(audit[0].entry.actor, "office");
+    assert_eq!(
+        get(&f, "/api/v1/alarms?open=true", Some(&viewer))
+            .await
+            .json()["meta"]["found"],
+        0
+    );
+}
