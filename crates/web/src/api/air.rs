@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Format, Meta, Moment, Page, Paging, date_range, moment, respond};
+use super::{Format, Moment, Page, Paging, date_range, moment, respond};
 use crate::error::ErrorBody;
 use crate::extract::Query;
 use crate::{ApiError, AppState};
@@ -91,7 +91,7 @@ async fn stations(
     State(state): State<AppState>,
     Query(q): Query<StationQuery>,
 ) -> Result<Response, ApiError> {
-    let (limit, offset) = Paging {
+    let paging = Paging {
         limit: q.limit,
         offset: q.offset,
     }
@@ -118,9 +118,8 @@ async fn stations(
             source: s.source,
         })
         .collect();
-    let found = matching.len();
-    let results: Vec<StationOut> = matching.into_iter().skip(offset).take(limit).collect();
-    let table = || Tabular {
+    let page = Page::of(matching, paging);
+    let tab = Tabular {
         headers: [
             "站点编码",
             "站点名称",
@@ -132,7 +131,8 @@ async fn stations(
         ]
         .map(str::to_owned)
         .to_vec(),
-        rows: results
+        rows: page
+            .results
             .iter()
             .map(|s| {
                 vec![
@@ -147,20 +147,7 @@ async fn stations(
             })
             .collect(),
     };
-    let tab = table();
-    respond(
-        q.format.unwrap_or_default(),
-        Page {
-            meta: Meta {
-                found,
-                limit,
-                offset,
-            },
-            results,
-        },
-        || tab,
-        "stations",
-    )
+    respond(q.format.unwrap_or_default(), page, || tab, "stations")
 }
 
 /// A date range of one station.
@@ -384,15 +371,7 @@ async fn aqi_hourly(
     Path(code): Path<String>,
     Query(q): Query<AqiQuery>,
 ) -> Result<Response, ApiError> {
-    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
-    let report = station_report(&state, code.clone(), from, to).await?;
-    let tab = lantian_report::tabular(&report, lantian_report::Table::Hourly);
-    respond(
-        q.format.unwrap_or_default(),
-        &report.hourly,
-        || tab,
-        &format!("{code}-aqi-hourly"),
-    )
+    aqi_rows(&state, code, q, lantian_report::Table::Hourly).await
 }
 
 /// A station's daily AQI (daily means, MDA8, with the rules of each day's date).
@@ -408,15 +387,30 @@ async fn aqi_daily(
     Path(code): Path<String>,
     Query(q): Query<AqiQuery>,
 ) -> Result<Response, ApiError> {
+    aqi_rows(&state, code, q, lantian_report::Table::Daily).await
+}
+
+/// The hourly or daily rows of a station's report.
+async fn aqi_rows(
+    state: &AppState,
+    code: String,
+    q: AqiQuery,
+    table: lantian_report::Table,
+) -> Result<Response, ApiError> {
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
-    let report = station_report(&state, code.clone(), from, to).await?;
-    let tab = lantian_report::tabular(&report, lantian_report::Table::Daily);
-    respond(
-        q.format.unwrap_or_default(),
-        &report.daily,
-        || tab,
-        &format!("{code}-aqi-daily"),
-    )
+    let report = station_report(state, code.clone(), from, to).await?;
+    let tab = lantian_report::tabular(&report, table);
+    let format = q.format.unwrap_or_default();
+    if table == lantian_report::Table::Hourly {
+        respond(
+            format,
+            &report.hourly,
+            || tab,
+            &format!("{code}-aqi-hourly"),
+        )
+    } else {
+        respond(format, &report.daily, || tab, &format!("{code}-aqi-daily"))
+    }
 }
 
 /// Which assessment.

@@ -68,6 +68,20 @@ pub struct Page<T> {
     pub results: Vec<T>,
 }
 
+impl<T> Page<T> {
+    /// The page of `all` that `limit` and `offset` select.
+    pub fn of(all: Vec<T>, (limit, offset): (usize, usize)) -> Page<T> {
+        Page {
+            meta: Meta {
+                found: all.len(),
+                limit,
+                offset,
+            },
+            results: all.into_iter().skip(offset).take(limit).collect(),
+        }
+    }
+}
+
 /// A moment in UTC and in Beijing time.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Moment {

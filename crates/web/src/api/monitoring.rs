@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Format, Meta, Moment, Page, Paging, date_range, moment, moment_ms, respond};
+use super::{Format, Moment, Page, Paging, date_range, moment, moment_ms, respond};
 use crate::auth::CurrentUser;
 use crate::error::ErrorBody;
 use crate::extract::{Json, Query};
@@ -124,7 +124,7 @@ async fn devices(
     _user: CurrentUser,
     Query(q): Query<DeviceQuery>,
 ) -> Result<Response, ApiError> {
-    let (limit, offset) = Paging {
+    let paging = Paging {
         limit: q.limit,
         offset: q.offset,
     }
@@ -216,8 +216,7 @@ async fn devices(
         })
         .filter(|d| q.status.as_ref().is_none_or(|s| &d.status == s))
         .collect();
-    let found = matching.len();
-    let results: Vec<DeviceOut> = matching.into_iter().skip(offset).take(limit).collect();
+    let page = Page::of(matching, paging);
     let tab = Tabular {
         headers: [
             "MN",
@@ -232,7 +231,8 @@ async fn devices(
         ]
         .map(str::to_owned)
         .to_vec(),
-        rows: results
+        rows: page
+            .results
             .iter()
             .map(|d| {
                 vec![
@@ -249,19 +249,7 @@ async fn devices(
             })
             .collect(),
     };
-    respond(
-        q.format.unwrap_or_default(),
-        Page {
-            meta: Meta {
-                found,
-                limit,
-                offset,
-            },
-            results,
-        },
-        || tab,
-        "devices",
-    )
+    respond(q.format.unwrap_or_default(), page, || tab, "devices")
 }
 
 fn status_zh(s: &str) -> &'static str {
@@ -481,7 +469,7 @@ async fn alarms(
     _user: CurrentUser,
     Query(q): Query<AlarmQuery>,
 ) -> Result<Response, ApiError> {
-    let (limit, offset) = Paging {
+    let paging = Paging {
         limit: q.limit,
         offset: q.offset,
     }
@@ -495,8 +483,7 @@ async fn alarms(
     let all = state
         .blocking(move |store| Ok(store.alarms(&filter)?))
         .await?;
-    let found = all.len();
-    let results: Vec<AlarmOut> = all.iter().skip(offset).take(limit).map(alarm_out).collect();
+    let page = Page::of(all.iter().map(alarm_out).collect(), paging);
     let tab = Tabular {
         headers: [
             "编号",
@@ -512,7 +499,8 @@ async fn alarms(
         ]
         .map(str::to_owned)
         .to_vec(),
-        rows: results
+        rows: page
+            .results
             .iter()
             .map(|a| {
                 vec![
@@ -530,19 +518,7 @@ async fn alarms(
             })
             .collect(),
     };
-    respond(
-        q.format.unwrap_or_default(),
-        Page {
-            meta: Meta {
-                found,
-                limit,
-                offset,
-            },
-            results,
-        },
-        || tab,
-        "alarms",
-    )
+    respond(q.format.unwrap_or_default(), page, || tab, "alarms")
 }
 
 /// One step of an alarm's lifecycle.
