@@ -20,9 +20,24 @@ pub(crate) struct Args {
     /// HJ 212 listen address.
     #[arg(long, default_value = "0.0.0.0:9212")]
     hj212: SocketAddr,
-    /// HTTP listen address (/metrics, /healthz).
+    /// HTTP listen address: the web console, the JSON API (/api/v1), /metrics, /healthz.
     #[arg(long, default_value = "127.0.0.1:8080")]
     http: SocketAddr,
+    /// The area the console's overview assesses (code, name or alias).
+    #[arg(long, default_value = "haimen")]
+    home_area: String,
+    /// The district's name in the console header.
+    #[arg(long, default_value = "海门区")]
+    district: String,
+    /// The console's "today" (YYYY-MM-DD, Beijing), for data sets of past years.
+    #[arg(long)]
+    console_date: Option<jiff::civil::Date>,
+    /// Hours a login lasts.
+    #[arg(long, default_value_t = 12)]
+    session_hours: u64,
+    /// Mark the session cookie Secure (when served behind TLS).
+    #[arg(long)]
+    secure_cookie: bool,
     /// Most simultaneous device connections.
     #[arg(long, default_value_t = 20_000)]
     max_connections: usize,
@@ -55,6 +70,11 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
         .with_writer(std::io::stderr)
         .try_init();
     let mut cfg = ServeConfig::new(a.hj212, Some(a.http));
+    cfg.web.home_area = a.home_area.clone();
+    cfg.web.district = a.district.clone();
+    cfg.web.console_date = a.console_date;
+    cfg.web.session_ttl = Duration::from_secs(a.session_hours.clamp(1, 24 * 30) * 3600);
+    cfg.web.secure_cookie = a.secure_cookie;
     cfg.limits.max_connections = a.max_connections;
     cfg.limits.idle_timeout = Duration::from_secs(a.idle_timeout.max(1));
     cfg.limits.frames_per_second = a.rate;

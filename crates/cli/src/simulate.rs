@@ -39,6 +39,10 @@ pub(crate) struct Args {
     /// Milliseconds between a device's frames.
     #[arg(long, default_value_t = 60_000)]
     interval_ms: u64,
+    /// Seconds of `DataTime` between a device's frames (default: the interval); larger replays
+    /// time faster than the clock, so averaging windows close sooner.
+    #[arg(long)]
+    time_step_s: Option<u64>,
     /// Seconds to run after the ramp.
     #[arg(long, default_value_t = 60)]
     duration: u64,
@@ -103,6 +107,7 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
         dropout_prob: a.dropout_prob,
         seed: a.seed,
         ramp: Duration::from_secs(a.ramp),
+        time_step: a.time_step_s.map(Duration::from_secs),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -23,14 +23,11 @@ async fn healthz() -> &'static str {
 }
 
 /// The router.
-pub fn router(store: Arc<Store>) -> Router {
+pub fn router(store: Arc<Store>, web: lantian_web::WebConfig) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
-        .merge(lantian_web::router(lantian_web::AppState::new(
-            store,
-            lantian_web::WebConfig::default(),
-        )))
+        .merge(lantian_web::router(lantian_web::AppState::new(store, web)))
 }
 
 /// Serves until `shutdown`.
@@ -41,9 +38,10 @@ pub fn router(store: Arc<Store>) -> Router {
 pub async fn serve(
     listener: TcpListener,
     store: Arc<Store>,
+    web: lantian_web::WebConfig,
     shutdown: CancellationToken,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(store))
+    axum::serve(listener, router(store, web))
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await
 }

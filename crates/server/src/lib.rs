@@ -43,6 +43,8 @@ pub struct ServeConfig {
     pub tick: Duration,
     /// How often the device registry is reloaded from the store.
     pub registry_reload: Duration,
+    /// The JSON API and console.
+    pub web: lantian_web::WebConfig,
 }
 
 impl ServeConfig {
@@ -56,6 +58,7 @@ impl ServeConfig {
             writer: WriterConfig::default(),
             tick: Duration::from_secs(10),
             registry_reload: Duration::from_secs(30),
+            web: lantian_web::WebConfig::default(),
         }
     }
 }
@@ -172,8 +175,9 @@ impl Server {
         if let Some(http) = self.http {
             let shutdown = shutdown.clone();
             let store = self.store.clone();
+            let web = self.config.web.clone();
             tasks.spawn(async move {
-                if let Err(e) = http::serve(http, store, shutdown).await {
+                if let Err(e) = http::serve(http, store, web, shutdown).await {
                     tracing::error!(error = %e, "HTTP server failed.");
                 }
             });

@@ -11,6 +11,8 @@
 //!   session cookie and the [`auth::CurrentUser`] extractor.
 //! * [`extract`]: query and JSON extractors whose rejections name the field at fault.
 //! * [`error`]: [`ApiError`], the one error shape of every response.
+//! * `console`: the zh-CN web console: askama pages (`templates/`), assets from `web/dist`
+//!   embedded with rust-embed.
 //!
 //! The store is synchronous; handlers run its calls on tokio's blocking pool
 //! ([`AppState::blocking`]). Every write takes a [`auth::CurrentUser`], is checked by
@@ -18,6 +20,7 @@
 
 pub mod api;
 pub mod auth;
+mod console;
 pub mod error;
 pub mod extract;
 
@@ -47,6 +50,13 @@ pub struct WebConfig {
     pub pm25_target: lantian_aq::Concentration,
     /// Good-day share target, percent.
     pub good_target: lantian_aq::Concentration,
+    /// The district's name in the console header.
+    pub district: String,
+    /// The area the overview assesses (code, name or alias in the store).
+    pub home_area: String,
+    /// The console's "today" (Beijing date); `None` for the real date. Demo and test data sets
+    /// of past years set it.
+    pub console_date: Option<jiff::civil::Date>,
 }
 
 impl Default for WebConfig {
@@ -60,6 +70,9 @@ impl Default for WebConfig {
                 .unwrap_or(lantian_aq::Concentration::ZERO),
             good_target: lantian_aq::Concentration::from_micros(80_000_000)
                 .unwrap_or(lantian_aq::Concentration::ZERO),
+            district: "海门区".to_owned(),
+            home_area: "haimen".to_owned(),
+            console_date: None,
         }
     }
 }
@@ -137,7 +150,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     api_router().split_for_parts().1
 }
 
-/// The API router (`/api/v1/...` and `/api/openapi.json`), with the body limit.
+/// The API (`/api/v1/...`, `/api/openapi.json`) and the console pages, with the body limit.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body;
     let (router, doc) = api_router().split_for_parts();
@@ -150,6 +163,7 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
+        .merge(console::router())
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(RequestBodyLimitLayer::new(max_body))
         .with_state(state)

@@ -683,3 +683,50 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
         0
     );
 }
+
+#[tokio::test]
+async fn console_pages_need_a_login_and_render() {
+    let f = fixture();
+    let a = get(&f, "/alarms?open=true", None).await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        a.headers[header::LOCATION].to_str().unwrap(),
+        "/login?next=/alarms%3Fopen%3Dtrue"
+    );
+    let page = get(&f, "/login?next=//evil.example", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&page.body).contains(r#"data-next="/""#));
+
+    let t = login(&f, "office").await;
+    for (uri, expect) in [
+        ("/", "区域 haimen 尚未导入"),
+        ("/monitoring", "MNFUME0001"),
+        ("/alarms", "测试饭店"),
+        ("/alarms?open=true", "超标"),
+    ] {
+        let a = get(&f, uri, Some(&t)).await;
+        assert_eq!(a.status, StatusCode::OK, "{uri}");
+        let html = String::from_utf8(a.body).unwrap();
+        assert!(html.contains(expect), "{uri}: {expect} not in page");
+        assert!(html.contains("攻坚办"), "{uri}: the role is shown");
+    }
+    let page = get(&f, &format!("/alarms/{}", f.alarm_id), Some(&t)).await;
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(html.contains("##0100QN=20240101000000000;ST=32;CN=2011"));
+    assert!(html.contains(r#"id="alarm-state">待处理"#));
+    let e = get(&f, "/alarms/x", Some(&t)).await;
+    assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    let e = get(&f, "/alarms/424242", Some(&t)).await;
+    assert_eq!(e.status, StatusCode::NOT_FOUND);
+    // Text is escaped: an owner's name cannot inject markup.
+    let evil: lantian_core::Device = serde_json::from_value(serde_json::json!({
+        "mn": "MNEVIL0001", "password": "123456", "kind": "oil_fume",
+        "owner": {"kind": "restaurant", "name": "<script>alert(1)</script>", "town": "海门街道"},
+    }))
+    .unwrap();
+    f.store.upsert_devices(&[evil]).unwrap();
+    let html = String::from_utf8(get(&f, "/monitoring", Some(&t)).await.body).unwrap();
+    assert!(html.contains("MNEVIL0001"));
+    assert!(!html.contains("<script>alert(1)"));
+    assert!(html.contains("&#60;script&#62;alert(1)") || html.contains("&lt;script&gt;alert(1)"));
+}

@@ -1,0 +1,842 @@
+//! The web console (zh-CN): server-rendered pages (askama templates in `templates/`, checked at
+//! compile time) with ECharts islands from `web/` (built by Vite into `web/dist` and embedded
+//! with rust-embed). Pages need a login; without one they redirect to `/login`. Every action a
+//! page offers goes through the JSON API, so the same checks apply.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use jiff::civil::Date;
+use lantian_aq::assess::Period;
+use lantian_aq::{AqiLevel, Config, Pollutant};
+use lantian_core::device::format_micros;
+use lantian_core::{AlarmKind, DeviceKind};
+use lantian_report::{Report, Scope};
+use lantian_store::{AlarmFilter, AlarmRecord, Store, StoredDevice};
+use serde::Deserialize;
+
+use crate::auth::CurrentUser;
+use crate::extract::Query;
+use crate::{ApiError, AppState};
+
+/// The built assets (`web/dist`); missing when `npm run build` has not run, and then the pages
+/// say so.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "../../web/dist/"]
+#[allow_missing = true]
+struct Assets;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(overview))
+        .route("/login", get(login))
+        .route("/air", get(air))
+        .route("/monitoring", get(monitoring))
+        .route("/alarms", get(alarms))
+        .route("/alarms/{id}", get(alarm))
+        .route("/assets/{*path}", get(asset))
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    let Some(file) = Assets::get(&format!("assets/{path}")) else {
+        if path == "console.css" || path == "console.js" {
+            return (
+                StatusCode::NOT_FOUND,
+                "console assets not built: run `npm --prefix web ci && npm --prefix web run build`, then rebuild lantian",
+            )
+                .into_response();
+        }
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let mime = match path.rsplit('.').next() {
+        Some("js") => "text/javascript; charset=utf-8",
+        Some("css") => "text/css; charset=utf-8",
+        Some("svg") => "image/svg+xml",
+        Some("png") => "image/png",
+        Some("json") => "application/json",
+        _ => "application/octet-stream",
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=300"),
+        ],
+        file.data.into_owned(),
+    )
+        .into_response()
+}
+
+/// A page's logged-in user; without a session the page redirects to the login.
+struct PageUser(CurrentUser);
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match CurrentUser::from_request_parts(parts, state).await {
+            Ok(u) => Ok(PageUser(u)),
+            Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
+                let next = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+                let next: String = url_escape(next);
+                Err(Redirect::to(&format!("/login?next={next}")).into_response())
+            }
+            Err(e) => Err(e.into_response()),
+        }
+    }
+}
+
+fn url_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The header every page shows.
+struct Nav {
+    district: String,
+    user: String,
+    role: &'static str,
+    active: &'static str,
+}
+
+fn nav(state: &AppState, user: &CurrentUser, active: &'static str) -> Nav {
+    Nav {
+        district: state.config.district.clone(),
+        user: user.display_name.clone(),
+        role: user.actor.role.label_zh(),
+        active,
+    }
+}
+
+fn page(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => ApiError::internal(e).into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    next: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login(Query(q): Query<NextQuery>) -> Response {
+    // Only a local path: never redirect off the site.
+    let next = q
+        .next
+        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+        .unwrap_or_else(|| "/".to_owned());
+    page(&LoginPage { next })
+}
+
+/// The console's "today" (Beijing): the configured date, or the real one.
+fn today(state: &AppState) -> Date {
+    state.config.console_date.unwrap_or_else(|| {
+        jiff::Timestamp::now()
+            .to_zoned(crate::api::beijing())
+            .date()
+    })
+}
+
+fn report(
+    store: &Store,
+    state: &AppState,
+    scope: Scope,
+    period: Period,
+) -> Result<Report, ApiError> {
+    Ok(lantian_report::build(
+        store,
+        scope,
+        period,
+        state.config.pm25_target,
+        state.config.good_target,
+        &Config::default(),
+    )?)
+}
+
+struct StationNow {
+    code: String,
+    name: String,
+    label: String,
+    aqi: String,
+    category: String,
+    colour: String,
+    primary: String,
+}
+
+struct AlarmRow {
+    id: i64,
+    mn: String,
+    device: String,
+    town: String,
+    kind: &'static str,
+    factor: String,
+    value: String,
+    limit: String,
+    start: String,
+    end: String,
+    state: &'static str,
+    state_key: &'static str,
+    assignee: String,
+}
+
+fn beijing_s(unix_s: i64) -> String {
+    jiff::Timestamp::from_second(unix_s)
+        .map(|t| {
+            t.to_zoned(crate::api::beijing())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn beijing_ms(unix_ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(unix_ms)
+        .map(|t| {
+            t.to_zoned(crate::api::beijing())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn alarm_rows(alarms: &[AlarmRecord], devices: &[StoredDevice]) -> Vec<AlarmRow> {
+    let by_mn: HashMap<&str, &StoredDevice> =
+        devices.iter().map(|d| (d.device.mn.as_str(), d)).collect();
+    alarms
+        .iter()
+        .map(|a| {
+            let dev = by_mn.get(a.mn.as_str());
+            AlarmRow {
+                id: a.id,
+                mn: a.mn.clone(),
+                device: dev.map_or_else(String::new, |d| {
+                    if d.device.owner.name.is_empty() {
+                        d.device.name.clone()
+                    } else {
+                        d.device.owner.name.clone()
+                    }
+                }),
+                town: dev.map_or_else(String::new, |d| d.device.owner.town.clone()),
+                kind: a.kind.zh(),
+                factor: a.factor.clone().unwrap_or_default(),
+                value: a.value.map(format_micros).unwrap_or_default(),
+                limit: a.limit.map(format_micros).unwrap_or_default(),
+                start: beijing_s(a.start),
+                end: beijing_s(a.end),
+                state: a.state.zh(),
+                state_key: a.state.as_str(),
+                assignee: a.assignee.clone(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "overview.html")]
+struct OverviewPage {
+    nav: Nav,
+    area_name: String,
+    as_of: Date,
+    year: i16,
+    problem: Option<String>,
+    pm25_ytd: String,
+    pm25_target: String,
+    pm25_status: &'static str,
+    pm25_days: u32,
+    pm25_max_remaining: Option<String>,
+    days_remaining: u32,
+    good_share: String,
+    good_target: String,
+    good_days: u32,
+    valid_days: u32,
+    good_status: &'static str,
+    non_good_affordable: Option<u32>,
+    open_alarms: usize,
+    offline_devices: usize,
+    device_count: usize,
+    stations: Vec<StationNow>,
+    calendar_json: String,
+    alarms: Vec<AlarmRow>,
+}
+
+fn status_zh(s: &str) -> &'static str {
+    match s {
+        "reachable" => "可达成",
+        "unreachable" => "按现有余量已无法达成",
+        _ => "年度已结束",
+    }
+}
+
+/// JSON for a `<script type="application/json">`: `<` escaped so no `</script>` can end it.
+fn script_json(v: &serde_json::Value) -> String {
+    v.to_string().replace('<', "\\u003c")
+}
+
+/// A station's latest hourly AQI on `day` (a row saying 无数据 when it has none).
+fn station_now(
+    store: &Store,
+    state: &AppState,
+    code: &str,
+    day: Date,
+) -> Result<StationNow, ApiError> {
+    let scope = Scope::station(store, code)?;
+    let name = scope.name.clone();
+    let r = report(store, state, scope, Period::Range(day, day))?;
+    let latest = r
+        .hourly
+        .iter()
+        .rev()
+        .find_map(|h| h.aqi.map(|aqi| (h, aqi)));
+    Ok(match latest {
+        Some((h, aqi)) => StationNow {
+            code: code.to_owned(),
+            name,
+            label: h.label.clone(),
+            aqi: aqi.to_string(),
+            category: h.category.unwrap_or_default().to_owned(),
+            colour: AqiLevel::from_aqi(aqi).colour().hex(),
+            primary: h.primary.clone(),
+        },
+        None => StationNow {
+            code: code.to_owned(),
+            name,
+            label: format!("{day} 无数据"),
+            aqi: "—".to_owned(),
+            category: String::new(),
+            colour: "transparent".to_owned(),
+            primary: String::new(),
+        },
+    })
+}
+
+async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
+    let st = state.clone();
+    let result = state
+        .blocking(move |store| {
+            let as_of = today(&st);
+            let year = as_of.year();
+            let devices = store.devices()?;
+            let open = store.alarms(&AlarmFilter {
+                open_only: true,
+                limit: usize::MAX >> 1,
+                ..AlarmFilter::default()
+            })?;
+            let offline = open
+                .iter()
+                .filter(|a| a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none())
+                .map(|a| a.mn.as_str())
+                .collect::<std::collections::HashSet<_>>()
+                .len();
+            let mut p = OverviewPage {
+                nav: nav(&st, &user, "overview"),
+                area_name: st.config.district.clone(),
+                as_of,
+                year,
+                problem: None,
+                pm25_ytd: "—".into(),
+                pm25_target: st.config.pm25_target.to_string(),
+                pm25_status: "",
+                pm25_days: 0,
+                pm25_max_remaining: None,
+                days_remaining: 0,
+                good_share: "—".into(),
+                good_target: st.config.good_target.to_string(),
+                good_days: 0,
+                valid_days: 0,
+                good_status: "",
+                non_good_affordable: None,
+                open_alarms: open.len(),
+                offline_devices: offline,
+                device_count: devices.len(),
+                stations: Vec::new(),
+                calendar_json: "[]".into(),
+                alarms: alarm_rows(&open[..open.len().min(10)], &devices),
+            };
+            match Scope::area(store, &st.config.home_area) {
+                Err(_) => {
+                    p.problem = Some(format!(
+                        "区域 {} 尚未导入（lantian import areas）",
+                        st.config.home_area
+                    ));
+                }
+                Ok(scope) => {
+                    p.area_name = scope.name.clone();
+                    let stations = scope.stations.clone();
+                    let start = Date::new(year, 1, 1).map_err(ApiError::internal)?;
+                    let r = report(store, &st, scope, Period::Range(start, as_of))?;
+                    let t = &r.targets;
+                    p.pm25_ytd = t.pm25_mean_so_far.clone().unwrap_or_else(|| "—".into());
+                    p.pm25_status = status_zh(t.pm25_status);
+                    p.pm25_days = t.pm25_days_so_far;
+                    p.pm25_max_remaining = t.pm25_max_remaining_mean.clone();
+                    p.days_remaining = t.days_remaining;
+                    p.good_share = r
+                        .aqi_days
+                        .good_share_percent
+                        .clone()
+                        .unwrap_or_else(|| "—".into());
+                    p.good_days = t.good_days_so_far;
+                    p.valid_days = t.valid_days_so_far;
+                    p.good_status = status_zh(t.good_status);
+                    p.non_good_affordable = t.non_good_days_affordable;
+                    let cal: Vec<serde_json::Value> = r
+                        .daily
+                        .iter()
+                        .filter_map(|d| d.aqi.map(|a| serde_json::json!([d.date, a])))
+                        .collect();
+                    p.calendar_json = script_json(&serde_json::Value::Array(cal));
+                    p.stations = stations
+                        .iter()
+                        .map(|c| station_now(store, &st, c, as_of))
+                        .collect::<Result<_, _>>()?;
+                }
+            }
+            Ok(p)
+        })
+        .await;
+    match result {
+        Ok(p) => page(&p),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "alarms.html")]
+struct AlarmsPage {
+    nav: Nav,
+    open_only: bool,
+    total: usize,
+    alarms: Vec<AlarmRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AlarmsQuery {
+    open: Option<bool>,
+}
+
+async fn alarms(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(q): Query<AlarmsQuery>,
+) -> Response {
+    let open_only = q.open.unwrap_or(false);
+    let nav = nav(&state, &user, "alarms");
+    let result = state
+        .blocking(move |store| {
+            let all = store.alarms(&AlarmFilter {
+                open_only,
+                limit: 500,
+                ..AlarmFilter::default()
+            })?;
+            Ok(AlarmsPage {
+                nav,
+                open_only,
+                total: all.len(),
+                alarms: alarm_rows(&all, &store.devices()?),
+            })
+        })
+        .await;
+    match result {
+        Ok(p) => page(&p),
+        Err(e) => e.into_response(),
+    }
+}
+
+struct EventRow {
+    at: String,
+    actor: String,
+    action: String,
+    from: String,
+    to: String,
+    note: String,
+    attachments: String,
+}
+
+struct FrameRow {
+    frame_id: i64,
+    seq: i64,
+    received: String,
+    raw: String,
+    hash: String,
+    prev_hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "alarm.html")]
+struct AlarmPage {
+    nav: Nav,
+    a: AlarmRow,
+    detail: String,
+    recovered: String,
+    events: Vec<EventRow>,
+    evidence: Vec<FrameRow>,
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn state_label(s: &str) -> String {
+    lantian_core::AlarmState::parse(s).map_or_else(|| s.to_owned(), |st| st.zh().to_owned())
+}
+
+async fn alarm(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<String>,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else {
+        return ApiError::field("id", "not an alarm id").into_response();
+    };
+    let nav = nav(&state, &user, "alarms");
+    let result = state
+        .blocking(move |store| {
+            let rec = store
+                .alarms(&AlarmFilter {
+                    id: Some(id),
+                    limit: 1,
+                    ..AlarmFilter::default()
+                })?
+                .into_iter()
+                .next()
+                .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))?;
+            let devices = store.devices()?;
+            let events = store.alarm_events(id)?;
+            let evidence = store.alarm_evidence(id)?;
+            let detail = rec.detail.clone();
+            let recovered = rec
+                .recovered_at_ms
+                .map(beijing_ms)
+                .unwrap_or_else(|| "未恢复".into());
+            let a = alarm_rows(std::slice::from_ref(&rec), &devices)
+                .pop()
+                .ok_or_else(|| ApiError::internal("alarm row"))?;
+            Ok(AlarmPage {
+                nav,
+                a,
+                detail,
+                recovered,
+                events: events
+                    .into_iter()
+                    .map(|e| EventRow {
+                        at: beijing_ms(e.at_ms),
+                        actor: e.actor,
+                        action: e.action,
+                        from: state_label(&e.from),
+                        to: state_label(&e.to),
+                        note: e.note,
+                        attachments: e.attachments.join(", "),
+                    })
+                    .collect(),
+                evidence: evidence
+                    .into_iter()
+                    .map(|f| FrameRow {
+                        frame_id: f.frame_id,
+                        seq: f.seq,
+                        received: beijing_ms(f.received_at_ms),
+                        raw: String::from_utf8_lossy(&f.raw).trim_end().to_owned(),
+                        hash: hex(&f.hash),
+                        prev_hash: hex(&f.prev_hash),
+                    })
+                    .collect(),
+            })
+        })
+        .await;
+    match result {
+        Ok(p) => page(&p),
+        Err(e) => e.into_response(),
+    }
+}
+
+struct DeviceRow {
+    mn: String,
+    name: String,
+    kind: &'static str,
+    owner: String,
+    town: String,
+    status: &'static str,
+    status_key: &'static str,
+    last_seen: String,
+    latest: String,
+    open_alarms: usize,
+}
+
+#[derive(Template)]
+#[template(path = "devices.html")]
+struct DevicesPage {
+    nav: Nav,
+    kind: String,
+    kinds: Vec<(&'static str, &'static str, usize)>,
+    total: usize,
+    online: usize,
+    offline: usize,
+    never: usize,
+    devices: Vec<DeviceRow>,
+}
+
+#[derive(Debug, Deserialize)]
+struct DevicesQuery {
+    kind: Option<String>,
+    status: Option<String>,
+}
+
+const KINDS: [DeviceKind; 6] = [
+    DeviceKind::Cems,
+    DeviceKind::Vocs,
+    DeviceKind::ConstructionDust,
+    DeviceKind::OilFume,
+    DeviceKind::AirMicroStation,
+    DeviceKind::Other,
+];
+
+async fn monitoring(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(q): Query<DevicesQuery>,
+) -> Response {
+    let nav = nav(&state, &user, "monitoring");
+    let result = state
+        .blocking(move |store| {
+            let devices = store.devices()?;
+            let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
+            let open = store.alarms(&AlarmFilter {
+                open_only: true,
+                limit: usize::MAX >> 1,
+                ..AlarmFilter::default()
+            })?;
+            let now = jiff::Timestamp::now().as_second();
+            let mut rows = Vec::new();
+            let (mut online, mut offline, mut never) = (0, 0, 0);
+            for d in &devices {
+                let dev = &d.device;
+                let mine: Vec<&AlarmRecord> = open.iter().filter(|a| a.mn == dev.mn).collect();
+                let is_offline = mine
+                    .iter()
+                    .any(|a| a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none());
+                let last = seen.get(&d.id).copied();
+                let (status, key) = match (last, is_offline) {
+                    (None, _) => ("未上线", "never"),
+                    (Some(_), true) => ("离线", "offline"),
+                    (Some(_), false) => ("在线", "online"),
+                };
+                match key {
+                    "online" => online += 1,
+                    "offline" => offline += 1,
+                    _ => never += 1,
+                }
+                if q.kind.as_deref().is_some_and(|k| k != dev.kind.as_str())
+                    || q.status.as_deref().is_some_and(|s| s != key)
+                {
+                    continue;
+                }
+                // The latest hourly (or real-time) values of the last day, against the limits.
+                let mut latest = String::new();
+                for cn in [2061u16, 2011] {
+                    let r = store.readings(d.id, cn, now - 86_400 * 400, now + 86_400)?;
+                    if let Some(last) = r.last() {
+                        latest = last
+                            .values
+                            .iter()
+                            .filter_map(|v| {
+                                let value = v.value?;
+                                let limit = dev
+                                    .limits
+                                    .iter()
+                                    .find(|l| l.factor == v.code)
+                                    .map(|l| format!("（{}）", format_micros(l.max)))
+                                    .unwrap_or_default();
+                                let name = dev
+                                    .factors
+                                    .iter()
+                                    .find(|f| f.code == v.code)
+                                    .map_or(v.code.as_str(), |f| f.name.as_str());
+                                Some(format!("{name} {}{limit}", format_micros(value)))
+                            })
+                            .collect::<Vec<_>>()
+                            .join("，");
+                        break;
+                    }
+                }
+                rows.push(DeviceRow {
+                    mn: dev.mn.clone(),
+                    name: dev.name.clone(),
+                    kind: dev.kind.zh(),
+                    owner: dev.owner.name.clone(),
+                    town: dev.owner.town.clone(),
+                    status,
+                    status_key: key,
+                    last_seen: last.map(beijing_ms).unwrap_or_default(),
+                    latest,
+                    open_alarms: mine.len(),
+                });
+            }
+            Ok(DevicesPage {
+                nav,
+                kind: q.kind.clone().unwrap_or_default(),
+                kinds: KINDS
+                    .iter()
+                    .map(|k| {
+                        (
+                            k.as_str(),
+                            k.zh(),
+                            devices.iter().filter(|d| d.device.kind == *k).count(),
+                        )
+                    })
+                    .filter(|k| k.2 > 0)
+                    .collect(),
+                total: devices.len(),
+                online,
+                offline,
+                never,
+                devices: rows,
+            })
+        })
+        .await;
+    match result {
+        Ok(p) => page(&p),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "air.html")]
+struct AirPage {
+    nav: Nav,
+    scope_name: String,
+    scope_key: String,
+    scope_query: String,
+    scopes: Vec<(String, String)>,
+    year: i16,
+    from: Date,
+    to: Date,
+    pm25: String,
+    pm25_days: u32,
+    good_share: String,
+    valid_days: u32,
+    composite: String,
+    attains: &'static str,
+    daily_json: String,
+    pollutants: Vec<(String, String, String, u32, &'static str)>,
+}
+
+#[derive(Debug, Deserialize)]
+struct AirQuery {
+    /// `area:KEY` or `station:CODE` (default: the home area).
+    scope: Option<String>,
+    year: Option<i16>,
+}
+
+async fn air(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(q): Query<AirQuery>,
+) -> Response {
+    let nav = nav(&state, &user, "air");
+    let st = state.clone();
+    let result = state
+        .blocking(move |store| {
+            let as_of = today(&st);
+            let year = q.year.unwrap_or(as_of.year());
+            if !(2000..=2100).contains(&year) {
+                return Err(ApiError::field("year", "2000 to 2100"));
+            }
+            let key = q
+                .scope
+                .clone()
+                .unwrap_or_else(|| format!("area:{}", st.config.home_area));
+            let (scope, scope_query) = match key.split_once(':') {
+                Some(("area", a)) => (Scope::area(store, a)?, format!("area={a}")),
+                Some(("station", s)) => (Scope::station(store, s)?, format!("station={s}")),
+                _ => return Err(ApiError::field("scope", "area:KEY or station:CODE")),
+            };
+            let mut scopes = Vec::new();
+            if let Ok(home) = Scope::area(store, &st.config.home_area) {
+                scopes.push((format!("area:{}", st.config.home_area), home.name.clone()));
+                for c in &home.stations {
+                    let name = Scope::station(store, c).map(|s| s.name).unwrap_or_default();
+                    scopes.push((format!("station:{c}"), format!("{name}（{c}）")));
+                }
+            }
+            let from = Date::new(year, 1, 1).map_err(ApiError::internal)?;
+            let end = Date::new(year, 12, 31).map_err(ApiError::internal)?;
+            let to = if as_of.year() == year { as_of } else { end };
+            let scope_name = scope.name.clone();
+            let r = report(store, &st, scope, Period::Range(from, to))?;
+            let pm = r
+                .pollutants
+                .iter()
+                .find(|p| p.pollutant == Pollutant::Pm25.code());
+            let daily: Vec<serde_json::Value> = r
+                .daily
+                .iter()
+                .map(|d| serde_json::json!([d.date, d.pm25, d.pm10, d.o3_8h, d.aqi]))
+                .collect();
+            Ok(AirPage {
+                nav,
+                scope_name,
+                scope_key: key,
+                scope_query,
+                scopes,
+                year,
+                from,
+                to,
+                pm25: pm
+                    .and_then(|p| p.mean.clone())
+                    .unwrap_or_else(|| "—".into()),
+                pm25_days: pm.and_then(|p| p.mean_days).unwrap_or(0),
+                good_share: r
+                    .aqi_days
+                    .good_share_percent
+                    .clone()
+                    .unwrap_or_else(|| "—".into()),
+                valid_days: r.aqi_days.valid,
+                composite: r.composite_index.clone().unwrap_or_else(|| "—".into()),
+                attains: match r.attains {
+                    Some(true) => "六项污染物达标",
+                    Some(false) => "未达标",
+                    None => "数据不足，不能判定",
+                },
+                daily_json: script_json(&serde_json::Value::Array(daily)),
+                pollutants: r
+                    .pollutants
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.pollutant.clone(),
+                            p.mean.clone().unwrap_or_default(),
+                            p.percentile.clone().unwrap_or_default(),
+                            p.days_over_limit,
+                            match p.attains {
+                                Some(true) => "达标",
+                                Some(false) => "超标",
+                                None => "不能判定",
+                            },
+                        )
+                    })
+                    .collect(),
+            })
+        })
+        .await;
+    match result {
+        Ok(p) => page(&p),
+        Err(e) => e.into_response(),
+    }
+}

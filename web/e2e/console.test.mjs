@@ -1,0 +1,215 @@
+// Browser tests of the web console: Debian's chromium driven by playwright-core (no downloaded
+// browser). A real `lantian` binary serves a store filled the way an office would: the CNEMC
+// station list and areas, January 2019 of CNEMC hourly data, two users, and simulated
+// restaurant-fume devices sending over real TCP until they raise alarms. Every page must load
+// without console errors and show the numbers `lantian assess` gives on the same store; an
+// alarm is taken through its lifecycle by clicking. Screenshots go to e2e/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '../..');
+const bin = process.env.LANTIAN_BIN || join(repo, 'target/debug/lantian');
+const data = process.env.LANTIAN_DATA || resolve(repo, '../shared/data');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const artifacts = join(here, 'artifacts');
+const dir = mkdtempSync(join(tmpdir(), 'lantian-e2e-'));
+const db = join(dir, 'e2e.db');
+const PASSWORD = 'e2e-password-1';
+const FLEET = ['--cems', '0', '--vocs', '0', '--dust', '0', '--fume', '2', '--air', '0'];
+
+let server;
+let browser;
+let base;
+
+function lantian(...args) {
+  return execFileSync(bin, ['--db', db, ...args], { encoding: 'utf8', input: `${PASSWORD}\n` });
+}
+
+// A port the kernel says is free now.
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+async function waitFor(fn, what, ms = 30000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (_) { /* not yet */ }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+before(async () => {
+  assert.ok(existsSync(bin), `${bin} missing: build lantian first (cargo build -p lantian)`);
+  mkdirSync(artifacts, { recursive: true });
+  lantian('import', 'stations', join(data, 'stations/match1.csv'));
+  lantian('import', 'areas');
+  const cnemc = join(data, 'cnemc/china_sites_2019');
+  const january = readdirSync(cnemc).filter((f) => f.startsWith('china_sites_201901')).map((f) => join(cnemc, f));
+  lantian('import', 'cnemc', ...january);
+  lantian('user', 'add', 'office', '--role', 'office', '--display-name', '攻坚办值班员', '--password-stdin');
+  lantian('user', 'add', 'viewer', '--role', 'viewer', '--password-stdin');
+  lantian('simulate', '--register-only', ...FLEET);
+  const port = await freePort();
+  const hj212 = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  server = spawn(bin, ['--db', db, 'serve', '--hj212', `127.0.0.1:${hj212}`, '--http', `127.0.0.1:${port}`,
+    '--console-date', '2019-01-31', '--tick', '1'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitFor(async () => (await fetch(`${base}/healthz`)).ok, 'the server');
+  // Fume over its 2.0 mg/m³ limit in every frame: alarms while we watch.
+  execFileSync(bin, ['simulate', '--addr', `127.0.0.1:${hj212}`, ...FLEET, '--interval-ms', '100', '--time-step-s', '60',
+    '--duration', '3', '--ramp', '0', '--exceed-prob', '1', '--dropout-prob', '0', '--maintenance-prob', '0']);
+  await waitFor(() => /超标|exceedance/.test(lantian('alarm', 'list', '--open')), 'an alarm');
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill('SIGTERM');
+});
+
+function assessJson(...args) {
+  return JSON.parse(lantian('assess', '--area', 'haimen', ...args, '--format', 'json'));
+}
+
+async function newPage() {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  const errors = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  return { page, errors };
+}
+
+async function login(page, user = 'office') {
+  await page.goto(`${base}/`);
+  assert.match(page.url(), /\/login\?next=/);
+  await page.fill('input[name=username]', user);
+  await page.fill('input[name=password]', PASSWORD);
+  await page.click('button[type=submit]');
+  await page.waitForURL(`${base}/`);
+}
+
+async function ready(page) {
+  await page.waitForSelector('body[data-ready="1"]');
+}
+
+test('overview shows the district on target terms, as lantian assess computes them', async () => {
+  const { page, errors } = await newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=username]', 'office');
+  await page.fill('input[name=password]', 'wrong');
+  await page.click('button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('login-error').textContent !== '');
+  assert.equal(await page.textContent('#login-error'), '用户名或密码错误');
+  errors.length = 0; // the refused login's 401 is expected
+  await login(page);
+  await page.goto(`${base}/?svg`);
+  await ready(page);
+  const r = assessJson('--ytd', '2019-01-31');
+  assert.equal(await page.textContent('#pm25-ytd'), r.targets.pm25_mean_so_far);
+  assert.equal(await page.textContent('#good-share'), r.aqi_days.good_share_percent);
+  assert.equal(await page.textContent('#pm25-budget'), r.targets.pm25_max_remaining_mean);
+  const cells = await page.locator('[data-chart=calendar] svg path').count();
+  assert.ok(cells >= 30, `calendar drew ${cells} paths`);
+  assert.ok(Number(await page.textContent('#open-alarms')) >= 1);
+  const stations = await page.locator('#stations-now tbody tr').count();
+  assert.equal(stations, r.scope.stations.length);
+  await page.screenshot({ path: join(artifacts, 'overview.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('air-quality page matches the HJ 663 assessment', async () => {
+  const { page, errors } = await newPage();
+  await login(page);
+  await page.goto(`${base}/air?svg`);
+  await ready(page);
+  const r = assessJson('--from', '2019-01-01', '--to', '2019-01-31');
+  const pm = r.pollutants.find((p) => p.pollutant === 'PM2.5');
+  assert.equal(await page.textContent('#air-pm25'), pm.mean);
+  assert.equal(await page.textContent('#air-composite'), r.composite_index);
+  assert.ok(await page.locator('[data-chart=daily] svg path').count() > 0);
+  await page.screenshot({ path: join(artifacts, 'air.png'), fullPage: true });
+  await page.goto(`${base}/air?scope=station:2008A&svg`);
+  await ready(page);
+  await page.screenshot({ path: join(artifacts, 'air-2008A.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('monitoring page lists the devices online', async () => {
+  const { page, errors } = await newPage();
+  await login(page);
+  await page.goto(`${base}/monitoring`);
+  await ready(page);
+  assert.equal(await page.locator('#devices tbody tr').count(), 2);
+  assert.equal(await page.locator('#devices td.status.online').count(), 2);
+  await page.screenshot({ path: join(artifacts, 'monitoring.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('an alarm is taken through its lifecycle by clicking; a viewer may not', async () => {
+  const { page, errors } = await newPage();
+  await login(page);
+  await page.goto(`${base}/alarms?open=true`);
+  await ready(page);
+  await page.screenshot({ path: join(artifacts, 'alarms.png'), fullPage: true });
+  await page.click('table.alarms tbody tr[data-alarm] a');
+  await ready(page);
+  assert.match(await page.textContent('.frame pre'), /^##\d{4}QN=/);
+  assert.equal(await page.textContent('#alarm-state'), '待处理');
+  const alarmUrl = page.url();
+  const step = async (act, state) => {
+    await act();
+    await page.waitForFunction((s) => document.getElementById('alarm-state')?.textContent === s, state);
+    await ready(page);
+  };
+  await step(() => page.click('button[data-action=acknowledge]'), '已确认');
+  await step(() => page.click('form[data-action=dispatch] button'), '已派发');
+  await page.fill('form[data-action=handle] input[name=note]', '已督促清洗油烟净化器');
+  await page.fill('form[data-action=handle] input[name=attachments]', '现场照片1.jpg，现场照片2.jpg');
+  await step(() => page.click('form[data-action=handle] button'), '已处置');
+  await step(() => page.click('button[data-action=close]'), '已办结');
+  const events = await page.locator('#events tbody tr').allTextContents();
+  assert.ok(events.some((e) => e.includes('已督促清洗油烟净化器') && e.includes('现场照片2.jpg')), events.join('\n'));
+  await page.screenshot({ path: join(artifacts, 'alarm-closed.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+
+  // A viewer sees the alarm but the action is refused, with the reason shown.
+  const v = await newPage();
+  await login(v.page, 'viewer');
+  await v.page.goto(alarmUrl);
+  await ready(v.page);
+  await v.page.fill('form[data-action=comment] input[name=note]', '看看');
+  await v.page.click('form[data-action=comment] button');
+  await v.page.waitForFunction(() => document.getElementById('action-error').textContent !== '');
+  assert.match(await v.page.textContent('#action-error'), /viewer/);
+  await v.page.click('#logout');
+  await v.page.waitForURL(/\/login/);
+  await v.page.close();
+  await page.close();
+});
