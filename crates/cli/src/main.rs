@@ -16,6 +16,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod alarm;
 mod assess;
 mod config;
+mod demo;
 mod device;
 mod import_cnemc;
 mod import_csv;
@@ -63,6 +64,8 @@ enum Command {
     /// Alarms (报警): list, show with evidence, act.
     #[command(subcommand)]
     Alarm(alarm::AlarmCmd),
+    /// The whole system with demo data: console, receiver and a live simulated fleet.
+    Demo(demo::Args),
     /// Console users (用户): add or change, list.
     #[command(subcommand)]
     User(user::UserCmd),
@@ -110,6 +113,7 @@ fn main() -> ExitCode {
         Command::Simulate(a) => simulate::run(&cli.db, a),
         Command::Device(d) => open(&cli.db).and_then(|store| device::run(&store, d)),
         Command::Alarm(a) => open(&cli.db).and_then(|store| alarm::run(&store, a)),
+        Command::Demo(a) => demo::run(&cli.db, a),
         Command::User(u) => open(&cli.db).and_then(|store| user::run(&store, u)),
         Command::Import(import) => open(&cli.db).and_then(|store| match import {
             Import::Stations(a) => import_stations::run_stations(&store, a),

@@ -108,6 +108,8 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
         seed: a.seed,
         ramp: Duration::from_secs(a.ramp),
         time_step: a.time_step_s.map(Duration::from_secs),
+        start: None,
+        until: None,
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -287,6 +287,10 @@ pub struct SimConfig {
     /// Larger steps replay time faster than the clock (e.g. so that 10-minute windows close
     /// within seconds in a demo or a test).
     pub time_step: Option<Duration>,
+    /// `DataTime` of the first frames (Unix seconds); `None`: now.
+    pub start: Option<i64>,
+    /// Stop a device once its next `DataTime` would reach this (Unix seconds).
+    pub until: Option<i64>,
 }
 
 /// What the fleet saw.
@@ -350,9 +354,18 @@ struct DeviceSim {
 }
 
 impl DeviceSim {
-    fn frame(&mut self, dev: &Device, qn_seq: u64, data_time: i64, cfg: &SimConfig) -> Vec<u8> {
+    fn frame(
+        &mut self,
+        dev: &Device,
+        qn_seq: u64,
+        data_time: i64,
+        step_s: i64,
+        cfg: &SimConfig,
+    ) -> Vec<u8> {
         if self.exceed_left == 0 && self.rng.random_bool(cfg.exceed_prob.clamp(0.0, 1.0)) {
-            self.exceed_left = self.rng.random_range(3..20);
+            // An episode lasts 10 to 40 minutes of data time, so averaging windows see it.
+            let minutes: i64 = self.rng.random_range(10..40);
+            self.exceed_left = u32::try_from((minutes * 60 / step_s.max(1)).max(3)).unwrap_or(3);
         }
         if self.maintenance_left == 0 && self.rng.random_bool(cfg.maintenance_prob.clamp(0.0, 1.0))
         {
@@ -425,7 +438,11 @@ async fn run_device(
     let n = cfg.devices.len().max(1) as f64;
     tokio::time::sleep(cfg.ramp.mul_f64(index as f64 / n)).await;
     let step = cfg.time_step.unwrap_or(cfg.interval).as_secs().max(1) as i64;
-    let mut data_time = jiff::Timestamp::now().as_second() / step * step;
+    let mut data_time = cfg
+        .start
+        .unwrap_or_else(|| jiff::Timestamp::now().as_second())
+        / step
+        * step;
     let mut seq: u64 = 0;
     let mut buf = vec![0u8; 4096];
     'outer: while Instant::now() < end && !shutdown.is_cancelled() {
@@ -442,10 +459,13 @@ async fn run_device(
         let mut framer = Framer::new(FramerConfig::default());
         let mut next = Instant::now();
         loop {
-            if Instant::now() >= end || shutdown.is_cancelled() {
+            if Instant::now() >= end
+                || shutdown.is_cancelled()
+                || cfg.until.is_some_and(|u| data_time >= u)
+            {
                 break 'outer;
             }
-            let frame = sim.frame(&dev, seq, data_time, &cfg);
+            let frame = sim.frame(&dev, seq, data_time, step, &cfg);
             seq += 1;
             data_time += step;
             let sent_at = Instant::now();

@@ -104,6 +104,7 @@ fn url_escape(s: &str) -> String {
 
 /// The header every page shows.
 struct Nav {
+    demo: bool,
     district: String,
     user: String,
     role: &'static str,
@@ -112,6 +113,7 @@ struct Nav {
 
 fn nav(state: &AppState, user: &CurrentUser, active: &'static str) -> Nav {
     Nav {
+        demo: state.config.demo,
         district: state.config.district.clone(),
         user: user.display_name.clone(),
         role: user.actor.role.label_zh(),
@@ -773,6 +775,16 @@ async fn air(
                 for c in &home.stations {
                     let name = Scope::station(store, c).map(|s| s.name).unwrap_or_default();
                     scopes.push((format!("station:{c}"), format!("{name}（{c}）")));
+                }
+            }
+            // Town stations (区镇站) of the registry.
+            for s in store.stations()? {
+                if s.level == lantian_store::StationLevel::Town {
+                    let name = s.name.clone().unwrap_or_else(|| s.code.clone());
+                    scopes.push((
+                        format!("station:{}", s.code),
+                        format!("{name}（{}）", s.code),
+                    ));
                 }
             }
             let from = Date::new(year, 1, 1).map_err(ApiError::internal)?;

@@ -57,6 +57,8 @@ pub struct WebConfig {
     /// The console's "today" (Beijing date); `None` for the real date. Demo and test data sets
     /// of past years set it.
     pub console_date: Option<jiff::civil::Date>,
+    /// The station history is generated demo data: every page says 演示数据.
+    pub demo: bool,
 }
 
 impl Default for WebConfig {
@@ -73,6 +75,7 @@ impl Default for WebConfig {
             district: "海门区".to_owned(),
             home_area: "haimen".to_owned(),
             console_date: None,
+            demo: false,
         }
     }
 }

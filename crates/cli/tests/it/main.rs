@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod crash;
+mod demo;
 mod import_assess;
 mod import_csv;
 mod monitoring;
