@@ -65,6 +65,7 @@ before(async () => {
   const cnemc = join(data, 'cnemc/china_sites_2019');
   const january = readdirSync(cnemc).filter((f) => f.startsWith('china_sites_201901')).map((f) => join(cnemc, f));
   lantian('import', 'cnemc', ...january);
+  lantian('import', 'boundary', join(data, 'boundaries/320684.json'), '--crs', 'gcj02');
   lantian('user', 'add', 'office', '--role', 'office', '--display-name', '攻坚办值班员', '--password-stdin');
   lantian('user', 'add', 'viewer', '--role', 'viewer', '--password-stdin');
   lantian('simulate', '--register-only', ...FLEET);
@@ -211,5 +212,22 @@ test('an alarm is taken through its lifecycle by clicking; a viewer may not', as
   await v.page.click('#logout');
   await v.page.waitForURL(/\/login/);
   await v.page.close();
+  await page.close();
+});
+
+test('map draws the district boundary, stations, devices and alarms', async () => {
+  const { page, errors } = await newPage();
+  await login(page);
+  await page.goto(`${base}/map?svg`);
+  await ready(page);
+  assert.equal(await page.locator('#no-boundary').count(), 0);
+  const paths = await page.locator('[data-chart=map] svg path').count();
+  assert.ok(paths > 5, `map drew ${paths} paths`);
+  const doc = JSON.parse(await page.textContent('#map-data'));
+  assert.equal(doc.boundary.features.length, 1);
+  assert.equal(doc.devices.length, 2);
+  assert.ok(doc.stations.some((s) => s.name.includes('2008A')));
+  await page.screenshot({ path: join(artifacts, 'map.png'), fullPage: true });
+  assert.deepEqual(errors, []);
   await page.close();
 });

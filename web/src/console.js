@@ -3,15 +3,17 @@
 // <body data-ready="1"> is set (the browser tests wait for it).
 import './console.css';
 import * as echarts from 'echarts/core';
-import { HeatmapChart, LineChart } from 'echarts/charts';
+import { EffectScatterChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
-  CalendarComponent, GridComponent, LegendComponent, TooltipComponent, VisualMapComponent,
+  CalendarComponent, GeoComponent, GridComponent, LegendComponent, TooltipComponent,
+  VisualMapComponent,
 } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
 echarts.use([
-  HeatmapChart, LineChart, CalendarComponent, GridComponent, LegendComponent, TooltipComponent,
-  VisualMapComponent, CanvasRenderer, SVGRenderer,
+  EffectScatterChart, HeatmapChart, LineChart, ScatterChart, CalendarComponent, GeoComponent,
+  GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer,
+  SVGRenderer,
 ]);
 
 // HJ 633 AQI levels and colours.
@@ -56,7 +58,37 @@ function dailyOption(el) {
   };
 }
 
-const OPTIONS = { calendar: calendarOption, daily: dailyOption };
+// The district boundary (the bureau's GeoJSON, drawn locally: no tiles), stations in their AQI
+// colour, devices by status, and devices with open alarms rippling.
+function mapOption(el) {
+  const d = data(el);
+  const STATUS = { 在线: '#2e7d32', 离线: '#c62828', 未上线: '#9e9e9e' };
+  const tip = (p) => {
+    const v = p.data;
+    if (v.label !== undefined) return `${v.name}<br>${v.label}：AQI ${v.value[2]}`;
+    return `${v.name}<br>${v.mn}：${v.status}${v.value[2] ? `，未结报警 ${v.value[2]}` : ''}`;
+  };
+  const geo = d.boundary !== null;
+  if (geo) echarts.registerMap('district', d.boundary);
+  const coord = geo ? { coordinateSystem: 'geo' } : {};
+  return {
+    tooltip: { trigger: 'item', formatter: tip },
+    legend: { data: ['站点', '设备', '报警'], top: 0 },
+    ...(geo
+      ? { geo: { map: 'district', roam: true, itemStyle: { areaColor: '#eef3f7', borderColor: '#0b5394' } } }
+      : { xAxis: { type: 'value', scale: true, name: '经度' }, yAxis: { type: 'value', scale: true, name: '纬度' } }),
+    series: [
+      { name: '站点', type: 'scatter', ...coord, symbol: 'diamond', symbolSize: 16, data: d.stations,
+        itemStyle: { color: (p) => (p.data.colour === 'transparent' ? '#999' : p.data.colour), borderColor: '#333' } },
+      { name: '设备', type: 'scatter', ...coord, symbolSize: 9, data: d.devices,
+        itemStyle: { color: (p) => STATUS[p.data.status] || '#999' } },
+      { name: '报警', type: 'effectScatter', ...coord, symbolSize: 14, data: d.alarms,
+        itemStyle: { color: '#d50000' }, rippleEffect: { scale: 3 } },
+    ],
+  };
+}
+
+const OPTIONS = { calendar: calendarOption, daily: dailyOption, map: mapOption };
 
 async function drawCharts() {
   const els = [...document.querySelectorAll('[data-chart]')];
@@ -64,8 +96,14 @@ async function drawCharts() {
   const renderer = new URLSearchParams(location.search).has('svg') ? 'svg' : 'canvas';
   await Promise.all(els.map((el) => new Promise((resolve) => {
     const chart = echarts.init(el, null, { renderer });
+    // 'finished' never comes for endless animations (the alarm ripples); the first frame
+    // drawn is enough.
     chart.on('finished', resolve);
-    chart.setOption(OPTIONS[el.dataset.chart](el));
+    chart.on('rendered', resolve);
+    const option = OPTIONS[el.dataset.chart](el);
+    // Test mode draws at once (no entry animation), so screenshots show the final picture.
+    if (renderer === 'svg') option.animation = false;
+    chart.setOption(option);
     window.addEventListener('resize', () => chart.resize());
   })));
 }

@@ -42,6 +42,12 @@ pub(crate) struct Args {
     /// Seconds between a simulated device's live frames.
     #[arg(long, default_value_t = 10)]
     interval: u64,
+    /// A district boundary GeoJSON for the map (as `lantian import boundary`; the bureau's file).
+    #[arg(long)]
+    boundary: Option<PathBuf>,
+    /// Its coordinate system.
+    #[arg(long, value_enum, default_value_t = crate::import_boundary::Crs::Wgs84)]
+    boundary_crs: crate::import_boundary::Crs,
     /// Prepare the store and exit (no server, no fleet).
     #[arg(long)]
     prepare_only: bool,
@@ -96,6 +102,10 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
             (None, true)
         }
     };
+
+    if let Some(file) = &a.boundary {
+        crate::import_boundary::import(&store, file, "district", a.boundary_crs, None)?;
+    }
 
     // Users: an office account and a town account, with fresh passwords.
     let office_pw = password()?;

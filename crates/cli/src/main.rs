@@ -18,6 +18,7 @@ mod assess;
 mod config;
 mod demo;
 mod device;
+mod import_boundary;
 mod import_cnemc;
 mod import_csv;
 mod import_stations;
@@ -81,6 +82,8 @@ enum Import {
     Cnemc(import_cnemc::Args),
     /// Generic long-format CSV (`station,time,pollutant,value[,flag]`) into the store.
     Csv(import_csv::Args),
+    /// A boundary GeoJSON (district or towns) as a map layer for the console's map.
+    Boundary(import_boundary::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,6 +123,7 @@ fn main() -> ExitCode {
             Import::Areas(a) => import_stations::run_areas(&store, a),
             Import::Cnemc(a) => import_cnemc::run(&store, a),
             Import::Csv(a) => import_csv::run(&store, a),
+            Import::Boundary(a) => import_boundary::run(&store, a),
         }),
         Command::Assess(a) => open(&cli.db).and_then(|store| assess::run(&store, a)),
         Command::Review(r) => open(&cli.db).and_then(|store| review::run(&store, r)),

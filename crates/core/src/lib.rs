@@ -17,11 +17,13 @@
 //! * [`alarm`]: alarm kinds, candidates and the lifecycle state machine.
 //! * [`evidence`]: the per-device SHA-256 hash chain over stored raw frames.
 //! * [`access`]: roles and scopes, and the checks every write goes through.
+//! * [`geo`]: GCJ-02 ↔ WGS-84 and point-in-polygon, for boundaries and map layers.
 
 pub mod access;
 pub mod alarm;
 pub mod device;
 pub mod evidence;
+pub mod geo;
 pub mod monitor;
 pub mod reading;
 

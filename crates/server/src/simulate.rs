@@ -208,7 +208,8 @@ pub fn fleet(spec: &FleetSpec) -> Vec<Device> {
         for i in 0..*n {
             let mn = format!("{}{letter}{:06}", spec.mn_prefix, i + 1);
             let specs = factors(*kind);
-            let i_f = i as f64;
+            // A running index over the whole fleet, so kinds do not share spots.
+            let i_f = out.len() as f64 + 0.5;
             out.push(Device {
                 mn: mn.clone(),
                 password: spec.password.clone(),

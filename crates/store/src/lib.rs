@@ -60,7 +60,7 @@ use std::path::Path;
 use jiff::civil::Date;
 use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 
-pub use accounts::{AuditEntry, AuditRecord, NewUser, UserRecord};
+pub use accounts::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
 pub use chunk::{ChunkError, DayValues};
 pub use model::{
     Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
@@ -76,6 +76,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_monitoring.sql")),
     (3, include_str!("../migrations/sqlite/0003_accounts.sql")),
+    (4, include_str!("../migrations/sqlite/0004_map_layers.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -85,6 +86,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0002_monitoring.sql"),
     ),
     (3, include_str!("../migrations/postgres/0003_accounts.sql")),
+    (
+        4,
+        include_str!("../migrations/postgres/0004_map_layers.sql"),
+    ),
 ];
 
 /// What went wrong in the store.
@@ -492,6 +497,18 @@ impl Store {
     /// The newest `limit` audit entries, newest first.
     pub fn audit_log(&self, limit: usize) -> Result<Vec<AuditRecord>, StoreError> {
         dispatch!(self.audit_log(limit))
+    }
+
+    // ---- Map layers ----
+
+    /// Stores a map layer (replacing one of the same name) and records `audit`.
+    pub fn put_map_layer(&self, layer: &MapLayer, audit: &AuditEntry) -> Result<(), StoreError> {
+        dispatch!(self.put_map_layer(layer, audit))
+    }
+
+    /// A map layer by name.
+    pub fn map_layer(&self, name: &str) -> Result<Option<MapLayer>, StoreError> {
+        dispatch!(self.map_layer(name))
     }
 
     /// Alarms, newest first.

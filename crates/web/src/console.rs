@@ -40,6 +40,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/monitoring", get(monitoring))
         .route("/alarms", get(alarms))
         .route("/alarms/{id}", get(alarm))
+        .route("/map", get(map))
         .route("/assets/{*path}", get(asset))
 }
 
@@ -496,6 +497,22 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// The Chinese name of a lifecycle step.
+fn action_zh(a: &str) -> &str {
+    match a {
+        "raise" => "报警",
+        "recover" => "恢复",
+        "acknowledge" => "确认",
+        "dispatch" => "派发",
+        "handle" => "处置",
+        "close" => "办结",
+        "dismiss" => "驳回",
+        "reopen" => "重新打开",
+        "comment" => "备注",
+        other => other,
+    }
+}
+
 fn state_label(s: &str) -> String {
     lantian_core::AlarmState::parse(s).map_or_else(|| s.to_owned(), |st| st.zh().to_owned())
 }
@@ -540,8 +557,12 @@ async fn alarm(
                     .into_iter()
                     .map(|e| EventRow {
                         at: beijing_ms(e.at_ms),
-                        actor: e.actor,
-                        action: e.action,
+                        actor: if e.actor == "system" {
+                            "系统".to_owned()
+                        } else {
+                            e.actor
+                        },
+                        action: action_zh(&e.action).to_owned(),
                         from: state_label(&e.from),
                         to: state_label(&e.to),
                         note: e.note,
@@ -844,6 +865,116 @@ async fn air(
                         )
                     })
                     .collect(),
+            })
+        })
+        .await;
+    match result {
+        Ok(p) => page(&p),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "map.html")]
+struct MapPage {
+    nav: Nav,
+    has_boundary: bool,
+    boundary_source: String,
+    boundary_crs: String,
+    station_count: usize,
+    device_count: usize,
+    alarm_count: usize,
+    map_json: String,
+}
+
+/// The district boundary (if configured), stations with their latest AQI colour, devices by
+/// status and devices with open alarms, as one JSON document for the map island.
+async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
+    let nav = nav(&state, &user, "map");
+    let st = state.clone();
+    let result = state
+        .blocking(move |store| {
+            let layer = store.map_layer("district")?;
+            let as_of = today(&st);
+            let home: Vec<String> = Scope::area(store, &st.config.home_area)
+                .map(|s| s.stations)
+                .unwrap_or_default();
+            let mut stations = Vec::new();
+            for s in store.stations()? {
+                let (Some(lon), Some(lat)) = (s.lon, s.lat) else {
+                    continue;
+                };
+                if !home.contains(&s.code) && s.level != lantian_store::StationLevel::Town {
+                    continue;
+                }
+                let now = station_now(store, &st, &s.code, as_of)?;
+                stations.push(serde_json::json!({
+                    "name": format!("{}（{}）", now.name, s.code),
+                    "value": [lon, lat, now.aqi],
+                    "colour": now.colour,
+                    "label": now.label,
+                }));
+            }
+            let open = store.alarms(&AlarmFilter {
+                open_only: true,
+                limit: usize::MAX >> 1,
+                ..AlarmFilter::default()
+            })?;
+            let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
+            let mut devices = Vec::new();
+            let mut alarmed = Vec::new();
+            for d in store.devices()? {
+                let dev = &d.device;
+                let (Some(lon), Some(lat)) = (dev.owner.lon, dev.owner.lat) else {
+                    continue;
+                };
+                let mine = open.iter().filter(|a| a.mn == dev.mn).count();
+                let offline = open.iter().any(|a| {
+                    a.mn == dev.mn && a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none()
+                });
+                let status = match (seen.contains_key(&d.id), offline) {
+                    (false, _) => "未上线",
+                    (true, true) => "离线",
+                    (true, false) => "在线",
+                };
+                let name = if dev.owner.name.is_empty() {
+                    &dev.name
+                } else {
+                    &dev.owner.name
+                };
+                let point = serde_json::json!({
+                    "name": format!("{name}（{}）", dev.kind.zh()),
+                    "value": [lon, lat, mine],
+                    "status": status,
+                    "mn": dev.mn,
+                });
+                if mine > 0 {
+                    alarmed.push(point.clone());
+                }
+                devices.push(point);
+            }
+            let boundary: serde_json::Value = match &layer {
+                Some(l) => serde_json::from_str(&l.geojson).map_err(ApiError::internal)?,
+                None => serde_json::Value::Null,
+            };
+            let doc = serde_json::json!({
+                "boundary": boundary,
+                "stations": stations,
+                "devices": devices,
+                "alarms": alarmed,
+            });
+            Ok(MapPage {
+                nav,
+                has_boundary: layer.is_some(),
+                boundary_source: layer.as_ref().map(|l| l.source.clone()).unwrap_or_default(),
+                boundary_crs: layer
+                    .as_ref()
+                    .map(|l| l.source_crs.clone())
+                    .unwrap_or_default(),
+                station_count: stations.len(),
+                device_count: devices.len(),
+                alarm_count: alarmed.len(),
+                map_json: script_json(&doc),
             })
         })
         .await;

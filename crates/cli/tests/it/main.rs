@@ -3,6 +3,7 @@
 // Test helpers may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+mod boundary;
 mod crash;
 mod demo;
 mod import_assess;

@@ -1,5 +1,5 @@
-//! People in the store: users with their role and scope, login sessions, and the audit log of
-//! changes. Password hashing and session tokens are the caller's (the web shell): the store
+//! People and settings in the store: users with their role and scope, login sessions, the
+//! audit log of changes, and the map layers the bureau configures. Password hashing and session tokens are the caller's (the web shell): the store
 //! keeps only PHC hash strings and SHA-256 hashes of tokens.
 
 pub(crate) mod postgres;
@@ -63,4 +63,17 @@ pub struct AuditRecord {
     pub id: i64,
     /// The entry.
     pub entry: AuditEntry,
+}
+
+/// A map layer: GeoJSON the bureau configured (district or town boundaries).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapLayer {
+    /// Name, e.g. `district`.
+    pub name: String,
+    /// A FeatureCollection in WGS-84.
+    pub geojson: String,
+    /// The file's coordinate system before normalisation (`wgs84` or `gcj02`).
+    pub source_crs: String,
+    /// Where it came from.
+    pub source: String,
 }

@@ -2,7 +2,7 @@
 
 use postgres::Row;
 
-use super::{AuditEntry, AuditRecord, NewUser, UserRecord};
+use super::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
 use crate::StoreError;
 use crate::postgres::PgStore;
 
@@ -142,5 +142,33 @@ impl PgStore {
             },
         })
         .collect())
+    }
+
+    pub(crate) fn put_map_layer(&self, l: &MapLayer, audit: &AuditEntry) -> Result<(), StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        tx.execute(
+            "INSERT INTO map_layers (name, geojson, source_crs, source, updated_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (name) DO UPDATE SET geojson = excluded.geojson, source_crs = excluded.source_crs,
+               source = excluded.source, updated_at = excluded.updated_at",
+            &[&l.name, &l.geojson, &l.source_crs, &l.source, &audit.at_ms],
+        )?;
+        insert_audit(&mut tx, audit)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    pub(crate) fn map_layer(&self, name: &str) -> Result<Option<MapLayer>, StoreError> {
+        let mut c = self.client()?;
+        Ok(c.query_opt(
+            "SELECT name, geojson, source_crs, source FROM map_layers WHERE name = $1",
+            &[&name],
+        )?
+        .map(|r| MapLayer {
+            name: r.get(0),
+            geojson: r.get(1),
+            source_crs: r.get(2),
+            source: r.get(3),
+        }))
     }
 }

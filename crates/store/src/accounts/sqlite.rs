@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{AuditEntry, AuditRecord, NewUser, UserRecord};
+use super::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
 use crate::StoreError;
 use crate::sqlite::SqliteStore;
 
@@ -144,6 +144,40 @@ impl SqliteStore {
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub(crate) fn put_map_layer(&self, l: &MapLayer, audit: &AuditEntry) -> Result<(), StoreError> {
+        self.with_writer(|conn| {
+            let tx = conn.transaction()?;
+            tx.execute(
+                "INSERT INTO map_layers (name, geojson, source_crs, source, updated_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (name) DO UPDATE SET geojson = excluded.geojson, source_crs = excluded.source_crs,
+                   source = excluded.source, updated_at = excluded.updated_at",
+                params![l.name, l.geojson, l.source_crs, l.source, audit.at_ms],
+            )?;
+            insert_audit(&tx, audit)?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    pub(crate) fn map_layer(&self, name: &str) -> Result<Option<MapLayer>, StoreError> {
+        self.with_reader(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT name, geojson, source_crs, source FROM map_layers WHERE name = ?1",
+                    [name],
+                    |r| {
+                        Ok(MapLayer {
+                            name: r.get(0)?,
+                            geojson: r.get(1)?,
+                            source_crs: r.get(2)?,
+                            source: r.get(3)?,
+                        })
+                    },
+                )
+                .optional()?)
         })
     }
 }

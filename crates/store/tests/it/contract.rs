@@ -763,9 +763,24 @@ contract!(users_sessions_and_audit, |store| {
     assert_eq!(store.users().unwrap().len(), 1);
     assert_eq!(store.users().unwrap()[0].role, "viewer");
 
+    let layer = lantian_store::MapLayer {
+        name: "district".to_owned(),
+        geojson: r#"{"type":"FeatureCollection","features":[]}"#.to_owned(),
+        source_crs: "gcj02".to_owned(),
+        source: "320684.json".to_owned(),
+    };
+    assert_eq!(store.map_layer("district").unwrap(), None);
+    store
+        .put_map_layer(&layer, &audit(5, "map:district"))
+        .unwrap();
+    store
+        .put_map_layer(&layer, &audit(6, "map:district"))
+        .unwrap();
+    assert_eq!(store.map_layer("district").unwrap(), Some(layer));
+
     let log = store.audit_log(10).unwrap();
-    assert_eq!(log.len(), 2);
-    assert_eq!(log[0].entry.at_ms, 4, "newest first");
+    assert_eq!(log.len(), 4);
+    assert_eq!(log[0].entry.at_ms, 6, "newest first");
     assert!(log[0].id > log[1].id);
 });
 

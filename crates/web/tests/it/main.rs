@@ -703,6 +703,7 @@ async fn console_pages_need_a_login_and_render() {
         ("/monitoring", "MNFUME0001"),
         ("/alarms", "测试饭店"),
         ("/alarms?open=true", "超标"),
+        ("/map", "尚未配置行政区边界"),
     ] {
         let a = get(&f, uri, Some(&t)).await;
         assert_eq!(a.status, StatusCode::OK, "{uri}");
