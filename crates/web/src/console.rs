@@ -17,7 +17,6 @@ use lantian_aq::assess::Period;
 use lantian_aq::{AqiLevel, Config, Pollutant};
 use lantian_core::device::format_micros;
 use lantian_core::{AlarmKind, DeviceKind};
-use lantian_report::{Report, Scope};
 use lantian_store::{AlarmFilter, AlarmRecord, Store, StoredDevice};
 use serde::Deserialize;
 
@@ -158,22 +157,6 @@ fn today(state: &AppState) -> Date {
     })
 }
 
-fn report(
-    store: &Store,
-    state: &AppState,
-    scope: Scope,
-    period: Period,
-) -> Result<Report, ApiError> {
-    Ok(lantian_report::build(
-        store,
-        scope,
-        period,
-        state.config.pm25_target,
-        state.config.good_target,
-        &Config::default(),
-    )?)
-}
-
 struct StationNow {
     code: String,
     name: String,
@@ -293,34 +276,55 @@ fn script_json(v: &serde_json::Value) -> String {
     v.to_string().replace('<', "\\u003c")
 }
 
-/// A station's latest hourly AQI on `day` (a row saying 无数据 when it has none).
-fn station_now(
-    store: &Store,
-    state: &AppState,
-    code: &str,
-    day: Date,
-) -> Result<StationNow, ApiError> {
-    let scope = Scope::station(store, code)?;
-    let name = scope.name.clone();
-    let r = report(store, state, scope, Period::Range(day, day))?;
-    let latest = r
-        .hourly
-        .iter()
-        .rev()
-        .find_map(|h| h.aqi.map(|aqi| (h, aqi)));
+/// A station's latest hourly AQI on `day` (a row saying 无数据 when it has none): that day's
+/// reviewed hours only, with the rules of the day's date.
+fn station_now(store: &Store, code: &str, name: &str, day: Date) -> Result<StationNow, ApiError> {
+    let (frame, _) = store.reviewed_frame(code, day, day)?;
+    let config = Config::default();
+    let rules = lantian_aq::RuleSet::for_date(day);
+    let hours = frame.columns[Pollutant::Pm25].len();
+    let mut latest = None;
+    for h in (0..hours).rev() {
+        let mut inputs = lantian_aq::HourlyInputs::default();
+        for p in Pollutant::ALL {
+            inputs.hour[p] = frame.columns[p][h];
+        }
+        if Pollutant::ALL.iter().all(|p| inputs.hour[*p].is_none()) {
+            continue;
+        }
+        let r = lantian_aq::hourly_aqi(&inputs, rules, &config).map_err(ApiError::internal)?;
+        if let Some(aqi) = r.aqi {
+            latest = Some((h, aqi, r));
+            break;
+        }
+    }
     Ok(match latest {
-        Some((h, aqi)) => StationNow {
+        Some((h, aqi, r)) => StationNow {
             code: code.to_owned(),
-            name,
-            label: h.label.clone(),
+            name: name.to_owned(),
+            // CNEMC labels an hour by its end (hour 0 of D+1 is 23:00–24:00 of D).
+            label: day
+                .at(0, 0, 0, 0)
+                .checked_add(jiff::Span::new().hours(h as i64 + 1))
+                .map(|end| format!("{} {}时", end.date(), end.hour()))
+                .unwrap_or_default(),
             aqi: aqi.to_string(),
-            category: h.category.unwrap_or_default().to_owned(),
+            category: r
+                .level()
+                .map(|l| l.category_zh())
+                .unwrap_or_default()
+                .to_owned(),
             colour: AqiLevel::from_aqi(aqi).colour().hex(),
-            primary: h.primary.clone(),
+            primary: r
+                .primary()
+                .iter()
+                .map(|i| i.to_string())
+                .collect::<Vec<_>>()
+                .join(" "),
         },
         None => StationNow {
             code: code.to_owned(),
-            name,
+            name: name.to_owned(),
             label: format!("{day} 无数据"),
             aqi: "—".to_owned(),
             category: String::new(),
@@ -328,6 +332,18 @@ fn station_now(
             primary: String::new(),
         },
     })
+}
+
+/// Station names by code.
+fn station_names(store: &Store) -> Result<HashMap<String, String>, ApiError> {
+    Ok(store
+        .stations()?
+        .into_iter()
+        .map(|s| {
+            let name = s.name.clone().unwrap_or_else(|| s.code.clone());
+            (s.code, name)
+        })
+        .collect())
 }
 
 async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
@@ -373,18 +389,23 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                 calendar_json: "[]".into(),
                 alarms: alarm_rows(&open[..open.len().min(10)], &devices),
             };
-            match Scope::area(store, &st.config.home_area) {
-                Err(_) => {
+            let start = Date::new(year, 1, 1).map_err(ApiError::internal)?;
+            match st.report(
+                store,
+                false,
+                &st.config.home_area,
+                Period::Range(start, as_of),
+            ) {
+                Err(e) if e.status() == StatusCode::NOT_FOUND => {
                     p.problem = Some(format!(
                         "区域 {} 尚未导入（lantian import areas）",
                         st.config.home_area
                     ));
                 }
-                Ok(scope) => {
-                    p.area_name = scope.name.clone();
-                    let stations = scope.stations.clone();
-                    let start = Date::new(year, 1, 1).map_err(ApiError::internal)?;
-                    let r = report(store, &st, scope, Period::Range(start, as_of))?;
+                Err(e) => return Err(e),
+                Ok(r) => {
+                    p.area_name = r.scope.name.clone();
+                    let stations = r.scope.stations.clone();
                     let t = &r.targets;
                     p.pm25_ytd = t.pm25_mean_so_far.clone().unwrap_or_else(|| "—".into());
                     p.pm25_status = status_zh(t.pm25_status);
@@ -406,9 +427,10 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                         .filter_map(|d| d.aqi.map(|a| serde_json::json!([d.date, a])))
                         .collect();
                     p.calendar_json = script_json(&serde_json::Value::Array(cal));
+                    let names = station_names(store)?;
                     p.stations = stations
                         .iter()
-                        .map(|c| station_now(store, &st, c, as_of))
+                        .map(|c| station_now(store, c, names.get(c).unwrap_or(c), as_of))
                         .collect::<Result<_, _>>()?;
                 }
             }
@@ -785,21 +807,26 @@ async fn air(
                 .scope
                 .clone()
                 .unwrap_or_else(|| format!("area:{}", st.config.home_area));
-            let (scope, scope_query) = match key.split_once(':') {
-                Some(("area", a)) => (Scope::area(store, a)?, format!("area={a}")),
-                Some(("station", s)) => (Scope::station(store, s)?, format!("station={s}")),
+            let (is_station, scope_arg, scope_query) = match key.split_once(':') {
+                Some(("area", a)) => (false, a.to_owned(), format!("area={a}")),
+                Some(("station", s)) => (true, s.to_owned(), format!("station={s}")),
                 _ => return Err(ApiError::field("scope", "area:KEY or station:CODE")),
             };
+            let all_stations = store.stations()?;
             let mut scopes = Vec::new();
-            if let Ok(home) = Scope::area(store, &st.config.home_area) {
+            if let Some(home) = store.area(&st.config.home_area)? {
                 scopes.push((format!("area:{}", st.config.home_area), home.name.clone()));
-                for c in &home.stations {
-                    let name = Scope::station(store, c).map(|s| s.name).unwrap_or_default();
+                for c in home.assessed_stations() {
+                    let name = all_stations
+                        .iter()
+                        .find(|s| s.code == c)
+                        .and_then(|s| s.name.clone())
+                        .unwrap_or_default();
                     scopes.push((format!("station:{c}"), format!("{name}（{c}）")));
                 }
             }
             // Town stations (区镇站) of the registry.
-            for s in store.stations()? {
+            for s in all_stations {
                 if s.level == lantian_store::StationLevel::Town {
                     let name = s.name.clone().unwrap_or_else(|| s.code.clone());
                     scopes.push((
@@ -811,8 +838,8 @@ async fn air(
             let from = Date::new(year, 1, 1).map_err(ApiError::internal)?;
             let end = Date::new(year, 12, 31).map_err(ApiError::internal)?;
             let to = if as_of.year() == year { as_of } else { end };
-            let scope_name = scope.name.clone();
-            let r = report(store, &st, scope, Period::Range(from, to))?;
+            let r = st.report(store, is_station, &scope_arg, Period::Range(from, to))?;
+            let scope_name = r.scope.name.clone();
             let pm = r
                 .pollutants
                 .iter()
@@ -896,8 +923,14 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
         .blocking(move |store| {
             let layer = store.map_layer("district")?;
             let as_of = today(&st);
-            let home: Vec<String> = Scope::area(store, &st.config.home_area)
-                .map(|s| s.stations)
+            let home: Vec<String> = store
+                .area(&st.config.home_area)?
+                .map(|a| {
+                    a.assessed_stations()
+                        .into_iter()
+                        .map(str::to_owned)
+                        .collect()
+                })
                 .unwrap_or_default();
             let mut stations = Vec::new();
             for s in store.stations()? {
@@ -907,7 +940,8 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 if !home.contains(&s.code) && s.level != lantian_store::StationLevel::Town {
                     continue;
                 }
-                let now = station_now(store, &st, &s.code, as_of)?;
+                let name = s.name.clone().unwrap_or_else(|| s.code.clone());
+                let now = station_now(store, &s.code, &name, as_of)?;
                 stations.push(serde_json::json!({
                     "name": format!("{}（{}）", now.name, s.code),
                     "value": [lon, lat, now.aqi],

@@ -59,6 +59,9 @@ pub struct WebConfig {
     pub console_date: Option<jiff::civil::Date>,
     /// The station history is generated demo data: every page says 演示数据.
     pub demo: bool,
+    /// How long a computed assessment report is reused (0: never). Station data arrives
+    /// hourly and reports read a year of it; pages and API calls within this time share one.
+    pub report_ttl: Duration,
 }
 
 impl Default for WebConfig {
@@ -76,6 +79,7 @@ impl Default for WebConfig {
             home_area: "haimen".to_owned(),
             console_date: None,
             demo: false,
+            report_ttl: Duration::from_secs(60),
         }
     }
 }
@@ -87,7 +91,22 @@ pub struct AppState {
     pub store: Arc<Store>,
     /// Settings.
     pub config: Arc<WebConfig>,
+    reports: Arc<ReportCache>,
 }
+
+/// A station (`true`) or an area by its key, and the period's first and last day.
+type ReportKey = (bool, String, jiff::civil::Date, jiff::civil::Date);
+
+/// Recently computed reports, reused for `WebConfig::report_ttl`.
+#[derive(Default)]
+struct ReportCache {
+    entries: std::sync::Mutex<
+        std::collections::HashMap<ReportKey, (std::time::Instant, Arc<lantian_report::Report>)>,
+    >,
+}
+
+/// Most reports kept.
+const REPORT_CACHE_MAX: usize = 256;
 
 impl std::fmt::Debug for AppState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -104,7 +123,61 @@ impl AppState {
         AppState {
             store,
             config: Arc::new(config),
+            reports: Arc::default(),
         }
+    }
+
+    /// The assessment report of a station (`station = true`, `key` its code) or an area (`key`
+    /// its code, name or alias) over `period`, from the cache when it is fresh enough.
+    /// Call on the blocking pool (it reads the store on a miss).
+    ///
+    /// # Errors
+    ///
+    /// No such station or area (404), or a store failure.
+    pub fn report(
+        &self,
+        store: &Store,
+        station: bool,
+        key: &str,
+        period: lantian_aq::assess::Period,
+    ) -> Result<Arc<lantian_report::Report>, ApiError> {
+        let (from, to) = period
+            .bounds()
+            .ok_or_else(|| ApiError::bad_request("the period has no days"))?;
+        let cache_key = (station, key.to_owned(), from, to);
+        let ttl = self.config.report_ttl;
+        if !ttl.is_zero() {
+            let entries = self.reports.entries.lock().map_err(ApiError::internal)?;
+            if let Some((at, r)) = entries.get(&cache_key) {
+                if at.elapsed() < ttl {
+                    return Ok(r.clone());
+                }
+            }
+        }
+        let scope = if station {
+            lantian_report::Scope::station(store, key)?
+        } else {
+            lantian_report::Scope::area(store, key)?
+        };
+        let report = Arc::new(lantian_report::build(
+            store,
+            scope,
+            period,
+            self.config.pm25_target,
+            self.config.good_target,
+            &lantian_aq::Config::default(),
+        )?);
+        if !ttl.is_zero() {
+            let mut entries = self.reports.entries.lock().map_err(ApiError::internal)?;
+            if entries.len() >= REPORT_CACHE_MAX {
+                entries.retain(|_, (at, _)| at.elapsed() < ttl);
+                if entries.len() >= REPORT_CACHE_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(cache_key, (std::time::Instant::now(), report.clone()));
+        }
+        Ok(report)
     }
 
     /// Runs `f` with the store on the blocking pool.

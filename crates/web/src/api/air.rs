@@ -7,11 +7,13 @@
 // utoipa's `path` macro re-qualifies the query types it reads parameters from.
 #![allow(unused_qualifications)]
 
+use std::sync::Arc;
+
 use axum::extract::{Path, State};
 use axum::response::Response;
 use jiff::civil::Date;
+use lantian_aq::Pollutant;
 use lantian_aq::assess::Period;
-use lantian_aq::{Config, Pollutant};
 use lantian_report::{Report, Scope, Tabular, opt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -329,20 +331,10 @@ async fn station_report(
     code: String,
     from: Date,
     to: Date,
-) -> Result<Report, ApiError> {
-    let (pm25, good) = (state.config.pm25_target, state.config.good_target);
+) -> Result<Arc<Report>, ApiError> {
+    let st = state.clone();
     state
-        .blocking(move |store| {
-            let scope = Scope::station(store, &code)?;
-            Ok(lantian_report::build(
-                store,
-                scope,
-                Period::Range(from, to),
-                pm25,
-                good,
-                &Config::default(),
-            )?)
-        })
+        .blocking(move |store| st.report(store, true, &code, Period::Range(from, to)))
         .await
 }
 
@@ -474,23 +466,13 @@ async fn assessment(
             ));
         }
     };
-    let (pm25, good) = (state.config.pm25_target, state.config.good_target);
     let (station, area) = (q.station.clone(), q.area.clone());
+    let st = state.clone();
     let report = state
-        .blocking(move |store| {
-            let scope = match (station, area) {
-                (Some(s), None) => Scope::station(store, &s)?,
-                (None, Some(a)) => Scope::area(store, &a)?,
-                _ => return Err(ApiError::field("station", "give station or area (one)")),
-            };
-            Ok(lantian_report::build(
-                store,
-                scope,
-                period,
-                pm25,
-                good,
-                &Config::default(),
-            )?)
+        .blocking(move |store| match (station, area) {
+            (Some(s), None) => st.report(store, true, &s, period),
+            (None, Some(a)) => st.report(store, false, &a, period),
+            _ => Err(ApiError::field("station", "give station or area (one)")),
         })
         .await?;
     let name = format!("assessment-{}", report.scope.code);
@@ -504,7 +486,7 @@ async fn assessment(
                 &report,
                 table.unwrap_or(lantian_report::Table::Pollutants),
             );
-            respond(format, &report, || tab, &name)
+            respond(format, &*report, || tab, &name)
         }
     }
 }
