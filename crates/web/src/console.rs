@@ -157,6 +157,7 @@ fn today(state: &AppState) -> Date {
     })
 }
 
+#[derive(Clone)]
 struct StationNow {
     code: String,
     name: String,
@@ -335,13 +336,13 @@ fn station_now(store: &Store, code: &str, name: &str, day: Date) -> Result<Stati
 }
 
 /// Station names by code.
-fn station_names(store: &Store) -> Result<HashMap<String, String>, ApiError> {
-    Ok(store
-        .stations()?
-        .into_iter()
+fn station_names(store: &Store, state: &AppState) -> Result<HashMap<String, String>, ApiError> {
+    Ok(state
+        .stations(store)?
+        .iter()
         .map(|s| {
             let name = s.name.clone().unwrap_or_else(|| s.code.clone());
-            (s.code, name)
+            (s.code.clone(), name)
         })
         .collect())
 }
@@ -427,10 +428,15 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                         .filter_map(|d| d.aqi.map(|a| serde_json::json!([d.date, a])))
                         .collect();
                     p.calendar_json = script_json(&serde_json::Value::Array(cal));
-                    let names = station_names(store)?;
+                    let names = station_names(store, &st)?;
                     p.stations = stations
                         .iter()
-                        .map(|c| station_now(store, c, names.get(c).unwrap_or(c), as_of))
+                        .map(|c| {
+                            st.cached(format!("now:{c}:{as_of}"), || {
+                                station_now(store, c, names.get(c).unwrap_or(c), as_of)
+                            })
+                            .map(|n| (*n).clone())
+                        })
                         .collect::<Result<_, _>>()?;
                 }
             }
@@ -812,7 +818,7 @@ async fn air(
                 Some(("station", s)) => (true, s.to_owned(), format!("station={s}")),
                 _ => return Err(ApiError::field("scope", "area:KEY or station:CODE")),
             };
-            let all_stations = store.stations()?;
+            let all_stations = st.stations(store)?;
             let mut scopes = Vec::new();
             if let Some(home) = store.area(&st.config.home_area)? {
                 scopes.push((format!("area:{}", st.config.home_area), home.name.clone()));
@@ -826,7 +832,7 @@ async fn air(
                 }
             }
             // Town stations (区镇站) of the registry.
-            for s in all_stations {
+            for s in all_stations.iter() {
                 if s.level == lantian_store::StationLevel::Town {
                     let name = s.name.clone().unwrap_or_else(|| s.code.clone());
                     scopes.push((
@@ -933,7 +939,7 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 })
                 .unwrap_or_default();
             let mut stations = Vec::new();
-            for s in store.stations()? {
+            for s in st.stations(store)?.iter() {
                 let (Some(lon), Some(lat)) = (s.lon, s.lat) else {
                     continue;
                 };
@@ -941,7 +947,9 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                     continue;
                 }
                 let name = s.name.clone().unwrap_or_else(|| s.code.clone());
-                let now = station_now(store, &s.code, &name, as_of)?;
+                let now = st.cached(format!("now:{}:{as_of}", s.code), || {
+                    station_now(store, &s.code, &name, as_of)
+                })?;
                 stations.push(serde_json::json!({
                     "name": format!("{}（{}）", now.name, s.code),
                     "value": [lon, lat, now.aqi],

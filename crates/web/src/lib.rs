@@ -92,18 +92,33 @@ pub struct AppState {
     /// Settings.
     pub config: Arc<WebConfig>,
     reports: Arc<ReportCache>,
+    /// Store calls running at once: more threads than the store's reader connections only
+    /// open and close connections and contend for the cores.
+    gate: Arc<tokio::sync::Semaphore>,
 }
 
 /// A station (`true`) or an area by its key, and the period's first and last day.
 type ReportKey = (bool, String, jiff::civil::Date, jiff::civil::Date);
 
-/// Recently computed reports, reused for `WebConfig::report_ttl`.
+/// A cached value and when it was computed.
+type Cached<T> = (std::time::Instant, Arc<T>);
+
+/// Recently computed reports, reused for `WebConfig::report_ttl`, and the station list.
 #[derive(Default)]
 struct ReportCache {
-    entries: std::sync::Mutex<
-        std::collections::HashMap<ReportKey, (std::time::Instant, Arc<lantian_report::Report>)>,
+    entries: std::sync::Mutex<std::collections::HashMap<ReportKey, Cached<lantian_report::Report>>>,
+    /// Held while a missing report is computed, so concurrent requests for it wait for the
+    /// one computation instead of all doing it.
+    computing: std::sync::Mutex<()>,
+    stations: std::sync::Mutex<Option<Cached<Vec<lantian_store::Station>>>>,
+    /// Small computed values (a station's current AQI, …) by key.
+    values: std::sync::Mutex<
+        std::collections::HashMap<String, Cached<dyn std::any::Any + Send + Sync>>,
     >,
 }
+
+/// Store calls the API runs at once.
+const STORE_CALLS_AT_ONCE: usize = 4;
 
 /// Most reports kept.
 const REPORT_CACHE_MAX: usize = 256;
@@ -124,7 +139,59 @@ impl AppState {
             store,
             config: Arc::new(config),
             reports: Arc::default(),
+            gate: Arc::new(tokio::sync::Semaphore::new(STORE_CALLS_AT_ONCE)),
         }
+    }
+
+    /// A value computed by `f`, reused under `key` for `WebConfig::report_ttl`.
+    ///
+    /// # Errors
+    ///
+    /// What `f` returns.
+    pub fn cached<T: Send + Sync + 'static>(
+        &self,
+        key: String,
+        f: impl FnOnce() -> Result<T, ApiError>,
+    ) -> Result<Arc<T>, ApiError> {
+        let ttl = self.config.report_ttl;
+        {
+            let values = self.reports.values.lock().map_err(ApiError::internal)?;
+            if let Some((at, v)) = values.get(&key) {
+                if at.elapsed() < ttl {
+                    if let Ok(v) = v.clone().downcast::<T>() {
+                        return Ok(v);
+                    }
+                }
+            }
+        }
+        let v = Arc::new(f()?);
+        if !ttl.is_zero() {
+            let mut values = self.reports.values.lock().map_err(ApiError::internal)?;
+            if values.len() >= REPORT_CACHE_MAX {
+                values.retain(|_, (at, _)| at.elapsed() < ttl);
+            }
+            let any: Arc<dyn std::any::Any + Send + Sync> = v.clone();
+            values.insert(key, (std::time::Instant::now(), any));
+        }
+        Ok(v)
+    }
+
+    /// The station registry, reused for `WebConfig::report_ttl`.
+    ///
+    /// # Errors
+    ///
+    /// A store failure.
+    pub fn stations(&self, store: &Store) -> Result<Arc<Vec<lantian_store::Station>>, ApiError> {
+        let ttl = self.config.report_ttl;
+        let mut cached = self.reports.stations.lock().map_err(ApiError::internal)?;
+        if let Some((at, list)) = cached.as_ref() {
+            if at.elapsed() < ttl {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(store.stations()?);
+        *cached = Some((std::time::Instant::now(), list.clone()));
+        Ok(list)
     }
 
     /// The assessment report of a station (`station = true`, `key` its code) or an area (`key`
@@ -146,13 +213,22 @@ impl AppState {
             .ok_or_else(|| ApiError::bad_request("the period has no days"))?;
         let cache_key = (station, key.to_owned(), from, to);
         let ttl = self.config.report_ttl;
-        if !ttl.is_zero() {
-            let entries = self.reports.entries.lock().map_err(ApiError::internal)?;
-            if let Some((at, r)) = entries.get(&cache_key) {
-                if at.elapsed() < ttl {
-                    return Ok(r.clone());
-                }
+        let cached = || -> Result<Option<Arc<lantian_report::Report>>, ApiError> {
+            if ttl.is_zero() {
+                return Ok(None);
             }
+            let entries = self.reports.entries.lock().map_err(ApiError::internal)?;
+            Ok(entries
+                .get(&cache_key)
+                .filter(|(at, _)| at.elapsed() < ttl)
+                .map(|(_, r)| r.clone()))
+        };
+        if let Some(r) = cached()? {
+            return Ok(r);
+        }
+        let _computing = self.reports.computing.lock().map_err(ApiError::internal)?;
+        if let Some(r) = cached()? {
+            return Ok(r);
         }
         let scope = if station {
             lantian_report::Scope::station(store, key)?
@@ -191,6 +267,7 @@ impl AppState {
         F: FnOnce(&Store) -> Result<T, ApiError> + Send + 'static,
     {
         let store = self.store.clone();
+        let _permit = self.gate.acquire().await.map_err(ApiError::internal)?;
         tokio::task::spawn_blocking(move || f(&store))
             .await
             .map_err(ApiError::internal)?

@@ -14,7 +14,7 @@ use axum::response::Response;
 use jiff::civil::Date;
 use lantian_aq::Pollutant;
 use lantian_aq::assess::Period;
-use lantian_report::{Report, Scope, Tabular, opt};
+use lantian_report::{Report, Tabular, opt};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -98,11 +98,13 @@ async fn stations(
         offset: q.offset,
     }
     .resolve(state.config.max_page)?;
-    let all = state.blocking(|store| Ok(store.stations()?)).await?;
+    let st = state.clone();
+    let all = state.blocking(move |store| st.stations(store)).await?;
     let matching: Vec<StationOut> = all
-        .into_iter()
+        .iter()
         .filter(|s| q.city.as_ref().is_none_or(|c| s.city.as_ref() == Some(c)))
         .filter(|s| q.level.as_ref().is_none_or(|l| s.level.as_str() == l))
+        .cloned()
         .map(|s| StationOut {
             coordinates: match (s.lat, s.lon) {
                 (Some(latitude), Some(longitude)) => Some(Coordinates {
@@ -237,9 +239,14 @@ async fn measurements(
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
     let params = parameters(q.parameter.as_deref())?;
     let station = code.clone();
+    let st = state.clone();
     let (stored, reviewed) = state
         .blocking(move |store| {
-            Scope::station(store, &station)?;
+            if !st.stations(store)?.iter().any(|s| s.code == station) {
+                return Err(ApiError::not_found(format!(
+                    "no station {station:?} in the store"
+                )));
+            }
             let stored = store.hourly_frame(&station, from, to)?;
             let (reviewed, _) = store.reviewed_frame(&station, from, to)?;
             Ok((stored, reviewed))
