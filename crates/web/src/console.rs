@@ -521,10 +521,6 @@ struct AlarmPage {
     evidence: Vec<FrameRow>,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
 /// The Chinese name of a lifecycle step.
 fn action_zh(a: &str) -> &str {
     match a {
@@ -556,15 +552,7 @@ async fn alarm(
     let nav = nav(&state, &user, "alarms");
     let result = state
         .blocking(move |store| {
-            let rec = store
-                .alarms(&AlarmFilter {
-                    id: Some(id),
-                    limit: 1,
-                    ..AlarmFilter::default()
-                })?
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))?;
+            let rec = crate::api::monitoring::one_alarm(store, id)?;
             let devices = store.devices()?;
             let events = store.alarm_events(id)?;
             let evidence = store.alarm_evidence(id)?;
@@ -604,8 +592,8 @@ async fn alarm(
                         seq: f.seq,
                         received: beijing_ms(f.received_at_ms),
                         raw: String::from_utf8_lossy(&f.raw).trim_end().to_owned(),
-                        hash: hex(&f.hash),
-                        prev_hash: hex(&f.prev_hash),
+                        hash: crate::auth::hex(&f.hash),
+                        prev_hash: crate::auth::hex(&f.prev_hash),
                     })
                     .collect(),
             })

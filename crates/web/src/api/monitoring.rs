@@ -568,8 +568,17 @@ pub struct AlarmDetail {
     pub evidence: Vec<EvidenceOut>,
 }
 
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+/// One alarm by id (404 when there is none).
+pub(crate) fn one_alarm(store: &lantian_store::Store, id: i64) -> Result<AlarmRecord, ApiError> {
+    store
+        .alarms(&AlarmFilter {
+            id: Some(id),
+            limit: 1,
+            ..AlarmFilter::default()
+        })?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))
 }
 
 fn alarm_id(id: &str) -> Result<i64, ApiError> {
@@ -593,15 +602,7 @@ async fn alarm(
     let id = alarm_id(&id)?;
     let (rec, events, evidence) = state
         .blocking(move |store| {
-            let rec = store
-                .alarms(&AlarmFilter {
-                    id: Some(id),
-                    limit: 1,
-                    ..AlarmFilter::default()
-                })?
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))?;
+            let rec = one_alarm(store, id)?;
             Ok((rec, store.alarm_events(id)?, store.alarm_evidence(id)?))
         })
         .await?;
@@ -626,8 +627,8 @@ async fn alarm(
                 seq: f.seq,
                 received_at: moment_ms(f.received_at_ms),
                 raw: String::from_utf8_lossy(&f.raw).trim_end().to_owned(),
-                hash: hex(&f.hash),
-                prev_hash: hex(&f.prev_hash),
+                hash: crate::auth::hex(&f.hash),
+                prev_hash: crate::auth::hex(&f.prev_hash),
             })
             .collect(),
     }))
@@ -716,15 +717,7 @@ async fn alarm_action(
     let action_in = body;
     let new_state = state
         .blocking(move |store| {
-            let rec = store
-                .alarms(&AlarmFilter {
-                    id: Some(id),
-                    limit: 1,
-                    ..AlarmFilter::default()
-                })?
-                .into_iter()
-                .next()
-                .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))?;
+            let rec = one_alarm(store, id)?;
             let town = store
                 .devices()?
                 .into_iter()
