@@ -281,6 +281,23 @@ impl Store {
         to: Date,
     ) -> Result<(HourlyFrame<Concentration>, usize), StoreError> {
         let mut frame = self.hourly_frame(station, from, to)?;
+        let applied = self.apply_review_marks(station, from, &mut frame)?;
+        Ok((frame, applied))
+    }
+
+    /// Applies a station's review marks to `frame` (an [`Store::hourly_frame`] starting on
+    /// `from`), in the order they were made; returns how many were applied. See
+    /// [`Store::reviewed_frame`].
+    pub fn apply_review_marks(
+        &self,
+        station: &str,
+        from: Date,
+        frame: &mut HourlyFrame<Concentration>,
+    ) -> Result<usize, StoreError> {
+        let days = frame.columns[Pollutant::Pm25].len().div_ceil(24);
+        let to = from
+            .checked_add(jiff::Span::new().days(days.saturating_sub(1) as i64))
+            .unwrap_or(from);
         let mut applied = 0;
         for p in Pollutant::ALL {
             let marks = self.review_marks(station, Quantity::Pollutant(p), from, to)?;
@@ -305,7 +322,7 @@ impl Store {
                 applied += 1;
             }
         }
-        Ok((frame, applied))
+        Ok(applied)
     }
 
     /// A station's daily statistics (daily means, MDA8, daily maximum 1-h O3, with coverage),

@@ -248,7 +248,8 @@ async fn measurements(
                 )));
             }
             let stored = store.hourly_frame(&station, from, to)?;
-            let (reviewed, _) = store.reviewed_frame(&station, from, to)?;
+            let mut reviewed = stored.clone();
+            store.apply_review_marks(&station, from, &mut reviewed)?;
             Ok((stored, reviewed))
         })
         .await?;
