@@ -15,11 +15,12 @@ use axum::routing::get;
 use jiff::civil::Date;
 use lantian_aq::assess::Period;
 use lantian_aq::{AqiLevel, Config, Pollutant};
+use lantian_core::DeviceKind;
 use lantian_core::device::format_micros;
-use lantian_core::{AlarmKind, DeviceKind};
 use lantian_store::{AlarmFilter, AlarmRecord, Store, StoredDevice};
 use serde::Deserialize;
 
+use crate::api::monitoring::{device_status, is_offline_now, status_zh};
 use crate::auth::CurrentUser;
 use crate::extract::Query;
 use crate::{ApiError, AppState};
@@ -264,7 +265,8 @@ struct OverviewPage {
     alarms: Vec<AlarmRow>,
 }
 
-fn status_zh(s: &str) -> &'static str {
+/// The Chinese name of a target budget's status.
+fn budget_zh(s: &str) -> &'static str {
     match s {
         "reachable" => "可达成",
         "unreachable" => "按现有余量已无法达成",
@@ -361,7 +363,7 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
             })?;
             let offline = open
                 .iter()
-                .filter(|a| a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none())
+                .filter(|a| is_offline_now(a))
                 .map(|a| a.mn.as_str())
                 .collect::<std::collections::HashSet<_>>()
                 .len();
@@ -409,7 +411,7 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                     let stations = r.scope.stations.clone();
                     let t = &r.targets;
                     p.pm25_ytd = t.pm25_mean_so_far.clone().unwrap_or_else(|| "—".into());
-                    p.pm25_status = status_zh(t.pm25_status);
+                    p.pm25_status = budget_zh(t.pm25_status);
                     p.pm25_days = t.pm25_days_so_far;
                     p.pm25_max_remaining = t.pm25_max_remaining_mean.clone();
                     p.days_remaining = t.days_remaining;
@@ -420,7 +422,7 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                         .unwrap_or_else(|| "—".into());
                     p.good_days = t.good_days_so_far;
                     p.valid_days = t.valid_days_so_far;
-                    p.good_status = status_zh(t.good_status);
+                    p.good_status = budget_zh(t.good_status);
                     p.non_good_affordable = t.non_good_days_affordable;
                     let cal: Vec<serde_json::Value> = r
                         .daily
@@ -667,15 +669,9 @@ async fn monitoring(
             for d in &devices {
                 let dev = &d.device;
                 let mine: Vec<&AlarmRecord> = open.iter().filter(|a| a.mn == dev.mn).collect();
-                let is_offline = mine
-                    .iter()
-                    .any(|a| a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none());
                 let last = seen.get(&d.id).copied();
-                let (status, key) = match (last, is_offline) {
-                    (None, _) => ("未上线", "never"),
-                    (Some(_), true) => ("离线", "offline"),
-                    (Some(_), false) => ("在线", "online"),
-                };
+                let key = device_status(last.is_some(), mine.iter().any(|a| is_offline_now(a)));
+                let status = status_zh(key);
                 match key {
                     "online" => online += 1,
                     "offline" => offline += 1,
@@ -959,14 +955,8 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                     continue;
                 };
                 let mine = open.iter().filter(|a| a.mn == dev.mn).count();
-                let offline = open.iter().any(|a| {
-                    a.mn == dev.mn && a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none()
-                });
-                let status = match (seen.contains_key(&d.id), offline) {
-                    (false, _) => "未上线",
-                    (true, true) => "离线",
-                    (true, false) => "在线",
-                };
+                let offline = open.iter().any(|a| a.mn == dev.mn && is_offline_now(a));
+                let status = status_zh(device_status(seen.contains_key(&d.id), offline));
                 let name = if dev.owner.name.is_empty() {
                     &dev.name
                 } else {

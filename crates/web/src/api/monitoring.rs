@@ -162,7 +162,7 @@ async fn devices(
     for a in &open {
         let e = open_by_mn.entry(a.mn.as_str()).or_default();
         e.0 += 1;
-        e.1 |= a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none();
+        e.1 |= is_offline_now(a);
     }
     let matching: Vec<DeviceOut> = devs
         .iter()
@@ -173,11 +173,7 @@ async fn devices(
             let last = seen.get(&d.id).copied();
             let (open_alarms, offline) =
                 open_by_mn.get(dev.mn.as_str()).copied().unwrap_or_default();
-            let status = match (last, offline) {
-                (None, _) => "never",
-                (Some(_), true) => "offline",
-                (Some(_), false) => "online",
-            };
+            let status = device_status(last.is_some(), offline);
             DeviceOut {
                 mn: dev.mn.clone(),
                 name: dev.name.clone(),
@@ -252,7 +248,22 @@ async fn devices(
     respond(q.format.unwrap_or_default(), page, || tab, "devices")
 }
 
-fn status_zh(s: &str) -> &'static str {
+/// Whether an alarm says its device is offline now (an open offline alarm not yet recovered).
+pub(crate) fn is_offline_now(a: &AlarmRecord) -> bool {
+    a.kind == AlarmKind::Offline && a.recovered_at_ms.is_none()
+}
+
+/// A device's status: `never` (nothing stored yet), `offline` ([`is_offline_now`]) or `online`.
+pub(crate) fn device_status(seen: bool, offline: bool) -> &'static str {
+    match (seen, offline) {
+        (false, _) => "never",
+        (true, true) => "offline",
+        (true, false) => "online",
+    }
+}
+
+/// The Chinese name of a [`device_status`].
+pub(crate) fn status_zh(s: &str) -> &'static str {
     match s {
         "online" => "在线",
         "offline" => "离线",
