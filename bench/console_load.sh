@@ -49,6 +49,7 @@ URLS=(
   "/air"
   "/air?scope=station:2008A&year=2019"
   "/monitoring"
+  "/monitoring/SIMC000001"
   "/alarms?open=true"
   "/map"
   "/api/v1/stations?city=%E5%8D%97%E9%80%9A%E5%B8%82"
@@ -56,6 +57,10 @@ URLS=(
   "/api/v1/stations/2008A/aqi/daily?from=2019-01-01&to=2019-12-31"
   "/api/v1/stations/2008A/aqi/hourly?from=2019-12-01&to=2019-12-31"
   "/api/v1/assessment?area=haimen&year=2019"
+  "/api/v1/assessment?area=haimen&year=2019&hourly=true"
+  "/api/v1/areas/haimen/aqi/daily?from=2019-01-01&to=2019-12-31"
+  "/api/v1/areas/haimen/aqi/hourly?from=2019-12-01&to=2019-12-31"
+  "/api/v1/targets"
   "/api/v1/devices"
   "/api/v1/alarms?open=true"
 )

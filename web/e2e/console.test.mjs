@@ -153,6 +153,22 @@ test('air-quality page matches the HJ 663 assessment', async () => {
   assert.equal(await page.textContent('#air-pm25'), pm.mean);
   assert.equal(await page.textContent('#air-composite'), r.composite_index);
   assert.ok(await page.locator('[data-chart=daily] svg path').count() > 0);
+  // Monthly table: the same figures as the report's monthly rows.
+  const months = await page.locator('#monthly tbody tr').allTextContents();
+  assert.equal(months.length, r.monthly.length);
+  const first = await page.locator('#monthly tbody tr').first().locator('td').allTextContents();
+  assert.equal(first[0], r.monthly[0].month);
+  assert.equal(first[5], r.monthly[0].values[0] ?? '');
+  assert.equal(first[4], r.monthly[0].good_share_percent ?? '');
+  for (const chart of ['monthly', 'diurnal', 'weekday']) {
+    const n = await page.locator(`[data-chart=${chart}] svg path`).count();
+    assert.ok(n > 0, `${chart} chart drew ${n} paths`);
+  }
+  const diurnal = JSON.parse(await page.textContent('#diurnal-data'));
+  assert.equal(diurnal.length, 24);
+  assert.deepEqual(diurnal.map((d) => d[6]), r.diurnal.map((d) => d.values[5]));
+  // Only January 2019 is stored: no year on year.
+  assert.equal(await page.locator('#yoy-none').count(), 1);
   await page.screenshot({ path: join(artifacts, 'air.png'), fullPage: true });
   await page.goto(`${base}/air?scope=station:2008A&svg`);
   await ready(page);
@@ -169,6 +185,24 @@ test('monitoring page lists the devices online', async () => {
   assert.equal(await page.locator('#devices tbody tr').count(), 2);
   assert.equal(await page.locator('#devices td.status.online').count(), 2);
   await page.screenshot({ path: join(artifacts, 'monitoring.png'), fullPage: true });
+  // The town filter: as many rows as its link counts.
+  const town = page.locator('#towns a').first();
+  const count = Number((await town.textContent()).trim().split(/\s+/).pop());
+  await town.click();
+  await ready(page);
+  assert.equal(await page.locator('#devices tbody tr').count(), count);
+  // A device's page: each factor's real-time history against its limit.
+  await page.click('#devices tbody tr td a');
+  await ready(page);
+  assert.match(page.url(), /\/monitoring\/[^/]+$/);
+  const n = Number((await page.textContent('#readings-count')).match(/\d+/)[0]);
+  assert.ok(n >= 10, `${n} readings in the last 6 hours`);
+  assert.ok(await page.locator('[data-chart=history]').count() >= 1);
+  await page.goto(`${page.url()}?svg`);
+  await ready(page);
+  assert.ok(await page.locator('[data-chart=history] svg path').count() > 0);
+  assert.ok((await page.locator('#alarms tbody tr[data-alarm]').count()) >= 1, 'its open alarms');
+  await page.screenshot({ path: join(artifacts, 'device.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -3,17 +3,19 @@
 // <body data-ready="1"> is set (the browser tests wait for it).
 import './console.css';
 import * as echarts from 'echarts/core';
-import { EffectScatterChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
-  CalendarComponent, GeoComponent, GridComponent, LegendComponent, TooltipComponent,
-  VisualMapComponent,
+  BarChart, EffectScatterChart, HeatmapChart, LineChart, ScatterChart,
+} from 'echarts/charts';
+import {
+  CalendarComponent, GeoComponent, GridComponent, LegendComponent, MarkLineComponent,
+  TitleComponent, TooltipComponent, VisualMapComponent,
 } from 'echarts/components';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 
 echarts.use([
-  EffectScatterChart, HeatmapChart, LineChart, ScatterChart, CalendarComponent, GeoComponent,
-  GridComponent, LegendComponent, TooltipComponent, VisualMapComponent, CanvasRenderer,
-  SVGRenderer,
+  BarChart, EffectScatterChart, HeatmapChart, LineChart, ScatterChart, CalendarComponent, GeoComponent,
+  GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent,
+  VisualMapComponent, CanvasRenderer, SVGRenderer,
 ]);
 
 // HJ 633 AQI levels and colours.
@@ -46,7 +48,7 @@ function dailyOption(el) {
   const col = (i) => rows.map((r) => [r[0], r[i] === null ? null : Number(r[i])]);
   return {
     tooltip: { trigger: 'axis' },
-    legend: { data: ['PM2.5', 'PM10', 'O3_8h'] },
+    legend: { data: ['PM2.5', 'PM10', 'O3_8h'], top: 0 },
     grid: { left: 50, right: 20, top: 40, bottom: 30 },
     xAxis: { type: 'time' },
     yAxis: { type: 'value', name: 'µg/m³' },
@@ -55,6 +57,70 @@ function dailyOption(el) {
       { name: 'PM10', type: 'line', showSymbol: false, data: col(2) },
       { name: 'O3_8h', type: 'line', showSymbol: false, data: col(3) },
     ],
+  };
+}
+
+const num = (v) => (v === null || v === undefined ? null : Number(v));
+
+// PM2.5 by month, this year against the same month last year (bars), and the good-day share.
+function monthlyOption(el) {
+  const rows = data(el);
+  return {
+    tooltip: { trigger: 'axis' },
+    legend: { data: ['PM2.5', '上年同期PM2.5', '优良天数比例'], top: 0 },
+    grid: { left: 50, right: 50, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: rows.map((r) => r[0]) },
+    yAxis: [{ type: 'value', name: 'µg/m³' }, { type: 'value', name: '%', max: 100 }],
+    series: [
+      { name: 'PM2.5', type: 'bar', data: rows.map((r) => num(r[1])) },
+      { name: '上年同期PM2.5', type: 'bar', data: rows.map((r) => num(r[2])) },
+      { name: '优良天数比例', type: 'line', yAxisIndex: 1, data: rows.map((r) => num(r[3])) },
+    ],
+  };
+}
+
+// A profile (rows: label, SO2, NO2, PM10, CO, O3, PM2.5): lines by hour of day, bars by weekday.
+function profileOption(el, type, o3name) {
+  const rows = data(el);
+  const col = (i) => rows.map((r) => num(r[i]));
+  const names = ['PM2.5', 'PM10', 'NO2', o3name];
+  const cols = [6, 3, 2, 5];
+  return {
+    tooltip: { trigger: 'axis' },
+    legend: { data: names, top: 0 },
+    grid: { left: 50, right: 20, top: 40, bottom: 30 },
+    xAxis: { type: 'category', data: rows.map((r) => r[0]) },
+    yAxis: { type: 'value', name: 'µg/m³' },
+    series: names.map((name, k) => ({ name, type, showSymbol: false, data: col(cols[k]) })),
+  };
+}
+
+// One factor of one device over time, with its alarm limit as a red line. Times come as
+// Beijing wall-clock text and are shown as such, whatever the browser's time zone.
+function historyOption(el) {
+  const src = document.getElementById(el.dataset.source);
+  const d = src ? JSON.parse(src.textContent) : { points: [] };
+  const limit = d.limit === null || d.limit === undefined ? null : Number(d.limit);
+  return {
+    title: { text: d.name, right: 10, top: 0, textStyle: { fontSize: 13 } },
+    tooltip: { trigger: 'axis' },
+    grid: { left: 60, right: 30, top: 30, bottom: 30 },
+    xAxis: { type: 'time' },
+    yAxis: { type: 'value', name: d.unit, scale: true },
+    series: [{
+      name: d.name,
+      type: 'line',
+      showSymbol: false,
+      data: d.points.map((p) => [p[0], Number(p[1])]),
+      ...(limit === null ? {} : {
+        markLine: {
+          symbol: 'none',
+          lineStyle: { color: '#d50000', type: 'dashed' },
+          label: { formatter: `限值 ${limit}` },
+          data: [{ yAxis: limit }],
+        },
+      }),
+    }],
   };
 }
 
@@ -88,7 +154,15 @@ function mapOption(el) {
   };
 }
 
-const OPTIONS = { calendar: calendarOption, daily: dailyOption, map: mapOption };
+const OPTIONS = {
+  calendar: calendarOption,
+  daily: dailyOption,
+  map: mapOption,
+  monthly: monthlyOption,
+  diurnal: (el) => profileOption(el, 'line', 'O3'),
+  weekday: (el) => profileOption(el, 'bar', 'O3_8h'),
+  history: historyOption,
+};
 
 async function drawCharts() {
   const els = [...document.querySelectorAll('[data-chart]')];

@@ -19,6 +19,7 @@
 //! * [`limits`]: GB 3095 concentration limits.
 //! * [`assess`](mod@assess): the HJ 663 assessment of a station or area, composite index, year on year.
 //! * [`target`]: target arithmetic (remaining budget).
+//! * [`profile`]: diurnal and weekday profiles (mean by hour of day, by day of week).
 //!
 //! # Example
 //!
@@ -45,6 +46,7 @@ pub mod iaqi;
 pub mod level;
 pub mod limits;
 pub mod pollutant;
+pub mod profile;
 pub mod rules;
 pub mod series;
 pub mod target;

@@ -85,8 +85,11 @@ enum Format {
 pub(crate) enum Table {
     Summary,
     Pollutants,
+    Monthly,
     Daily,
     Hourly,
+    Diurnal,
+    Weekday,
 }
 
 impl From<Table> for lantian_report::Table {
@@ -96,6 +99,9 @@ impl From<Table> for lantian_report::Table {
             Table::Pollutants => lantian_report::Table::Pollutants,
             Table::Daily => lantian_report::Table::Daily,
             Table::Hourly => lantian_report::Table::Hourly,
+            Table::Monthly => lantian_report::Table::Monthly,
+            Table::Diurnal => lantian_report::Table::Diurnal,
+            Table::Weekday => lantian_report::Table::Weekday,
         }
     }
 }

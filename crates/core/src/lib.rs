@@ -26,6 +26,7 @@ pub mod evidence;
 pub mod geo;
 pub mod monitor;
 pub mod reading;
+pub mod throttle;
 
 pub use access::{Actor, AlarmScope, Denied, Role};
 pub use alarm::{AlarmAction, AlarmCandidate, AlarmKind, AlarmState, TransitionError};
@@ -35,6 +36,7 @@ pub use device::{
 pub use evidence::{ChainHash, GENESIS, chain_hash};
 pub use monitor::{AbnormalRules, DeviceMonitor};
 pub use reading::{FactorValue, Reading, ReadingKind, micros_of};
+pub use throttle::LoginThrottle;
 
 /// Millionths per unit: values are fixed-point integers, as in `lantian-aq`.
 pub const MICROS_PER_UNIT: i64 = 1_000_000;

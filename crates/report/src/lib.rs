@@ -58,16 +58,40 @@ pub enum Table {
     Daily,
     /// 小时数据: one row per hour.
     Hourly,
+    /// 月数据: one row per month, with the previous year.
+    Monthly,
+    /// 日变化: mean by hour of day.
+    Diurnal,
+    /// 周变化: mean by day of week.
+    Weekday,
 }
 
 impl Table {
     /// Every table, in workbook order, with its sheet name.
-    pub const ALL: [(Table, &'static str); 4] = [
+    pub const ALL: [(Table, &'static str); 7] = [
         (Table::Summary, "概况"),
         (Table::Pollutants, "污染物评价"),
+        (Table::Monthly, "月数据"),
         (Table::Daily, "日数据"),
         (Table::Hourly, "小时数据"),
+        (Table::Diurnal, "日变化"),
+        (Table::Weekday, "周变化"),
     ];
+
+    /// The table of a name (`summary`, `pollutants`, `monthly`, `daily`, `hourly`, `diurnal`,
+    /// `weekday`).
+    pub fn parse(name: &str) -> Option<Table> {
+        Some(match name {
+            "summary" => Table::Summary,
+            "pollutants" => Table::Pollutants,
+            "monthly" => Table::Monthly,
+            "daily" => Table::Daily,
+            "hourly" => Table::Hourly,
+            "diurnal" => Table::Diurnal,
+            "weekday" => Table::Weekday,
+            _ => return None,
+        })
+    }
 }
 
 impl Scope {
@@ -126,8 +150,8 @@ pub fn to_xlsx(report: &Report) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     xlsx_workbook(&sheets)
 }
 
-/// The whole report (also the JSON output).
-#[derive(Debug, Serialize)]
+/// The whole report (also the JSON output, through [`Report::view`]).
+#[derive(Debug)]
 pub struct Report {
     pub scope: Scope,
     pub period: PeriodOut,
@@ -141,10 +165,112 @@ pub struct Report {
     pub attains: Option<bool>,
     pub year_on_year: Option<YearOnYearOut>,
     pub targets: TargetsOut,
+    /// One row per calendar month of the period, with the same month a year earlier.
+    pub monthly: Vec<MonthRow>,
+    /// Mean concentrations by hour of day (日变化), 24 rows.
+    pub diurnal: Vec<ProfileRow>,
+    /// Mean daily statistics by day of week (周变化), 7 rows from Monday.
+    pub weekday: Vec<ProfileRow>,
     pub daily: Vec<DailyRow>,
     pub hourly: Vec<HourlyRow>,
-    #[serde(skip)]
     pub assessment: Assessment,
+}
+
+/// The serialised form of a [`Report`], borrowing it; the hourly rows are optional because a
+/// year of them is most of the document's size.
+#[derive(Debug, Serialize)]
+pub struct ReportView<'a> {
+    scope: &'a Scope,
+    period: &'a PeriodOut,
+    rules: &'a str,
+    pollutants: &'a [PollutantRow],
+    aqi_days: &'a AqiDaysOut,
+    primary_days: &'a [(String, u32)],
+    composite_index: &'a Option<String>,
+    composite_index_valid: bool,
+    composite_parts: &'a [(String, String)],
+    attains: Option<bool>,
+    year_on_year: &'a Option<YearOnYearOut>,
+    targets: &'a TargetsOut,
+    monthly: &'a [MonthRow],
+    diurnal: &'a [ProfileRow],
+    weekday: &'a [ProfileRow],
+    daily: &'a [DailyRow],
+    /// Number of hourly rows (also when they are left out).
+    hourly_rows: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hourly: Option<&'a [HourlyRow]>,
+}
+
+impl Report {
+    /// The report for serialising, with or without its hourly rows.
+    pub fn view(&self, with_hourly: bool) -> ReportView<'_> {
+        ReportView {
+            scope: &self.scope,
+            period: &self.period,
+            rules: &self.rules,
+            pollutants: &self.pollutants,
+            aqi_days: &self.aqi_days,
+            primary_days: &self.primary_days,
+            composite_index: &self.composite_index,
+            composite_index_valid: self.composite_index_valid,
+            composite_parts: &self.composite_parts,
+            attains: self.attains,
+            year_on_year: &self.year_on_year,
+            targets: &self.targets,
+            monthly: &self.monthly,
+            diurnal: &self.diurnal,
+            weekday: &self.weekday,
+            daily: &self.daily,
+            hourly_rows: self.hourly.len(),
+            hourly: with_hourly.then_some(self.hourly.as_slice()),
+        }
+    }
+}
+
+impl Serialize for Report {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.view(true).serialize(s)
+    }
+}
+
+/// One calendar month of a report (the part of it inside the period): the HJ 663 monthly
+/// statistics (means; CO P95; O3_8h P90), AQI days and the composite index, with the same
+/// month of the previous year when the store has it.
+#[derive(Debug, Serialize)]
+pub struct MonthRow {
+    /// `YYYY-MM`.
+    pub month: String,
+    /// Days of the month inside the period.
+    pub days: u32,
+    pub valid_days: u32,
+    pub good_days: u32,
+    pub good_share_percent: Option<String>,
+    /// PM2.5, PM10, SO2, NO2 means; CO P95; O3_8h P90 (in that order, as `values_order`).
+    pub values: Vec<Option<String>>,
+    pub composite_index: Option<String>,
+    /// The same days a year earlier: PM2.5 mean and good-day share.
+    pub previous_pm25: Option<String>,
+    pub previous_good_share_percent: Option<String>,
+    /// PM2.5 change against the previous year, % (from the published values).
+    pub pm25_change_percent: Option<String>,
+}
+
+/// The pollutants of [`MonthRow::values`], in order.
+pub const MONTH_VALUES: [&str; 6] = ["PM2.5", "PM10", "SO2", "NO2", "CO", "O3_8h"];
+
+/// One slot of a profile: an hour of the day or a day of the week.
+#[derive(Debug, Serialize)]
+pub struct ProfileRow {
+    /// Hour (0–23, the hour starting then) or day of week (1 = Monday … 7 = Sunday).
+    pub slot: u8,
+    /// `0时` … `23时`, or `周一` … `周日`.
+    pub label: String,
+    /// Means of SO2, NO2, PM10, CO, O3, PM2.5 (the order of the hourly rows), one decimal more
+    /// than the reporting precision; O3 is MDA8 in the weekday profile.
+    pub values: Vec<Option<String>>,
+    /// Hours (or days) behind each mean.
+    pub counts: Vec<u32>,
 }
 
 #[derive(Debug, Serialize)]
@@ -368,16 +494,22 @@ pub fn build(
     };
 
     // Year on year: the same period a year earlier, when the store has data for it.
+    let prev = |d: Date| d.checked_sub(jiff::Span::new().years(1)).ok();
+    let previous: Option<ScopeData> = match (prev(from), prev(to)) {
+        (Some(pf), Some(pt)) => {
+            let prev_data = load(pf, pt)?;
+            let has_data = prev_data
+                .days
+                .iter()
+                .any(|r| r.mean_24h[Pollutant::Pm25].count > 0);
+            has_data.then_some(prev_data)
+        }
+        _ => None,
+    };
     let year_on_year = {
-        let prev = |d: Date| d.checked_sub(jiff::Span::new().years(1)).ok();
         match (prev(from), prev(to)) {
             (Some(pf), Some(pt)) => {
-                let prev_data = load(pf, pt)?;
-                let has_data = prev_data
-                    .days
-                    .iter()
-                    .any(|r| r.mean_24h[Pollutant::Pm25].count > 0);
-                if has_data {
+                if let Some(prev_data) = &previous {
                     let prev_period = match period {
                         Period::Year(y) => Period::Year(y - 1),
                         Period::Month(y, m) => Period::Month(y - 1, m),
@@ -474,6 +606,47 @@ pub fn build(
             _ => None,
         },
     };
+
+    let monthly = monthly_rows(
+        &data.days,
+        previous.as_ref().map(|p| &p.days[..]),
+        from,
+        to,
+        config,
+    )?;
+    let profile_rows = |stats: Vec<lantian_aq::PollutantMap<lantian_aq::Stat>>,
+                        label: &dyn Fn(usize) -> String,
+                        first_slot: u8| {
+        stats
+            .iter()
+            .enumerate()
+            .map(|(i, m)| ProfileRow {
+                slot: u8::try_from(i)
+                    .unwrap_or(u8::MAX)
+                    .saturating_add(first_slot),
+                label: label(i),
+                values: Pollutant::ALL
+                    .iter()
+                    .map(|p| dec(m[*p].valid_value(), p.reporting_decimals() + 1))
+                    .collect(),
+                counts: Pollutant::ALL.iter().map(|p| m[*p].count).collect(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let diurnal = match &data.hourly {
+        Some(h) => profile_rows(
+            lantian_aq::profile::diurnal(h, from, to),
+            &|i| format!("{i}时"),
+            0,
+        ),
+        None => Vec::new(),
+    };
+    const WEEKDAYS: [&str; 7] = ["周一", "周二", "周三", "周四", "周五", "周六", "周日"];
+    let weekday = profile_rows(
+        lantian_aq::profile::weekday(&data.days, from, to),
+        &|i| WEEKDAYS[i % 7].to_owned(),
+        1,
+    );
 
     let daily = data
         .days
@@ -581,11 +754,95 @@ pub fn build(
         attains: assessment.attains,
         year_on_year,
         targets,
+        monthly,
+        diurnal,
+        weekday,
         daily,
         hourly,
         scope,
         assessment,
     })
+}
+
+/// The calendar months of `from..=to`, each assessed over its days inside the range (a whole
+/// month as [`Period::Month`], a part as a range), with the same days a year earlier.
+fn monthly_rows(
+    days: &[DailyRecord],
+    previous: Option<&[DailyRecord]>,
+    from: Date,
+    to: Date,
+    config: &Config,
+) -> Result<Vec<MonthRow>, ReportError> {
+    let mut rows = Vec::new();
+    let mut first = from.first_of_month();
+    while first <= to {
+        let last = first.last_of_month();
+        let (a, b) = (first.max(from), last.min(to));
+        let period = if a == first && b == last {
+            Period::Month(first.year(), first.month())
+        } else {
+            Period::Range(a, b)
+        };
+        let cur = assess(days, period, config)?;
+        let prev = match previous {
+            Some(p) => {
+                let back = |d: Date| d.checked_sub(jiff::Span::new().years(1));
+                let prev_period = match period {
+                    Period::Month(y, m) => Period::Month(y - 1, m),
+                    _ => Period::Range(back(a)?, back(b)?),
+                };
+                let pa = assess(p, prev_period, config)?;
+                (pa.aqi_days.valid > 0).then_some(pa)
+            }
+            None => None,
+        };
+        let pm25 = |x: &Assessment| {
+            x.pollutants[Pollutant::Pm25]
+                .mean
+                .as_ref()
+                .and_then(|m| m.reported)
+                .map(|d| d.to_string())
+        };
+        let stat = |p: Pollutant| {
+            let pa = &cur.pollutants[p];
+            match &pa.mean {
+                Some(m) => m.reported.map(|d| d.to_string()),
+                None => pa.percentile.reported.map(|d| d.to_string()),
+            }
+        };
+        let yoy = prev.as_ref().map(|pa| year_on_year(&cur, pa));
+        rows.push(MonthRow {
+            month: format!("{:04}-{:02}", first.year(), first.month()),
+            days: period.days(),
+            valid_days: cur.aqi_days.valid,
+            good_days: cur.aqi_days.good(),
+            good_share_percent: dec(cur.aqi_days.good_share_percent(), 1),
+            values: [
+                Pollutant::Pm25,
+                Pollutant::Pm10,
+                Pollutant::So2,
+                Pollutant::No2,
+                Pollutant::Co,
+                Pollutant::O3,
+            ]
+            .into_iter()
+            .map(stat)
+            .collect(),
+            composite_index: cur.composite.reported.map(|d| d.to_string()),
+            previous_pm25: prev.as_ref().and_then(pm25),
+            previous_good_share_percent: prev
+                .as_ref()
+                .and_then(|pa| dec(pa.aqi_days.good_share_percent(), 1)),
+            pm25_change_percent: yoy
+                .and_then(|y| y.pollutants[Pollutant::Pm25])
+                .and_then(|c| dec(c.percent, 1)),
+        });
+        first = match last.tomorrow() {
+            Ok(d) => d,
+            Err(_) => break,
+        };
+    }
+    Ok(rows)
 }
 
 /// Chinese headers of each table.
@@ -636,6 +893,41 @@ pub fn headers(table: Table) -> Vec<&'static str> {
             "CO",
             "O3",
             "PM2.5",
+        ],
+        Table::Monthly => vec![
+            "月份",
+            "天数",
+            "有效天数",
+            "优良天数",
+            "优良天数比例(%)",
+            "PM2.5",
+            "PM10",
+            "SO2",
+            "NO2",
+            "CO(P95)",
+            "O3_8h(P90)",
+            "综合指数",
+            "上年同期PM2.5",
+            "上年同期优良天数比例(%)",
+            "PM2.5同比(%)",
+        ],
+        Table::Diurnal | Table::Weekday => vec![
+            if table == Table::Diurnal {
+                "时刻"
+            } else {
+                "星期"
+            },
+            "SO2",
+            "NO2",
+            "PM10",
+            "CO",
+            if table == Table::Diurnal {
+                "O3"
+            } else {
+                "O3_8h"
+            },
+            "PM2.5",
+            "PM2.5样本数",
         ],
     }
 }
@@ -766,5 +1058,48 @@ pub fn rows(r: &Report, table: Table) -> Vec<Vec<String>> {
                 row
             })
             .collect(),
+        Table::Monthly => r
+            .monthly
+            .iter()
+            .map(|m| {
+                let mut row = vec![
+                    m.month.clone(),
+                    m.days.to_string(),
+                    m.valid_days.to_string(),
+                    m.good_days.to_string(),
+                    opt(&m.good_share_percent),
+                ];
+                row.extend(m.values.iter().map(opt));
+                row.extend([
+                    opt(&m.composite_index),
+                    opt(&m.previous_pm25),
+                    opt(&m.previous_good_share_percent),
+                    opt(&m.pm25_change_percent),
+                ]);
+                row
+            })
+            .collect(),
+        Table::Diurnal | Table::Weekday => {
+            let profile = if table == Table::Diurnal {
+                &r.diurnal
+            } else {
+                &r.weekday
+            };
+            profile
+                .iter()
+                .map(|p| {
+                    let mut row = vec![p.label.clone()];
+                    row.extend(p.values.iter().map(opt));
+                    row.push(
+                        p.counts
+                            .get(Pollutant::ALL.len() - 1)
+                            .copied()
+                            .unwrap_or(0)
+                            .to_string(),
+                    );
+                    row
+                })
+                .collect()
+        }
     }
 }

@@ -424,6 +424,18 @@ impl Store {
         dispatch!(self.readings(device_id, cn, from, to))
     }
 
+    /// Each device's latest reading of one CN with a `DataTime` in `from..to` (Unix seconds),
+    /// as `(device id, reading)` by device id: one scan of the window for all devices (the
+    /// readings key is time first, so this is the cheap way to a fleet's latest values).
+    pub fn latest_readings(
+        &self,
+        cn: u16,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, StoredReading)>, StoreError> {
+        dispatch!(self.latest_readings(cn, from, to))
+    }
+
     /// `(device id, Unix milliseconds)` of each device's last stored frame (restores the
     /// offline rule's state after a restart).
     pub fn devices_last_seen(&self) -> Result<Vec<(i64, i64)>, StoreError> {

@@ -38,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/login", get(login))
         .route("/air", get(air))
         .route("/monitoring", get(monitoring))
+        .route("/monitoring/{mn}", get(device))
         .route("/alarms", get(alarms))
         .route("/alarms/{id}", get(alarm))
         .route("/map", get(map))
@@ -149,14 +150,7 @@ async fn login(Query(q): Query<NextQuery>) -> Response {
     page(&LoginPage { next })
 }
 
-/// The console's "today" (Beijing): the configured date, or the real one.
-fn today(state: &AppState) -> Date {
-    state.config.console_date.unwrap_or_else(|| {
-        jiff::Timestamp::now()
-            .to_zoned(crate::api::beijing())
-            .date()
-    })
-}
+use crate::console_today as today;
 
 #[derive(Clone)]
 struct StationNow {
@@ -193,6 +187,11 @@ fn beijing_s(unix_s: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// Unix seconds as Beijing wall-clock text with seconds (what a chart's time axis shows).
+fn beijing_secs(unix_s: i64) -> String {
+    beijing_ms(unix_s.saturating_mul(1000))
 }
 
 fn beijing_ms(unix_ms: i64) -> String {
@@ -625,17 +624,23 @@ struct DeviceRow {
 struct DevicesPage {
     nav: Nav,
     kind: String,
+    town: String,
+    status: String,
     kinds: Vec<(&'static str, &'static str, usize)>,
+    towns: Vec<(String, usize)>,
     total: usize,
     online: usize,
     offline: usize,
     never: usize,
     devices: Vec<DeviceRow>,
+    /// The filters as a query string for the export link.
+    export_query: String,
 }
 
 #[derive(Debug, Deserialize)]
 struct DevicesQuery {
     kind: Option<String>,
+    town: Option<String>,
     status: Option<String>,
 }
 
@@ -647,6 +652,29 @@ const KINDS: [DeviceKind; 6] = [
     DeviceKind::AirMicroStation,
     DeviceKind::Other,
 ];
+
+/// A reading's values as `name value（limit）`, joined.
+fn values_text(dev: &lantian_core::Device, r: &lantian_store::StoredReading) -> String {
+    r.values
+        .iter()
+        .filter_map(|v| {
+            let value = v.value?;
+            let limit = dev
+                .limits
+                .iter()
+                .find(|l| l.factor == v.code)
+                .map(|l| format!("（{}）", format_micros(l.max)))
+                .unwrap_or_default();
+            let name = dev
+                .factors
+                .iter()
+                .find(|f| f.code == v.code)
+                .map_or(v.code.as_str(), |f| f.name.as_str());
+            Some(format!("{name} {}{limit}", format_micros(value)))
+        })
+        .collect::<Vec<_>>()
+        .join("，")
+}
 
 async fn monitoring(
     State(state): State<AppState>,
@@ -663,52 +691,32 @@ async fn monitoring(
                 limit: usize::MAX >> 1,
                 ..AlarmFilter::default()
             })?;
-            let now = jiff::Timestamp::now().as_second();
+            let latest = crate::api::monitoring::latest_by_device(
+                store,
+                jiff::Timestamp::now().as_second(),
+            )?;
             let mut rows = Vec::new();
             let (mut online, mut offline, mut never) = (0, 0, 0);
+            let mut towns: Vec<(String, usize)> = Vec::new();
             for d in &devices {
                 let dev = &d.device;
+                match towns.iter_mut().find(|t| t.0 == dev.owner.town) {
+                    Some(t) => t.1 += 1,
+                    None => towns.push((dev.owner.town.clone(), 1)),
+                }
                 let mine: Vec<&AlarmRecord> = open.iter().filter(|a| a.mn == dev.mn).collect();
                 let last = seen.get(&d.id).copied();
                 let key = device_status(last.is_some(), mine.iter().any(|a| is_offline_now(a)));
-                let status = status_zh(key);
                 match key {
                     "online" => online += 1,
                     "offline" => offline += 1,
                     _ => never += 1,
                 }
                 if q.kind.as_deref().is_some_and(|k| k != dev.kind.as_str())
+                    || q.town.as_deref().is_some_and(|t| t != dev.owner.town)
                     || q.status.as_deref().is_some_and(|s| s != key)
                 {
                     continue;
-                }
-                // The latest hourly (or real-time) values of the last day, against the limits.
-                let mut latest = String::new();
-                for cn in [2061u16, 2011] {
-                    let r = store.readings(d.id, cn, now - 86_400 * 400, now + 86_400)?;
-                    if let Some(last) = r.last() {
-                        latest = last
-                            .values
-                            .iter()
-                            .filter_map(|v| {
-                                let value = v.value?;
-                                let limit = dev
-                                    .limits
-                                    .iter()
-                                    .find(|l| l.factor == v.code)
-                                    .map(|l| format!("（{}）", format_micros(l.max)))
-                                    .unwrap_or_default();
-                                let name = dev
-                                    .factors
-                                    .iter()
-                                    .find(|f| f.code == v.code)
-                                    .map_or(v.code.as_str(), |f| f.name.as_str());
-                                Some(format!("{name} {}{limit}", format_micros(value)))
-                            })
-                            .collect::<Vec<_>>()
-                            .join("，");
-                        break;
-                    }
                 }
                 rows.push(DeviceRow {
                     mn: dev.mn.clone(),
@@ -716,16 +724,26 @@ async fn monitoring(
                     kind: dev.kind.zh(),
                     owner: dev.owner.name.clone(),
                     town: dev.owner.town.clone(),
-                    status,
+                    status: status_zh(key),
                     status_key: key,
                     last_seen: last.map(beijing_ms).unwrap_or_default(),
-                    latest,
+                    latest: latest
+                        .get(&d.id)
+                        .map(|r| values_text(dev, r))
+                        .unwrap_or_default(),
                     open_alarms: mine.len(),
                 });
             }
+            towns.sort();
+            let export_query = [("kind", &q.kind), ("town", &q.town), ("status", &q.status)]
+                .iter()
+                .filter_map(|(k, v)| v.as_ref().map(|v| format!("&{k}={}", url_escape(v))))
+                .collect::<String>();
             Ok(DevicesPage {
                 nav,
                 kind: q.kind.clone().unwrap_or_default(),
+                town: q.town.clone().unwrap_or_default(),
+                status: q.status.clone().unwrap_or_default(),
                 kinds: KINDS
                     .iter()
                     .map(|k| {
@@ -737,11 +755,208 @@ async fn monitoring(
                     })
                     .filter(|k| k.2 > 0)
                     .collect(),
+                towns,
                 total: devices.len(),
                 online,
                 offline,
                 never,
                 devices: rows,
+                export_query,
+            })
+        })
+        .await;
+    match result {
+        Ok(p) => page(&p),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "device.html")]
+struct DevicePage {
+    nav: Nav,
+    mn: String,
+    name: String,
+    kind: &'static str,
+    owner: String,
+    address: String,
+    town: String,
+    coordinates: String,
+    status: &'static str,
+    status_key: &'static str,
+    last_seen: String,
+    cn: u16,
+    hours: i64,
+    window: String,
+    factors: Vec<(String, String, String, String)>,
+    charts: Vec<(String, String)>,
+    recent_headers: Vec<String>,
+    recent: Vec<(String, Vec<String>)>,
+    readings_count: usize,
+    alarms: Vec<AlarmRow>,
+    export_from: String,
+    export_to: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct DeviceHistoryQuery {
+    /// 2011 (real-time, default) or 2061 (hourly).
+    cn: Option<u16>,
+    /// Hours back from now (default 6 for real-time, 168 for hourly).
+    hours: Option<i64>,
+}
+
+/// One device: its registry record, status, open alarms and the history of each factor
+/// against its limit (real-time or hourly, over the last hours).
+async fn device(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(mn): Path<String>,
+    Query(q): Query<DeviceHistoryQuery>,
+) -> Response {
+    let cn = q.cn.unwrap_or(2011);
+    if cn != 2011 && cn != 2061 {
+        return ApiError::field("cn", "2011 (real-time) or 2061 (hourly)").into_response();
+    }
+    let hours = q.hours.unwrap_or(if cn == 2011 { 6 } else { 168 });
+    let max_hours = if cn == 2011 { 48 } else { 24 * 31 };
+    if !(1..=max_hours).contains(&hours) {
+        return ApiError::field("hours", format!("1 to {max_hours} for CN {cn}")).into_response();
+    }
+    let nav = nav(&state, &user, "monitoring");
+    let result = state
+        .blocking(move |store| {
+            let devices = store.devices()?;
+            let d = devices
+                .iter()
+                .find(|d| d.device.mn == mn)
+                .ok_or_else(|| ApiError::not_found(format!("no device {mn}")))?;
+            let dev = &d.device;
+            let now = jiff::Timestamp::now().as_second();
+            let from = now - hours * 3600;
+            let readings = store.readings(d.id, cn, from, now + 3600)?;
+            let last_seen = store
+                .devices_last_seen()?
+                .into_iter()
+                .find(|(id, _)| *id == d.id)
+                .map(|(_, ms)| ms);
+            let alarms = store.alarms(&AlarmFilter {
+                open_only: true,
+                mn: Some(dev.mn.clone()),
+                limit: 100,
+                ..AlarmFilter::default()
+            })?;
+            let offline = alarms.iter().any(is_offline_now);
+            let key = device_status(last_seen.is_some(), offline);
+            // One chart per factor: [[unix ms, value], …] and its limit.
+            let mut charts = Vec::new();
+            for f in &dev.factors {
+                let points: Vec<serde_json::Value> = readings
+                    .iter()
+                    .filter_map(|r| {
+                        let v = r.values.iter().find(|v| v.code == f.code)?;
+                        let value = v.value?;
+                        Some(serde_json::json!([
+                            beijing_secs(r.data_time),
+                            format_micros(value),
+                            v.flag.clone().unwrap_or_default()
+                        ]))
+                    })
+                    .collect();
+                if points.is_empty() {
+                    continue;
+                }
+                let limit = dev
+                    .limits
+                    .iter()
+                    .find(|l| l.factor == f.code)
+                    .map(|l| format_micros(l.max));
+                let doc = serde_json::json!({
+                    "name": format!("{}（{}）", f.name, f.code),
+                    "unit": f.unit,
+                    "limit": limit,
+                    "points": points,
+                });
+                charts.push((f.code.clone(), script_json(&doc)));
+            }
+            let recent_headers: Vec<String> = dev.factors.iter().map(|f| f.name.clone()).collect();
+            let recent = readings
+                .iter()
+                .rev()
+                .take(30)
+                .map(|r| {
+                    let cells = dev
+                        .factors
+                        .iter()
+                        .map(|f| {
+                            r.values
+                                .iter()
+                                .find(|v| v.code == f.code)
+                                .map(|v| {
+                                    let value = v.value.map(format_micros).unwrap_or_default();
+                                    match v.flag.as_deref() {
+                                        Some("N") | None => value,
+                                        Some(flag) => format!("{value} ({flag})"),
+                                    }
+                                })
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    (beijing_s(r.data_time), cells)
+                })
+                .collect();
+            let day = |s: i64| {
+                jiff::Timestamp::from_second(s)
+                    .map(|t| t.to_zoned(crate::api::beijing()).date().to_string())
+                    .unwrap_or_default()
+            };
+            Ok(DevicePage {
+                nav,
+                mn: dev.mn.clone(),
+                name: dev.name.clone(),
+                kind: dev.kind.zh(),
+                owner: dev.owner.name.clone(),
+                address: dev.owner.address.clone(),
+                town: dev.owner.town.clone(),
+                coordinates: match (dev.owner.lon, dev.owner.lat) {
+                    (Some(lon), Some(lat)) => format!("{lon:.5}, {lat:.5}"),
+                    _ => String::new(),
+                },
+                status: status_zh(key),
+                status_key: key,
+                last_seen: last_seen.map(beijing_ms).unwrap_or_default(),
+                cn,
+                hours,
+                window: format!("{} 至 {}", beijing_s(from), beijing_s(now)),
+                factors: dev
+                    .factors
+                    .iter()
+                    .map(|f| {
+                        let limit = dev.limits.iter().find(|l| l.factor == f.code);
+                        (
+                            f.code.clone(),
+                            f.name.clone(),
+                            f.unit.clone(),
+                            limit
+                                .map(|l| {
+                                    format!(
+                                        "{}（{}{}）",
+                                        format_micros(l.max),
+                                        l.averaging.label(),
+                                        if l.converted { "，折算" } else { "" }
+                                    )
+                                })
+                                .unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
+                charts,
+                recent_headers,
+                recent,
+                readings_count: readings.len(),
+                alarms: alarm_rows(&alarms, &devices),
+                export_from: day(from),
+                export_to: day(now),
             })
         })
         .await;
@@ -770,6 +985,33 @@ struct AirPage {
     attains: &'static str,
     daily_json: String,
     pollutants: Vec<(String, String, String, u32, &'static str)>,
+    /// 同比: the same period a year earlier, when the store has it.
+    yoy: Option<YoyView>,
+    monthly_headers: Vec<&'static str>,
+    monthly_rows: Vec<Vec<String>>,
+    monthly_json: String,
+    diurnal_json: String,
+    weekday_json: String,
+}
+
+struct YoyView {
+    previous: String,
+    changes: Vec<(String, String)>,
+    composite: String,
+    good_points: String,
+}
+
+/// A profile's rows as `[label, SO2, NO2, PM10, CO, O3, PM2.5]` for a chart.
+fn profile_json(rows: &[lantian_report::ProfileRow]) -> String {
+    let v: Vec<serde_json::Value> = rows
+        .iter()
+        .map(|p| {
+            let mut row = vec![serde_json::Value::from(p.label.clone())];
+            row.extend(p.values.iter().map(|v| serde_json::json!(v)));
+            serde_json::Value::Array(row)
+        })
+        .collect();
+    script_json(&serde_json::Value::Array(v))
 }
 
 #[derive(Debug, Deserialize)]
@@ -865,6 +1107,40 @@ async fn air(
                     None => "数据不足，不能判定",
                 },
                 daily_json: script_json(&serde_json::Value::Array(daily)),
+                yoy: r.year_on_year.as_ref().map(|y| YoyView {
+                    previous: format!("{} 至 {}", y.previous_from, y.previous_to),
+                    changes: y
+                        .changes_percent
+                        .iter()
+                        .map(|(p, c)| (p.clone(), c.clone().unwrap_or_else(|| "—".into())))
+                        .collect(),
+                    composite: y
+                        .composite_change_percent
+                        .clone()
+                        .unwrap_or_else(|| "—".into()),
+                    good_points: y
+                        .good_share_change_points
+                        .clone()
+                        .unwrap_or_else(|| "—".into()),
+                }),
+                monthly_headers: lantian_report::headers(lantian_report::Table::Monthly),
+                monthly_rows: lantian_report::rows(&r, lantian_report::Table::Monthly),
+                monthly_json: script_json(&serde_json::Value::Array(
+                    r.monthly
+                        .iter()
+                        .map(|m| {
+                            serde_json::json!([
+                                m.month,
+                                m.values.first().cloned().flatten(),
+                                m.previous_pm25,
+                                m.good_share_percent,
+                                m.previous_good_share_percent
+                            ])
+                        })
+                        .collect(),
+                )),
+                diurnal_json: profile_json(&r.diurnal),
+                weekday_json: profile_json(&r.weekday),
                 pollutants: r
                     .pollutants
                     .iter()

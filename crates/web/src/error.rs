@@ -114,6 +114,7 @@ impl ApiError {
         let code = match status {
             StatusCode::PAYLOAD_TOO_LARGE => "too_large",
             StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::TOO_MANY_REQUESTS => "too_many_requests",
             s if s.is_server_error() => "internal",
             _ => "bad_request",
         };

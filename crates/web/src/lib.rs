@@ -62,6 +62,11 @@ pub struct WebConfig {
     /// How long a computed assessment report is reused (0: never). Station data arrives
     /// hourly and reports read a year of it; pages and API calls within this time share one.
     pub report_ttl: Duration,
+    /// Failed logins allowed per user name within `login_window` before further attempts are
+    /// refused (429) until the window has passed since the first failure.
+    pub login_max_failures: u32,
+    /// The window of `login_max_failures`.
+    pub login_window: Duration,
 }
 
 impl Default for WebConfig {
@@ -80,6 +85,8 @@ impl Default for WebConfig {
             console_date: None,
             demo: false,
             report_ttl: Duration::from_secs(60),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(15 * 60),
         }
     }
 }
@@ -95,6 +102,8 @@ pub struct AppState {
     /// Store calls running at once: more threads than the store's reader connections only
     /// open and close connections and contend for the cores.
     gate: Arc<tokio::sync::Semaphore>,
+    /// Failed logins per user name.
+    pub(crate) login_throttle: Arc<std::sync::Mutex<lantian_core::LoginThrottle>>,
 }
 
 /// A station (`true`) or an area by its key, and the period's first and last day.
@@ -135,8 +144,13 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// A state over `store`.
     pub fn new(store: Arc<Store>, config: WebConfig) -> AppState {
+        let throttle = lantian_core::LoginThrottle::new(
+            config.login_max_failures,
+            i64::try_from(config.login_window.as_millis()).unwrap_or(i64::MAX / 2),
+        );
         AppState {
             store,
+            login_throttle: Arc::new(std::sync::Mutex::new(throttle)),
             config: Arc::new(config),
             reports: Arc::default(),
             gate: Arc::new(tokio::sync::Semaphore::new(STORE_CALLS_AT_ONCE)),
@@ -320,4 +334,12 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("no such endpoint") })
         .layer(RequestBodyLimitLayer::new(max_body))
         .with_state(state)
+}
+
+/// The console's "today" (Beijing): the configured date, or the real one.
+pub(crate) fn console_today(state: &AppState) -> jiff::civil::Date {
+    state
+        .config
+        .console_date
+        .unwrap_or_else(|| jiff::Timestamp::now().to_zoned(api::beijing()).date())
 }

@@ -303,6 +303,35 @@ impl PgStore {
             .collect()
     }
 
+    pub(crate) fn latest_readings(
+        &self,
+        cn: u16,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, StoredReading)>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query(
+            "SELECT DISTINCT ON (device_id) device_id, data_time, part, frame_id, vals FROM readings
+             WHERE cn = $1 AND data_time >= $2 AND data_time < $3
+             ORDER BY device_id, data_time DESC, part DESC",
+            &[&i64::from(cn), &from, &to],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.get(0),
+                    StoredReading {
+                        cn,
+                        data_time: r.get(1),
+                        part: r.get(2),
+                        frame_id: r.get(3),
+                        values: decode_vals(r.get(4))?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
     pub(crate) fn devices_version(&self) -> Result<(i64, i64), StoreError> {
         let mut c = self.client()?;
         let r = c.query_one(super::DEVICES_VERSION_SQL, &[])?;

@@ -220,6 +220,41 @@ impl SqliteStore {
         })
     }
 
+    pub(crate) fn latest_readings(
+        &self,
+        cn: u16,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(i64, StoredReading)>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT device_id, data_time, part, frame_id, vals FROM readings
+                 WHERE cn = ?1 AND data_time >= ?2 AND data_time < ?3 ORDER BY data_time DESC, part DESC",
+            )?;
+            let mut rows = stmt.query(params![cn, from, to])?;
+            let mut seen = std::collections::HashSet::new();
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                let device_id: i64 = r.get(0)?;
+                if !seen.insert(device_id) {
+                    continue;
+                }
+                out.push((
+                    device_id,
+                    StoredReading {
+                        cn,
+                        data_time: r.get(1)?,
+                        part: r.get(2)?,
+                        frame_id: r.get(3)?,
+                        values: decode_vals(&r.get::<_, Vec<u8>>(4)?)?,
+                    },
+                ));
+            }
+            out.sort_by_key(|(d, _)| *d);
+            Ok(out)
+        })
+    }
+
     pub(crate) fn devices_version(&self) -> Result<(i64, i64), StoreError> {
         self.with_reader(|conn| {
             Ok(conn.query_row(super::DEVICES_VERSION_SQL, [], |r| {

@@ -542,6 +542,19 @@ contract!(ingest_dedups_and_chains, |store| {
     seen.sort_unstable();
     assert_eq!(seen, vec![(a, 6), (b, 9)]);
 
+    // The latest reading per device within a window; split parts: the last part.
+    let latest = store.latest_readings(2011, 0, i64::MAX).unwrap();
+    let times: Vec<(i64, i64)> = latest.iter().map(|(d, r)| (*d, r.data_time)).collect();
+    assert_eq!(times, vec![(a, 1_700_000_060), (b, 1_700_000_000)]);
+    let early = store.latest_readings(2011, 0, 1_700_000_060).unwrap();
+    assert_eq!(early[0].1.data_time, 1_700_000_000);
+    let hourly = store
+        .latest_readings(2061, 1_700_000_001, i64::MAX)
+        .unwrap();
+    assert_eq!(hourly.len(), 1);
+    assert_eq!((hourly[0].0, hourly[0].1.part), (b, 2));
+    assert!(store.latest_readings(2031, 0, i64::MAX).unwrap().is_empty());
+
     let checks = store.verify_frames(None).unwrap();
     assert_eq!(checks.len(), 2);
     assert_eq!((checks[0].frames, checks[0].broken_at), (4, None));

@@ -10,7 +10,7 @@
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use lantian_aq::Pollutant;
 use lantian_aq::assess::Period;
@@ -35,6 +35,162 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(aqi_hourly))
         .routes(routes!(aqi_daily))
         .routes(routes!(assessment))
+        .routes(routes!(areas))
+        .routes(routes!(area_aqi_hourly))
+        .routes(routes!(area_aqi_daily))
+        .routes(routes!(targets))
+}
+
+/// An assessment area (a district, a town, a city) and its stations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AreaOut {
+    /// Code (e.g. `320684`).
+    pub code: String,
+    /// Name.
+    pub name: String,
+    /// district, town, city, …
+    pub kind: String,
+    /// Short ASCII name (e.g. `haimen`).
+    pub alias: Option<String>,
+    /// The stations that count in its assessment.
+    pub stations: Vec<String>,
+    /// Its other stations (shown, not assessed).
+    pub other_stations: Vec<String>,
+}
+
+/// Areas, by code.
+#[utoipa::path(get, path = "/api/v1/areas", tag = "air",
+    params(("format" = Option<Format>, Query, description = "json (default), csv or xlsx")),
+    responses(
+        (status = 200, description = "Every area", body = Vec<AreaOut>),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+    ))]
+async fn areas(
+    State(state): State<AppState>,
+    Query(q): Query<FormatQuery>,
+) -> Result<Response, ApiError> {
+    let areas = state.blocking(|store| Ok(store.areas()?)).await?;
+    let out: Vec<AreaOut> = areas
+        .into_iter()
+        .map(|a| AreaOut {
+            stations: a
+                .assessed_stations()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            other_stations: a
+                .members
+                .iter()
+                .filter(|m| !m.counts)
+                .map(|m| m.station.clone())
+                .collect(),
+            code: a.code,
+            name: a.name,
+            kind: a.kind,
+            alias: a.alias,
+        })
+        .collect();
+    let tab = Tabular {
+        headers: ["区域编码", "名称", "类型", "简称", "评价站点", "其他站点"]
+            .map(str::to_owned)
+            .to_vec(),
+        rows: out
+            .iter()
+            .map(|a| {
+                vec![
+                    a.code.clone(),
+                    a.name.clone(),
+                    a.kind.clone(),
+                    opt(&a.alias),
+                    a.stations.join(" "),
+                    a.other_stations.join(" "),
+                ]
+            })
+            .collect(),
+    };
+    respond(q.format.unwrap_or_default(), out, || tab, "areas")
+}
+
+/// Only an output format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FormatQuery {
+    /// json (default), csv or xlsx.
+    pub format: Option<Format>,
+}
+
+/// An area's hourly AQI: the HJ 663 area mean of its stations' hourly concentrations, then the
+/// AQI (HJ 633 of the hour's date).
+#[utoipa::path(get, path = "/api/v1/areas/{key}/aqi/hourly", tag = "air",
+    params(("key" = String, Path, description = "Area code, name or alias"), AqiQuery),
+    responses(
+        (status = 200, description = "Hourly AQI rows, as for a station"),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such area", body = ErrorBody),
+    ))]
+async fn area_aqi_hourly(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<AqiQuery>,
+) -> Result<Response, ApiError> {
+    aqi_rows(&state, false, key, q, lantian_report::Table::Hourly).await
+}
+
+/// An area's daily AQI (from the area's daily mean concentrations).
+#[utoipa::path(get, path = "/api/v1/areas/{key}/aqi/daily", tag = "air",
+    params(("key" = String, Path, description = "Area code, name or alias"), AqiQuery),
+    responses(
+        (status = 200, description = "Daily AQI rows, as for a station"),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such area", body = ErrorBody),
+    ))]
+async fn area_aqi_daily(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Query(q): Query<AqiQuery>,
+) -> Result<Response, ApiError> {
+    aqi_rows(&state, false, key, q, lantian_report::Table::Daily).await
+}
+
+/// Where the home area stands against the air-quality targets this year.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetsNow {
+    /// The area (the console's home area).
+    pub area: String,
+    /// Its name.
+    pub area_name: String,
+    /// 1 January to this day (the console's today).
+    pub from: String,
+    /// The day the figures are as of.
+    pub as_of: String,
+    /// The targets and the remaining budget, as in the assessment's `targets`.
+    #[schema(value_type = Object)]
+    pub targets: serde_json::Value,
+}
+
+/// The home area's PM2.5 and good-day targets, year to date: the mean so far, the days
+/// remaining and the largest mean (or the non-good days) the rest of the year can afford.
+#[utoipa::path(get, path = "/api/v1/targets", tag = "air",
+    responses(
+        (status = 200, description = "Targets and budget", body = TargetsNow),
+        (status = 404, description = "The home area is not in the store", body = ErrorBody),
+    ))]
+async fn targets(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let as_of = crate::console_today(&state);
+    let from = Date::new(as_of.year(), 1, 1).map_err(ApiError::internal)?;
+    let home = state.config.home_area.clone();
+    let st = state.clone();
+    let report = state
+        .blocking(move |store| st.report(store, false, &home, Period::Range(from, as_of)))
+        .await?;
+    let out = TargetsNow {
+        area: report.scope.code.clone(),
+        area_name: report.scope.name.clone(),
+        from: from.to_string(),
+        as_of: as_of.to_string(),
+        targets: serde_json::to_value(&report.targets).map_err(ApiError::internal)?,
+    };
+    Ok(axum::Json(out).into_response())
 }
 
 /// A monitoring station (a location, in OpenAQ's words).
@@ -75,6 +231,8 @@ pub struct StationQuery {
     pub city: Option<String>,
     /// Only stations of this level.
     pub level: Option<String>,
+    /// Only stations of this area (code, name or alias), assessed or not.
+    pub area: Option<String>,
     /// Rows per page (default 100).
     pub limit: Option<usize>,
     /// Rows to skip.
@@ -88,6 +246,7 @@ pub struct StationQuery {
     responses(
         (status = 200, description = "A page of stations", body = Page<StationOut>),
         (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 404, description = "No such area", body = ErrorBody),
     ))]
 async fn stations(
     State(state): State<AppState>,
@@ -99,9 +258,29 @@ async fn stations(
     }
     .resolve(state.config.max_page)?;
     let st = state.clone();
-    let all = state.blocking(move |store| st.stations(store)).await?;
+    let area_key = q.area.clone();
+    let (all, members) = state
+        .blocking(move |store| {
+            let members = match &area_key {
+                None => None,
+                Some(key) => {
+                    let area = store.area(key)?.ok_or_else(|| {
+                        ApiError::not_found(format!("no area {key:?} in the store"))
+                    })?;
+                    Some(
+                        area.members
+                            .into_iter()
+                            .map(|m| m.station)
+                            .collect::<Vec<_>>(),
+                    )
+                }
+            };
+            Ok((st.stations(store)?, members))
+        })
+        .await?;
     let matching: Vec<StationOut> = all
         .iter()
+        .filter(|s| members.as_ref().is_none_or(|m| m.contains(&s.code)))
         .filter(|s| q.city.as_ref().is_none_or(|c| s.city.as_ref() == Some(c)))
         .filter(|s| q.level.as_ref().is_none_or(|l| s.level.as_str() == l))
         .cloned()
@@ -333,16 +512,17 @@ async fn measurements(
     )
 }
 
-/// A station's report over `from..=to` (hourly and daily AQI come from it).
-async fn station_report(
+/// A station's or an area's report over `from..=to` (hourly and daily AQI come from it).
+async fn range_report(
     state: &AppState,
+    station: bool,
     code: String,
     from: Date,
     to: Date,
 ) -> Result<Arc<Report>, ApiError> {
     let st = state.clone();
     state
-        .blocking(move |store| st.report(store, true, &code, Period::Range(from, to)))
+        .blocking(move |store| st.report(store, station, &code, Period::Range(from, to)))
         .await
 }
 
@@ -371,7 +551,7 @@ async fn aqi_hourly(
     Path(code): Path<String>,
     Query(q): Query<AqiQuery>,
 ) -> Result<Response, ApiError> {
-    aqi_rows(&state, code, q, lantian_report::Table::Hourly).await
+    aqi_rows(&state, true, code, q, lantian_report::Table::Hourly).await
 }
 
 /// A station's daily AQI (daily means, MDA8, with the rules of each day's date).
@@ -387,18 +567,19 @@ async fn aqi_daily(
     Path(code): Path<String>,
     Query(q): Query<AqiQuery>,
 ) -> Result<Response, ApiError> {
-    aqi_rows(&state, code, q, lantian_report::Table::Daily).await
+    aqi_rows(&state, true, code, q, lantian_report::Table::Daily).await
 }
 
-/// The hourly or daily rows of a station's report.
+/// The hourly or daily rows of a station's or an area's report.
 async fn aqi_rows(
     state: &AppState,
+    station: bool,
     code: String,
     q: AqiQuery,
     table: lantian_report::Table,
 ) -> Result<Response, ApiError> {
     let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
-    let report = station_report(state, code.clone(), from, to).await?;
+    let report = range_report(state, station, code.clone(), from, to).await?;
     let tab = lantian_report::tabular(&report, table);
     let format = q.format.unwrap_or_default();
     if table == lantian_report::Table::Hourly {
@@ -427,17 +608,21 @@ pub struct AssessmentQuery {
     pub from: Option<String>,
     /// Last day, inclusive.
     pub to: Option<String>,
-    /// For csv/xlsx: summary, pollutants (default), daily or hourly; xlsx without it has
-    /// every table as a sheet.
+    /// For csv/xlsx: summary, pollutants (default), monthly, daily, hourly, diurnal or
+    /// weekday; xlsx without it has every table as a sheet.
     pub table: Option<String>,
+    /// JSON: include the hourly rows (default false: `hourly_rows` says how many there are;
+    /// `/api/v1/areas/{key}/aqi/hourly` and `/api/v1/stations/{code}/aqi/hourly` page them).
+    pub hourly: Option<bool>,
     /// json (default), csv or xlsx.
     pub format: Option<Format>,
 }
 
 /// The HJ 663 assessment of a station or an area over a year or a range: statistics with
 /// coverage, attainment, AQI category days, composite index, year on year, the PM2.5 and
-/// good-day targets with what remains of the budget, daily and hourly rows. The JSON is that
-/// of `lantian assess --format json`.
+/// good-day targets with what remains of the budget, monthly rows with the previous year,
+/// diurnal and weekday profiles, daily rows and (with `hourly=true`) hourly rows. With
+/// `hourly=true` the JSON is that of `lantian assess --format json`.
 #[utoipa::path(get, path = "/api/v1/assessment", tag = "air", params(AssessmentQuery),
     responses(
         (status = 200, description = "The report"),
@@ -463,16 +648,14 @@ async fn assessment(
     };
     let table = match q.table.as_deref() {
         None => None,
-        Some("summary") => Some(lantian_report::Table::Summary),
-        Some("pollutants") => Some(lantian_report::Table::Pollutants),
-        Some("daily") => Some(lantian_report::Table::Daily),
-        Some("hourly") => Some(lantian_report::Table::Hourly),
-        Some(t) => {
-            return Err(ApiError::field(
+        Some(t) => Some(lantian_report::Table::parse(t).ok_or_else(|| {
+            ApiError::field(
                 "table",
-                format!("{t:?} is not summary, pollutants, daily or hourly"),
-            ));
-        }
+                format!(
+                    "{t:?} is not summary, pollutants, monthly, daily, hourly, diurnal or weekday"
+                ),
+            )
+        })?),
     };
     let (station, area) = (q.station.clone(), q.area.clone());
     let st = state.clone();
@@ -494,7 +677,12 @@ async fn assessment(
                 &report,
                 table.unwrap_or(lantian_report::Table::Pollutants),
             );
-            respond(format, &*report, || tab, &name)
+            respond(
+                format,
+                report.view(q.hourly.unwrap_or(false)),
+                || tab,
+                &name,
+            )
         }
     }
 }

@@ -66,6 +66,43 @@ pub struct DeviceOut {
     pub factors: Vec<FactorOut>,
     /// Alarm limits.
     pub limits: Vec<LimitOut>,
+    /// The latest values (实时数据): the last real-time upload (2011) of the past hour, else
+    /// the last hourly one (2061) of the past 26 hours.
+    pub latest: Option<ReadingOut>,
+}
+
+/// Each device's latest reading (see [`DeviceOut::latest`]), by device id: two window scans
+/// for the whole fleet.
+pub(crate) fn latest_by_device(
+    store: &lantian_store::Store,
+    now_s: i64,
+) -> Result<HashMap<i64, lantian_store::StoredReading>, ApiError> {
+    let mut out: HashMap<i64, lantian_store::StoredReading> = store
+        .latest_readings(2061, now_s - 26 * 3600, now_s + 3600)?
+        .into_iter()
+        .collect();
+    out.extend(store.latest_readings(2011, now_s - 3600, now_s + 3600)?);
+    Ok(out)
+}
+
+/// A stored reading for the API.
+pub(crate) fn reading_out(r: lantian_store::StoredReading) -> ReadingOut {
+    ReadingOut {
+        cn: r.cn,
+        data_time: moment(r.data_time),
+        part: r.part,
+        frame_id: r.frame_id,
+        values: r
+            .values
+            .into_iter()
+            .map(|v| ValueOut {
+                factor: v.code,
+                value: v.value.map(format_micros),
+                converted: v.converted.map(format_micros),
+                flag: v.flag,
+            })
+            .collect(),
+    }
 }
 
 /// A factor a device measures.
@@ -146,7 +183,7 @@ async fn devices(
             ));
         }
     }
-    let (devs, seen, open) = state
+    let (devs, seen, open, mut latest) = state
         .blocking(|store| {
             let devs = store.devices()?;
             let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
@@ -155,7 +192,8 @@ async fn devices(
                 limit: usize::MAX >> 1,
                 ..AlarmFilter::default()
             })?;
-            Ok((devs, seen, open))
+            let latest = latest_by_device(store, jiff::Timestamp::now().as_second())?;
+            Ok((devs, seen, open, latest))
         })
         .await?;
     let mut open_by_mn: HashMap<&str, (usize, bool)> = HashMap::new();
@@ -208,6 +246,7 @@ async fn devices(
                         basis: l.basis.clone(),
                     })
                     .collect(),
+                latest: latest.remove(&d.id).map(reading_out),
             }
         })
         .filter(|d| q.status.as_ref().is_none_or(|s| &d.status == s))
@@ -288,6 +327,8 @@ pub struct ReadingsQuery {
 /// One upload's values.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ReadingOut {
+    /// CN: 2011 real-time, 2051 minute, 2061 hourly, 2031 daily.
+    pub cn: u16,
     /// `DataTime` of the upload.
     pub data_time: Moment,
     /// Part of a split message (0 when not split).
@@ -351,24 +392,7 @@ async fn readings(
             Ok(store.readings(dev.id, cn, from_s, to_s)?)
         })
         .await?;
-    let results: Vec<ReadingOut> = rows
-        .into_iter()
-        .map(|r| ReadingOut {
-            data_time: moment(r.data_time),
-            part: r.part,
-            frame_id: r.frame_id,
-            values: r
-                .values
-                .into_iter()
-                .map(|v| ValueOut {
-                    factor: v.code,
-                    value: v.value.map(format_micros),
-                    converted: v.converted.map(format_micros),
-                    flag: v.flag,
-                })
-                .collect(),
-        })
-        .collect();
+    let results: Vec<ReadingOut> = rows.into_iter().map(reading_out).collect();
     let tab = Tabular {
         headers: ["数据时间(北京)", "因子", "值", "折算值", "标记"]
             .map(str::to_owned)
@@ -460,6 +484,14 @@ pub struct AlarmQuery {
     pub open: Option<bool>,
     /// Only this device.
     pub mn: Option<String>,
+    /// Only devices of this town (区镇/街道).
+    pub town: Option<String>,
+    /// Only this kind (exceedance, offline, …).
+    pub kind: Option<String>,
+    /// Only episodes starting on or after this day, `YYYY-MM-DD` (Beijing).
+    pub from: Option<String>,
+    /// Only episodes starting on or before this day.
+    pub to: Option<String>,
     /// Rows per page (default 100).
     pub limit: Option<usize>,
     /// Rows to skip.
@@ -491,8 +523,57 @@ async fn alarms(
         id: None,
         limit: usize::MAX >> 1,
     };
+    let kind = match q.kind.as_deref() {
+        None => None,
+        Some(k) => Some(
+            AlarmKind::parse(k)
+                .ok_or_else(|| ApiError::field("kind", format!("{k:?} is not an alarm kind")))?,
+        ),
+    };
+    let day_start = |field: &str, v: &str, next: bool| -> Result<i64, ApiError> {
+        let d = super::date_param(field, Some(v))?;
+        let d = if next {
+            d.tomorrow()
+                .map_err(|_| ApiError::field(field, "out of range"))?
+        } else {
+            d
+        };
+        d.to_zoned(super::beijing())
+            .map(|z| z.timestamp().as_second())
+            .map_err(|_| ApiError::field(field, "out of range"))
+    };
+    let from = q
+        .from
+        .as_deref()
+        .map(|v| day_start("from", v, false))
+        .transpose()?;
+    let to =
+        q.to.as_deref()
+            .map(|v| day_start("to", v, true))
+            .transpose()?;
+    let town = q.town.clone();
     let all = state
-        .blocking(move |store| Ok(store.alarms(&filter)?))
+        .blocking(move |store| {
+            let alarms = store.alarms(&filter)?;
+            let towns: HashMap<String, String> = match &town {
+                Some(_) => store
+                    .devices()?
+                    .into_iter()
+                    .map(|d| (d.device.mn, d.device.owner.town))
+                    .collect(),
+                None => HashMap::new(),
+            };
+            Ok(alarms
+                .into_iter()
+                .filter(|a| kind.is_none_or(|k| a.kind == k))
+                .filter(|a| from.is_none_or(|f| a.start >= f))
+                .filter(|a| to.is_none_or(|t| a.start < t))
+                .filter(|a| {
+                    town.as_ref()
+                        .is_none_or(|t| towns.get(&a.mn).is_some_and(|x| x == t))
+                })
+                .collect::<Vec<_>>())
+        })
         .await?;
     let page = Page::of(all.iter().map(alarm_out).collect(), paging);
     let tab = Tabular {

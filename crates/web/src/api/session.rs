@@ -62,6 +62,7 @@ impl From<&CurrentUser> for Me {
         (status = 200, description = "Logged in", body = LoginAnswer),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Wrong name or password", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this user name: try after Retry-After seconds", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,
@@ -75,7 +76,27 @@ async fn login(
     }
     let ttl = state.config.session_ttl;
     let secure = state.config.secure_cookie;
-    let (user, token) = state
+    let key = format!("user:{}", req.username);
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let locked = state
+        .login_throttle
+        .lock()
+        .map_err(ApiError::internal)?
+        .check(&key, now_ms);
+    if let Err(retry_ms) = locked {
+        let minutes = (retry_ms + 59_999) / 60_000;
+        let mut resp = ApiError::with_status(
+            StatusCode::TOO_MANY_REQUESTS,
+            format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+        )
+        .into_response();
+        if let Ok(v) = header::HeaderValue::from_str(&((retry_ms + 999) / 1000).to_string()) {
+            resp.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return Ok(resp);
+    }
+    let username = req.username.clone();
+    let result = state
         .blocking(move |store| {
             let user = store.user_by_name(&req.username)?;
             // Verify even for an unknown user, so timing does not tell which names exist.
@@ -96,7 +117,36 @@ async fn login(
             store.create_session(&auth::token_hash(&token), user.id, now, expires)?;
             Ok((user, token))
         })
-        .await?;
+        .await;
+    // Count the outcome; the guard is released before anything is awaited.
+    let newly_locked = {
+        let mut throttle = state.login_throttle.lock().map_err(ApiError::internal)?;
+        match &result {
+            Ok(_) => {
+                throttle.succeed(&key);
+                false
+            }
+            Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
+                throttle.fail(&key, now_ms);
+                throttle.check(&key, now_ms).is_err()
+            }
+            Err(_) => false,
+        }
+    };
+    if newly_locked {
+        let entry = lantian_store::AuditEntry {
+            at_ms: now_ms,
+            actor: username.clone(),
+            action: "session.locked".to_owned(),
+            target: format!("user:{username}"),
+            detail: serde_json::json!({"reason": "too many failed logins"}).to_string(),
+        };
+        // Best effort: the refusal stands even if the audit write fails.
+        let _ = state
+            .blocking(move |store| Ok(store.record_audit(&entry)?))
+            .await;
+    }
+    let (user, token) = result?;
     let cookie = format!(
         "{COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{}",
         ttl.as_secs(),

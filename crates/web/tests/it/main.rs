@@ -390,7 +390,19 @@ async fn aqi_and_assessment_equal_the_report() {
         &lantian_aq::Config::default(),
     )
     .unwrap();
-    assert_eq!(a.json(), serde_json::to_value(&report).unwrap());
+    // Without `hourly=true` the hourly rows are left out (and counted).
+    let mut whole = serde_json::to_value(&report).unwrap();
+    let hourly_rows = whole.as_object_mut().unwrap().remove("hourly").unwrap();
+    assert_eq!(hourly_rows.as_array().unwrap().len(), 48);
+    assert_eq!(a.json(), whole);
+    assert_eq!(a.json()["hourly_rows"], 48);
+    let with_hourly = get(
+        &f,
+        "/api/v1/assessment?station=9001A&from=2019-01-01&to=2019-01-02&hourly=true",
+        None,
+    )
+    .await;
+    assert_eq!(with_hourly.json(), serde_json::to_value(&report).unwrap());
     let xlsx = get(
         &f,
         "/api/v1/assessment?station=9001A&year=2019&format=xlsx",
@@ -420,7 +432,7 @@ async fn aqi_and_assessment_equal_the_report() {
             "year",
         ),
         (
-            "/api/v1/assessment?station=9001A&year=2019&table=monthly",
+            "/api/v1/assessment?station=9001A&year=2019&table=quarterly",
             400,
             "table",
         ),
@@ -606,6 +618,27 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
             .status,
         StatusCode::CONFLICT
     );
+    // Filters by town, kind and start day.
+    for (q, found) in [
+        ("town=%E6%B5%B7%E9%97%A8%E8%A1%97%E9%81%93", 1),
+        ("town=%E4%B8%89%E5%8E%82%E8%A1%97%E9%81%93", 0),
+        ("kind=exceedance", 1),
+        ("kind=offline", 0),
+        ("from=2024-01-01&to=2024-01-01", 1),
+        ("from=2024-01-02", 0),
+        ("to=2023-12-31", 0),
+    ] {
+        let l = get(&f, &format!("/api/v1/alarms?{q}"), Some(&viewer)).await;
+        assert_eq!(l.json()["meta"]["found"], found, "{q}");
+    }
+    for (q, field) in [("kind=fire", "kind"), ("from=2024-13-01", "from")] {
+        let e = get(&f, &format!("/api/v1/alarms?{q}"), Some(&viewer)).await;
+        assert_eq!(
+            (e.status.as_u16(), error_field(&e).as_str()),
+            (400, field),
+            "{q}"
+        );
+    }
     let d = post(&f, &uri, Some(&office), r#"{"action":"dispatch"}"#).await;
     assert_eq!(d.json()["state"], "dispatched");
     // Bad bodies name the field.
@@ -730,4 +763,300 @@ async fn console_pages_need_a_login_and_render() {
     assert!(html.contains("MNEVIL0001"));
     assert!(!html.contains("<script>alert(1)"));
     assert!(html.contains("&#60;script&#62;alert(1)") || html.contains("&lt;script&gt;alert(1)"));
+}
+
+fn put_haimen(store: &Store) {
+    store
+        .put_area(&lantian_store::Area {
+            code: "320684".into(),
+            name: "海门区".into(),
+            kind: "district".into(),
+            alias: Some("haimen".into()),
+            members: vec![lantian_store::AreaMember {
+                station: "9001A".into(),
+                counts: true,
+            }],
+        })
+        .unwrap();
+}
+
+#[tokio::test]
+async fn monthly_profiles_areas_and_targets() {
+    let f = fixture();
+    // No home area yet: the targets say so.
+    let e = get(&f, "/api/v1/targets", None).await;
+    assert_eq!(e.status, StatusCode::NOT_FOUND);
+    put_haimen(&f.store);
+
+    let areas = get(&f, "/api/v1/areas", None).await.json();
+    assert_eq!(areas[0]["alias"], "haimen");
+    assert_eq!(areas[0]["stations"][0], "9001A");
+    let e = get(&f, "/api/v1/areas?format=pdf", None).await;
+    assert_eq!(
+        (e.status.as_u16(), error_field(&e).as_str()),
+        (400, "format")
+    );
+    let st = get(&f, "/api/v1/stations?area=haimen", None).await.json();
+    assert_eq!(st["meta"]["found"], 1);
+    let e = get(&f, "/api/v1/stations?area=nowhere", None).await;
+    assert_eq!(e.status, StatusCode::NOT_FOUND);
+    let csv = get(&f, "/api/v1/areas?format=csv", None).await;
+    assert!(String::from_utf8_lossy(&csv.body).contains("320684,海门区,district,haimen,9001A"));
+
+    // A one-station area has its station's values.
+    let daily = get(
+        &f,
+        "/api/v1/areas/haimen/aqi/daily?from=2019-01-01&to=2019-01-02",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(daily[1]["aqi"], 69);
+    let hourly = get(
+        &f,
+        "/api/v1/areas/320684/aqi/hourly?from=2019-01-01&to=2019-01-01",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(hourly.as_array().unwrap().len(), 24);
+    let e = get(
+        &f,
+        "/api/v1/areas/nowhere/aqi/daily?from=2019-01-01&to=2019-01-02",
+        None,
+    )
+    .await;
+    assert_eq!(e.status, StatusCode::NOT_FOUND);
+    let e = get(&f, "/api/v1/areas/haimen/aqi/daily?from=2019-01-01", None).await;
+    assert_eq!((e.status.as_u16(), error_field(&e).as_str()), (400, "to"));
+
+    let a = get(
+        &f,
+        "/api/v1/assessment?area=haimen&from=2019-01-01&to=2019-01-02",
+        None,
+    )
+    .await
+    .json();
+    // One partial month: day 1 (hour 3 reviewed out) 963/23 = 41.87, day 2 50 → 46.
+    assert_eq!(a["monthly"].as_array().unwrap().len(), 1);
+    assert_eq!(a["monthly"][0]["month"], "2019-01");
+    assert_eq!(a["monthly"][0]["days"], 2);
+    assert_eq!(a["monthly"][0]["values"][0], "46");
+    assert_eq!(a["monthly"][0]["previous_pm25"], Value::Null);
+    // Diurnal: hour 0 is (30 + 50) / 2; hour 3 has day 2 only (the review mark applies).
+    let pm25 = Pollutant::ALL.len() - 1;
+    assert_eq!(a["diurnal"][0]["values"][pm25], "40.0");
+    assert_eq!(a["diurnal"][3]["values"][pm25], "50.0");
+    assert_eq!(a["diurnal"][3]["counts"][pm25], 1);
+    assert_eq!(a["diurnal"][23]["label"], "23时");
+    // Weekday: 2019-01-01 is a Tuesday, 2019-01-02 a Wednesday.
+    assert_eq!(a["weekday"][1]["label"], "周二");
+    assert_eq!(a["weekday"][1]["values"][pm25], "41.9");
+    assert_eq!(a["weekday"][2]["values"][pm25], "50.0");
+    assert_eq!(a["weekday"][0]["values"][pm25], Value::Null);
+    let csv = get(
+        &f,
+        "/api/v1/assessment?area=haimen&from=2019-01-01&to=2019-01-02&format=csv&table=monthly",
+        None,
+    )
+    .await;
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    assert!(text.contains("月份,天数"), "{text}");
+    assert!(text.contains("2019-01,2,2,"), "{text}");
+    let csv = get(
+        &f,
+        "/api/v1/assessment?area=haimen&from=2019-01-01&to=2019-01-02&format=csv&table=diurnal",
+        None,
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&csv.body).contains("3时,"));
+
+    let t = get(&f, "/api/v1/targets", None).await;
+    assert_eq!(t.status, StatusCode::OK);
+    let t = t.json();
+    assert_eq!(t["area"], "320684");
+    assert_eq!(t["targets"]["pm25_target"], "27");
+    assert_eq!(t["targets"]["good_target_percent"], "80");
+
+    // The air page shows the new sections.
+    let token = login(&f, "office").await;
+    let html = String::from_utf8(
+        get(&f, "/air?scope=area:haimen&year=2019", Some(&token))
+            .await
+            .body,
+    )
+    .unwrap();
+    for needle in [
+        r#"id="monthly""#,
+        "<td>2019-01</td>",
+        r#"data-chart="diurnal""#,
+        r#"data-chart="weekday""#,
+        r#"id="yoy-none""#,
+    ] {
+        assert!(html.contains(needle), "{needle} not in the air page");
+    }
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_user() {
+    let f = fixture();
+    // One state for every call, as in a running server.
+    let app = router(AppState::new(f.store.clone(), WebConfig::default()));
+    let try_login = |name: &str, password: &str| {
+        Request::post("/api/v1/session")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(
+                serde_json::json!({"username": name, "password": password}).to_string(),
+            ))
+            .unwrap()
+    };
+    for _ in 0..5 {
+        let r = app
+            .clone()
+            .oneshot(try_login("office", "wrong"))
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Locked now, even with the right password.
+    let r = app
+        .clone()
+        .oneshot(try_login("office", PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let retry: u64 = r.headers()[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=900).contains(&retry), "{retry}");
+    let body = axum::body::to_bytes(r.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("分钟后再试")
+    );
+    // Other users are not affected.
+    let r = app
+        .clone()
+        .oneshot(try_login("viewer", PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    // The lock is in the audit log.
+    let audit = f.store.audit_log(5).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|a| a.entry.action == "session.locked" && a.entry.target == "user:office")
+    );
+    // A success clears the count: four failures and a success leave room for five more.
+    for _ in 0..4 {
+        app.clone()
+            .oneshot(try_login("viewer", "wrong"))
+            .await
+            .unwrap();
+    }
+    let r = app
+        .clone()
+        .oneshot(try_login("viewer", PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = app
+        .clone()
+        .oneshot(try_login("viewer", "wrong"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn live_values_device_page_and_town_filter() {
+    let f = fixture();
+    let dev_id = f.store.devices().unwrap()[0].id;
+    // A real-time upload a minute ago.
+    let now = jiff::Timestamp::now().as_second() / 60 * 60 - 60;
+    f.store
+        .ingest(&[IngestFrame {
+            device_id: dev_id,
+            received_at_ms: now * 1000,
+            cn: 2011,
+            qn: Some("live-1".into()),
+            data_time: Some(now),
+            part: 0,
+            raw: b"##live".to_vec(),
+            vals: lantian_core::reading::encode_values(&[FactorValue {
+                code: "a34041".into(),
+                value: Some(1_500_000),
+                flag: Some("N".into()),
+                ..Default::default()
+            }]),
+        }])
+        .unwrap();
+    let t = login(&f, "viewer").await;
+    let d = get(&f, "/api/v1/devices", Some(&t)).await.json();
+    let latest = &d["results"][0]["latest"];
+    assert_eq!(latest["cn"], 2011);
+    assert_eq!(latest["values"][0]["value"], "1.5");
+    assert_eq!(latest["data_time"]["utc"], crate_moment(now));
+
+    let html = String::from_utf8(get(&f, "/monitoring", Some(&t)).await.body).unwrap();
+    assert!(
+        html.contains("油烟 1.5（2）"),
+        "latest value against the limit"
+    );
+    assert!(html.contains(r#"href="/monitoring/MNFUME0001""#));
+    assert!(html.contains("海门街道 1"));
+    let other = String::from_utf8(
+        get(
+            &f,
+            "/monitoring?town=%E4%B8%89%E5%8E%82%E8%A1%97%E9%81%93",
+            Some(&t),
+        )
+        .await
+        .body,
+    )
+    .unwrap();
+    assert!(other.contains("无设备"), "no device in 三厂街道");
+
+    let page = get(&f, "/monitoring/MNFUME0001", Some(&t)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8(page.body).unwrap();
+    assert!(html.contains(r#"data-chart="history""#));
+    assert!(html.contains(r#""limit":"2""#));
+    assert!(html.contains("1 条数据"));
+    assert!(html.contains(r#"class="big status online""#));
+    // The open alarm of 2024 is listed.
+    assert!(html.contains(&format!(r#"data-alarm="{}""#, f.alarm_id)));
+    let hourly = String::from_utf8(
+        get(&f, "/monitoring/MNFUME0001?cn=2061", Some(&t))
+            .await
+            .body,
+    )
+    .unwrap();
+    assert!(hourly.contains(r#"id="no-history""#));
+    assert_eq!(
+        get(&f, "/monitoring/NOPE", Some(&t)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let e = get(&f, "/monitoring/MNFUME0001?hours=0", Some(&t)).await;
+    assert_eq!(
+        (e.status.as_u16(), error_field(&e).as_str()),
+        (400, "hours")
+    );
+    let e = get(&f, "/monitoring/MNFUME0001?cn=2031", Some(&t)).await;
+    assert_eq!((e.status.as_u16(), error_field(&e).as_str()), (400, "cn"));
+}
+
+fn crate_moment(unix_s: i64) -> String {
+    jiff::Timestamp::from_second(unix_s)
+        .unwrap()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
 }
