@@ -68,6 +68,8 @@ before(async () => {
   lantian('import', 'boundary', join(data, 'boundaries/320684.json'), '--crs', 'gcj02');
   lantian('user', 'add', 'office', '--role', 'office', '--display-name', '攻坚办值班员', '--password-stdin');
   lantian('user', 'add', 'viewer', '--role', 'viewer', '--password-stdin');
+  lantian('plan', 'load', join(repo, 'config/plans/haimen.toml'));
+  lantian('user', 'add', 'jiaotong', '--role', 'department', '--scope', '交通运输局', '--display-name', '交通运输局联络员', '--password-stdin');
   lantian('simulate', '--register-only', ...FLEET);
   const port = await freePort();
   const hj212 = await freePort();
@@ -264,4 +266,102 @@ test('map draws the district boundary, stations, devices and alarms', async () =
   await page.screenshot({ path: join(artifacts, 'map.png'), fullPage: true });
   assert.deepEqual(errors, []);
   await page.close();
+});
+
+// The scorecard row of a department: [tasks, done, overdue, due, submitted, on time].
+async function scorecard(page, name) {
+  await page.goto(`${base}/plan/scorecards`);
+  await ready(page);
+  const cells = await page.locator(`#scorecards tr[data-party="${name}"] td`).allTextContents();
+  return cells.slice(2, 8).map(Number);
+}
+
+async function loggedIn(user) {
+  const p = await newPage();
+  await login(p.page, user);
+  return p;
+}
+
+test('a department reports with an attachment, the office returns and accepts, the scorecard follows', async () => {
+  const office = await loggedIn('office');
+  const before = await scorecard(office.page, '交通运输局');
+  await office.page.goto(`${base}/plan`);
+  await ready(office.page);
+  assert.equal(await office.page.locator('#tasks tbody tr').count(), 48);
+  assert.equal(await office.page.textContent('#tasks tr[data-task="15"] td.task-status'), '逾期');
+  await office.page.screenshot({ path: join(artifacts, 'plan.png'), fullPage: true });
+
+  // The department submits for last quarter, task completed, with a PDF.
+  const dept = await loggedIn('jiaotong');
+  await dept.page.goto(`${base}/plan/tasks/15`);
+  await ready(dept.page);
+  const period = await dept.page.locator('#report-form select[name=period] option').nth(1).getAttribute('value');
+  await dept.page.selectOption('#report-form select[name=period]', period);
+  await dept.page.fill('#report-form textarea[name=body]', '公共领域新增公交车全部为新能源车');
+  await dept.page.check('#report-form input[name=completed]');
+  await dept.page.setInputFiles('#report-form input[type=file]', {
+    name: '新能源公交车采购清单.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 e2e evidence'),
+  });
+  await dept.page.click('#report-form button[type=submit]');
+  await dept.page.waitForSelector('#reports tr[data-state="submitted"]');
+  await ready(dept.page);
+  assert.match(await dept.page.textContent('#reports tr[data-state="submitted"]'), /新能源公交车采购清单\.pdf/);
+  await dept.page.screenshot({ path: join(artifacts, 'plan-task-submitted.png'), fullPage: true });
+
+  // The office returns it with a reason.
+  await office.page.goto(`${base}/plan/tasks/15`);
+  await ready(office.page);
+  await office.page.fill('[data-review] form[data-verdict=return] input[name=comment]', '请附采购合同');
+  await office.page.click('[data-review] form[data-verdict=return] button');
+  await office.page.waitForSelector('#reports tr[data-state="returned"]');
+  await ready(office.page);
+
+  // The department sees why and resubmits.
+  await dept.page.reload();
+  await ready(dept.page);
+  assert.match(await dept.page.textContent('#reports tr[data-state="returned"]'), /请附采购合同/);
+  await dept.page.selectOption('#report-form select[name=period]', period);
+  await dept.page.fill('#report-form textarea[name=body]', '公共领域新增公交车全部为新能源车，附采购合同');
+  await dept.page.check('#report-form input[name=completed]');
+  await dept.page.setInputFiles('#report-form input[type=file]', {
+    name: '采购合同.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 contract'),
+  });
+  await dept.page.click('#report-form button[type=submit]');
+  await dept.page.waitForSelector('#reports tr[data-state="submitted"]');
+
+  // The office accepts: the task is done.
+  await office.page.reload();
+  await ready(office.page);
+  await office.page.click('[data-review] button[data-verdict=accept]');
+  await office.page.waitForSelector('#reports tr[data-state="accepted"]');
+  await ready(office.page);
+  assert.equal(await office.page.textContent('#task-status'), '已完成');
+  const events = await office.page.textContent('#reports tr[data-state="accepted"]');
+  for (const step of ['submit', 'return', 'resubmit', 'accept']) assert.match(events, new RegExp(step));
+  await office.page.screenshot({ path: join(artifacts, 'plan-task-accepted.png'), fullPage: true });
+
+  // The scorecard: one task more done, one fewer overdue, one report more.
+  const after = await scorecard(office.page, '交通运输局');
+  assert.equal(after[1], before[1] + 1, 'done');
+  assert.equal(after[2], before[2] - 1, 'overdue');
+  assert.equal(after[4], before[4] + 1, 'submitted');
+  await office.page.screenshot({ path: join(artifacts, 'plan-scorecards.png'), fullPage: true });
+
+  // Indicators: the department records a value; PM2.5 comes from the monitoring data.
+  await dept.page.goto(`${base}/plan/indicators`);
+  await ready(dept.page);
+  const form = dept.page.locator('form.value-form[data-indicator="nev_public_share"]');
+  await form.locator('input[name=as_of]').fill('2025-12-31');
+  await form.locator('input[name=value]').fill('85');
+  await form.locator('input[name=note]').fill('交通运输局车辆购置台账');
+  await form.locator('button').click();
+  await dept.page.waitForFunction(() => document.querySelector('tr[data-indicator="nev_public_share"] .latest')?.textContent.startsWith('85'));
+  assert.equal(await dept.page.textContent('tr[data-indicator="nev_public_share"] .indicator-status'), '已达成');
+  assert.equal(await dept.page.locator('form.value-form[data-indicator="pm25"]').count(), 0);
+  await dept.page.screenshot({ path: join(artifacts, 'plan-indicators.png'), fullPage: true });
+
+  assert.deepEqual(office.errors, []);
+  assert.deepEqual(dept.errors, []);
+  await office.page.close();
+  await dept.page.close();
 });

@@ -182,10 +182,16 @@ async function drawCharts() {
   })));
 }
 
+// The session's CSRF token (the page's <meta>), sent with every state-changing request.
+function csrfHeaders() {
+  const m = document.querySelector('meta[name="csrf-token"]');
+  return m ? { 'x-csrf-token': m.content } : {};
+}
+
 async function api(method, url, body) {
   const res = await fetch(url, {
     method,
-    headers: body ? { 'content-type': 'application/json' } : {},
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(method === 'GET' ? {} : csrfHeaders()) },
     body: body ? JSON.stringify(body) : undefined,
     credentials: 'same-origin',
   });
@@ -252,7 +258,96 @@ function wireAlarmActions() {
   });
 }
 
+// Uploads the files of a file input, one request each; resolves to their attachment ids.
+async function uploadFiles(input) {
+  const ids = [];
+  for (const file of input ? [...input.files] : []) {
+    const res = await fetch(`/api/v1/attachments?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', ...csrfHeaders() },
+      body: file,
+      credentials: 'same-origin',
+    });
+    if (!res.ok) {
+      let msg = `${res.status}`;
+      try { msg = (await res.json()).error.message; } catch (_) { /* not JSON */ }
+      throw new Error(`${file.name}：${msg}`);
+    }
+    ids.push((await res.json()).id);
+  }
+  return ids;
+}
+
+// A department or town submits a progress report with its attachments.
+function wireReportForm() {
+  const form = document.getElementById('report-form');
+  if (!form) return;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    try {
+      const attachments = await uploadFiles(form.querySelector('input[type=file]'));
+      await api('POST', '/api/v1/plan/reports', {
+        task: Number(form.dataset.task),
+        period: f.get('period'),
+        body: f.get('body'),
+        completed: f.get('completed') === 'on',
+        attachments,
+      });
+      location.reload();
+    } catch (e) {
+      document.getElementById('report-error').textContent = e.message;
+    }
+  });
+}
+
+// The office accepts or returns a report.
+function wireReview() {
+  document.querySelectorAll('[data-review]').forEach((box) => {
+    const url = `/api/v1/plan/reports/${box.dataset.review}/review`;
+    const run = async (body) => {
+      try {
+        await api('POST', url, body);
+        location.reload();
+      } catch (e) {
+        document.getElementById('review-error').textContent = e.message;
+      }
+    };
+    box.querySelector('button[data-verdict=accept]')?.addEventListener('click', () => run({ action: 'accept' }));
+    box.querySelector('form[data-verdict=return]')?.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      run({ action: 'return', comment: new FormData(ev.target).get('comment') });
+    });
+  });
+}
+
+// The responsible department records an indicator value.
+function wireValueForms() {
+  document.querySelectorAll('form.value-form').forEach((form) => {
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      try {
+        const attachments = await uploadFiles(form.querySelector('input[type=file]'));
+        await api('POST', `/api/v1/plan/indicators/${form.dataset.indicator}/values`, {
+          as_of: f.get('as_of'),
+          value: f.get('value'),
+          baseline: f.get('baseline') === 'on',
+          note: f.get('note'),
+          attachments,
+        });
+        location.reload();
+      } catch (e) {
+        document.getElementById('value-error').textContent = e.message;
+      }
+    });
+  });
+}
+
 wireLogin();
 wireLogout();
 wireAlarmActions();
+wireReportForm();
+wireReview();
+wireValueForms();
 drawCharts().then(() => { document.body.dataset.ready = '1'; });

@@ -107,9 +107,28 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
         crate::import_boundary::import(&store, file, "district", a.boundary_crs, None)?;
     }
 
-    // Users: an office account and a town account, with fresh passwords.
+    // The Haimen plan (tasks, indicators) for the supervision pages.
+    let plan = lantian_plan::load(crate::plan::HAIMEN)
+        .map_err(|e| anyhow::anyhow!("the shipped plan file: {e}"))?;
+    crate::plan::store_plan(
+        &store,
+        crate::plan::HAIMEN.to_owned(),
+        plan,
+        "config/plans/haimen.toml",
+    )?;
+
+    // Users: an office account, a town account and a department account, with fresh passwords.
     let office_pw = password()?;
     let town_pw = password()?;
+    let dept_pw = password()?;
+    add_user(
+        &store,
+        "jiaotong",
+        "交通运输局（演示）",
+        Role::Department,
+        Some("交通运输局"),
+        &dept_pw,
+    )?;
     add_user(
         &store,
         "admin",
@@ -157,6 +176,9 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
         out::line(&format!("lantian demo: console http://{http}/"))?;
         out::line(&format!("  攻坚办 login: admin / {office_pw}"))?;
         out::line(&format!("  区镇 login:   haimen / {town_pw}   (海门街道)"))?;
+        out::line(&format!(
+            "  部门 login:   jiaotong / {dept_pw}   (交通运输局: 任务督办)"
+        ))?;
         out::line(&format!(
             "  HJ 212 receiver on {hj212}; {} simulated devices sending every {} s; Ctrl-C stops",
             devices.len(),

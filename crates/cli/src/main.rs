@@ -23,6 +23,7 @@ mod import_cnemc;
 mod import_csv;
 mod import_stations;
 mod out;
+mod plan;
 mod report;
 mod review;
 mod serve;
@@ -67,9 +68,12 @@ enum Command {
     Alarm(alarm::AlarmCmd),
     /// The whole system with demo data: console, receiver and a live simulated fleet.
     Demo(demo::Args),
-    /// Console users (用户): add or change, list.
+    /// Console users (用户): add or change, list, disable, enable, reset a password.
     #[command(subcommand)]
     User(user::UserCmd),
+    /// The action plan as data (行动计划): check, load, show, export.
+    #[command(subcommand)]
+    Plan(plan::PlanCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +122,9 @@ fn main() -> ExitCode {
         Command::Alarm(a) => open(&cli.db).and_then(|store| alarm::run(&store, a)),
         Command::Demo(a) => demo::run(&cli.db, a),
         Command::User(u) => open(&cli.db).and_then(|store| user::run(&store, u)),
+        // Checking a file needs no store.
+        Command::Plan(p @ plan::PlanCmd::Check { .. }) => plan::run(None, p),
+        Command::Plan(p) => open(&cli.db).and_then(|store| plan::run(Some(&store), p)),
         Command::Import(import) => open(&cli.db).and_then(|store| match import {
             Import::Stations(a) => import_stations::run_stations(&store, a),
             Import::Areas(a) => import_stations::run_areas(&store, a),

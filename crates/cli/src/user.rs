@@ -18,6 +18,24 @@ pub(crate) enum UserCmd {
     Add(AddArgs),
     /// List users.
     List,
+    /// Disable a user: they cannot log in and their sessions end.
+    Disable {
+        /// Login name.
+        username: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        /// Login name.
+        username: String,
+    },
+    /// Set a new password (printed once, or read with --password-stdin); sessions end.
+    ResetPassword {
+        /// Login name.
+        username: String,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 /// Arguments of `lantian user add`.
@@ -46,6 +64,12 @@ pub(crate) struct AddArgs {
 pub(crate) fn run(store: &Store, cmd: &UserCmd) -> Result<ExitCode> {
     match cmd {
         UserCmd::Add(a) => add(store, a),
+        UserCmd::Disable { username } => set_active(store, username, false),
+        UserCmd::Enable { username } => set_active(store, username, true),
+        UserCmd::ResetPassword {
+            username,
+            password_stdin,
+        } => reset_password(store, username, *password_stdin),
         UserCmd::List => {
             for u in store.users()? {
                 out::line(&format!(
@@ -77,32 +101,37 @@ fn add(store: &Store, a: &AddArgs) -> Result<ExitCode> {
             a.role
         );
     }
-    let (password, generated) = if a.password_stdin {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .context("cannot read the password from standard input")?;
-        let pw = s.lines().next().unwrap_or_default().to_owned();
-        if pw.chars().count() < 8 {
-            bail!("password: at least 8 characters");
+    // A department or town must be one of the plan's, when a plan is loaded.
+    let mut scope = a.scope.clone();
+    if let (Some(s), Some((_, plan))) = (&a.scope, store.active_plan()?) {
+        match a.role {
+            Role::Department => match plan.department(s) {
+                Some(d) => scope = Some(d.name.clone()),
+                None => bail!(
+                    "--scope {s:?}: not a department of the plan {} (lantian plan show --departments)",
+                    plan.meta.code
+                ),
+            },
+            Role::Town if !plan.has_town(s) => bail!(
+                "--scope {s:?}: not a town of the plan {} (lantian plan show --towns)",
+                plan.meta.code
+            ),
+            _ => {}
         }
-        (pw, false)
-    } else {
-        let token = lantian_web::auth::new_token().map_err(anyhow::Error::msg)?;
-        (token[..16].to_owned(), true)
-    };
+    }
+    let (password, generated) = password(a.password_stdin)?;
     let hash = lantian_web::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
     let user = NewUser {
         username: a.username.clone(),
         display_name: a.display_name.clone().unwrap_or_else(|| a.username.clone()),
         password_hash: hash,
         role: a.role.as_str().to_owned(),
-        scope: a.scope.clone(),
+        scope,
         active: !a.disabled,
     };
     let audit = AuditEntry {
         at_ms: jiff::Timestamp::now().as_millisecond(),
-        actor: format!("cli:{}", std::env::var("USER").unwrap_or_default()),
+        actor: cli_actor(),
         action: "user.upsert".to_owned(),
         target: format!("user:{}", a.username),
         detail: serde_json::json!({
@@ -120,6 +149,98 @@ fn add(store: &Store, a: &AddArgs) -> Result<ExitCode> {
     ))?;
     if generated {
         out::line(&format!("password: {password}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The audit log's actor for the command line.
+pub(crate) fn cli_actor() -> String {
+    format!("cli:{}", std::env::var("USER").unwrap_or_default())
+}
+
+/// A password from standard input (`true`), or a generated one; and whether it was generated.
+fn password(stdin: bool) -> Result<(String, bool)> {
+    if stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("cannot read the password from standard input")?;
+        let pw = s.lines().next().unwrap_or_default().to_owned();
+        if pw.chars().count() < 8 {
+            bail!("password: at least 8 characters");
+        }
+        Ok((pw, false))
+    } else {
+        let token = lantian_web::auth::new_token().map_err(anyhow::Error::msg)?;
+        Ok((token[..16].to_owned(), true))
+    }
+}
+
+fn existing(store: &Store, username: &str) -> Result<lantian_store::UserRecord> {
+    store
+        .user_by_name(username)?
+        .with_context(|| format!("no user {username:?} (lantian user list)"))
+}
+
+fn save(
+    store: &Store,
+    u: lantian_store::UserRecord,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    let user = NewUser {
+        username: u.username.clone(),
+        display_name: u.display_name,
+        password_hash: u.password_hash,
+        role: u.role,
+        scope: u.scope,
+        active: u.active,
+    };
+    let audit = AuditEntry {
+        at_ms: jiff::Timestamp::now().as_millisecond(),
+        actor: cli_actor(),
+        action: action.to_owned(),
+        target: format!("user:{}", u.username),
+        detail: detail.to_string(),
+    };
+    store.upsert_user(&user, &audit)?;
+    Ok(())
+}
+
+fn set_active(store: &Store, username: &str, active: bool) -> Result<ExitCode> {
+    let mut u = existing(store, username)?;
+    let before = u.active;
+    u.active = active;
+    save(
+        store,
+        u,
+        if active {
+            "user.enable"
+        } else {
+            "user.disable"
+        },
+        serde_json::json!({"before": {"active": before}, "after": {"active": active}}),
+    )?;
+    out::line(&format!(
+        "user {username} {}",
+        if active {
+            "enabled"
+        } else {
+            "disabled; their sessions ended"
+        }
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn reset_password(store: &Store, username: &str, stdin: bool) -> Result<ExitCode> {
+    let mut u = existing(store, username)?;
+    let (pw, generated) = password(stdin)?;
+    u.password_hash = lantian_web::auth::hash_password(&pw).map_err(anyhow::Error::msg)?;
+    // The store ends every session when the hash changes.
+    save(store, u, "user.reset_password", serde_json::json!({}))?;
+    out::line(&format!("user {username}: password reset; sessions ended"))?;
+    if generated {
+        out::line(&format!("password: {pw}"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

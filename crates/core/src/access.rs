@@ -187,6 +187,84 @@ impl Actor {
             })
         }
     }
+
+    /// The party this actor reports for in plan supervision: a department user's department
+    /// or a town user's town.
+    pub fn party(&self) -> Option<Party<'_>> {
+        let scope = self.scope.as_deref()?;
+        match self.role {
+            Role::Department => Some(Party::Department(scope)),
+            Role::Town => Some(Party::Town(scope)),
+            _ => None,
+        }
+    }
+
+    /// May this actor submit a progress report (or an indicator value) for `party`?
+    ///
+    /// Only the department or town itself: a department user for its department, a town user
+    /// for its town. The office reviews reports and does not write them; viewers only read.
+    pub fn may_report_for(&self, party: Party<'_>) -> Result<(), Denied> {
+        const WHAT: &str = "report for this department or town";
+        match (self.role, self.party()) {
+            (Role::Department | Role::Town, Some(mine)) if mine == party => Ok(()),
+            (Role::Department | Role::Town, _) => Err(Denied::Scope {
+                scope: self.scope.clone().unwrap_or_default(),
+                what: WHAT,
+            }),
+            (role, _) => Err(Denied::Role { role, what: WHAT }),
+        }
+    }
+
+    /// May this actor read reports of `party`? The office, admins and viewers read all; a
+    /// department or town only its own.
+    pub fn may_read_reports_of(&self, party: Party<'_>) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin | Role::Office | Role::Viewer => Ok(()),
+            Role::Department | Role::Town => {
+                self.may_report_for(party).map_err(|_| Denied::Scope {
+                    scope: self.scope.clone().unwrap_or_default(),
+                    what: "another department's or town's reports",
+                })
+            }
+        }
+    }
+
+    /// May this actor review (accept or return) reports? The office and admins.
+    pub fn may_review_reports(&self) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin | Role::Office => Ok(()),
+            role => Err(Denied::Role {
+                role,
+                what: "review reports",
+            }),
+        }
+    }
+}
+
+/// Who a plan report is for: a department or a town (by name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Party<'a> {
+    /// A department.
+    Department(&'a str),
+    /// A town.
+    Town(&'a str),
+}
+
+impl Party<'_> {
+    /// `department` or `town`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Party::Department(_) => "department",
+            Party::Town(_) => "town",
+        }
+    }
+
+    /// The name.
+    pub fn name(&self) -> &str {
+        match self {
+            Party::Department(n) | Party::Town(n) => n,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -261,5 +339,36 @@ mod tests {
             assert_eq!(r.as_str().parse::<Role>(), Ok(r));
         }
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn plan_reports_stay_within_the_party() {
+        let dept = actor(Role::Department, Some("交通运输局"));
+        let town = actor(Role::Town, Some("海门街道"));
+        let office = actor(Role::Office, None);
+        let viewer = actor(Role::Viewer, None);
+        let own = Party::Department("交通运输局");
+        let other = Party::Department("公安局");
+        assert_eq!(dept.may_report_for(own), Ok(()));
+        assert!(matches!(
+            dept.may_report_for(other),
+            Err(Denied::Scope { .. })
+        ));
+        // A department is not a town of the same name.
+        assert!(dept.may_report_for(Party::Town("交通运输局")).is_err());
+        assert_eq!(town.may_report_for(Party::Town("海门街道")), Ok(()));
+        assert!(town.may_report_for(Party::Town("三厂街道")).is_err());
+        assert!(matches!(
+            office.may_report_for(own),
+            Err(Denied::Role { .. })
+        ));
+        assert!(viewer.may_report_for(own).is_err());
+        assert_eq!(dept.may_read_reports_of(own), Ok(()));
+        assert!(dept.may_read_reports_of(other).is_err());
+        assert_eq!(viewer.may_read_reports_of(other), Ok(()));
+        assert_eq!(office.may_review_reports(), Ok(()));
+        assert!(dept.may_review_reports().is_err());
+        assert!(viewer.may_review_reports().is_err());
+        assert_eq!(own.kind(), "department");
     }
 }

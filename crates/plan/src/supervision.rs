@@ -4,8 +4,8 @@
 //!
 //! The rules (docs/assumptions.md P5–P7):
 //! * every lead department (牵头) reports on each of its tasks once per reporting period, from
-//!   the plan's start until the task is done; a report is due within `grace_days` after its
-//!   period ends;
+//!   the plan's start until the task is done (an overdue task too); a report is due within
+//!   `grace_days` after its period ends;
 //! * towns report on the tasks listed in `[plan] town_tasks`, by the same rule;
 //! * a report counts as on time if it was first submitted by the due day, even if the office
 //!   returned it and it was resubmitted later;
@@ -158,6 +158,78 @@ impl ReviewState {
     }
 }
 
+/// A step of a report's review (审核).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewAction {
+    /// 提交: a new report.
+    Submit,
+    /// 修改: a submitted report changed before review.
+    Edit,
+    /// 重新提交: a returned report submitted again.
+    Resubmit,
+    /// 退回: the office returns it with a comment.
+    Return,
+    /// 通过: the office accepts it.
+    Accept,
+}
+
+impl ReviewAction {
+    /// `submit`, `edit`, `resubmit`, `return`, `accept`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewAction::Submit => "submit",
+            ReviewAction::Edit => "edit",
+            ReviewAction::Resubmit => "resubmit",
+            ReviewAction::Return => "return",
+            ReviewAction::Accept => "accept",
+        }
+    }
+
+    /// The Chinese label.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ReviewAction::Submit => "提交",
+            ReviewAction::Edit => "修改",
+            ReviewAction::Resubmit => "重新提交",
+            ReviewAction::Return => "退回",
+            ReviewAction::Accept => "通过",
+        }
+    }
+}
+
+/// What submitting a report does, given the stored report's state (`None`: there is none).
+///
+/// # Errors
+///
+/// An accepted report is final.
+pub fn on_submit(current: Option<ReviewState>) -> Result<(ReviewAction, ReviewState), String> {
+    match current {
+        None => Ok((ReviewAction::Submit, ReviewState::Submitted)),
+        Some(ReviewState::Submitted) => Ok((ReviewAction::Edit, ReviewState::Submitted)),
+        Some(ReviewState::Returned) => Ok((ReviewAction::Resubmit, ReviewState::Submitted)),
+        Some(ReviewState::Accepted) => Err("the report was accepted: it cannot change".to_owned()),
+    }
+}
+
+/// What reviewing a report does: only a submitted report can be accepted or returned.
+///
+/// # Errors
+///
+/// A report not waiting for review.
+pub fn on_review(
+    current: ReviewState,
+    accept: bool,
+) -> Result<(ReviewAction, ReviewState), String> {
+    match (current, accept) {
+        (ReviewState::Submitted, true) => Ok((ReviewAction::Accept, ReviewState::Accepted)),
+        (ReviewState::Submitted, false) => Ok((ReviewAction::Return, ReviewState::Returned)),
+        (s, _) => Err(format!(
+            "the report is {}: only a submitted report is reviewed",
+            s.zh()
+        )),
+    }
+}
+
 /// A progress report, as supervision needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReportRecord {
@@ -264,8 +336,8 @@ pub struct Expected {
 }
 
 /// Every report expected by `today` (periods whose due day has come), for the parties the
-/// plan names: each task's lead departments, and every town for `town_tasks`. A dated task
-/// expects no reports for periods after it was done or after its deadline's period.
+/// plan names: each task's lead departments, and every town for `town_tasks`. A task expects no
+/// reports for periods after the one in which it was done; an overdue task still does.
 pub fn expected_reports(
     plan: &Plan,
     town_tasks: &[u32],
@@ -281,12 +353,8 @@ pub fn expected_reports(
             continue;
         }
         for task in &plan.tasks {
-            if let Deadline::By(d) = task.deadline {
-                if period.start > d {
-                    continue;
-                }
-            }
-            // Done before this period began: nothing more to report.
+            // Done before this period began: nothing more to report. (An overdue task goes on
+            // being reported on until it is done.)
             let done_before = reports.iter().any(|r| {
                 r.task == task.number
                     && r.completed
@@ -552,6 +620,33 @@ responsibility = "甲局、乙局按职责分工负责"
             completed: done,
             first_submitted: on,
         }
+    }
+
+    #[test]
+    fn review_transitions() {
+        assert_eq!(
+            on_submit(None),
+            Ok((ReviewAction::Submit, ReviewState::Submitted))
+        );
+        assert_eq!(
+            on_submit(Some(ReviewState::Returned)),
+            Ok((ReviewAction::Resubmit, ReviewState::Submitted))
+        );
+        assert_eq!(
+            on_submit(Some(ReviewState::Submitted)),
+            Ok((ReviewAction::Edit, ReviewState::Submitted))
+        );
+        assert!(on_submit(Some(ReviewState::Accepted)).is_err());
+        assert_eq!(
+            on_review(ReviewState::Submitted, false),
+            Ok((ReviewAction::Return, ReviewState::Returned))
+        );
+        assert_eq!(
+            on_review(ReviewState::Submitted, true),
+            Ok((ReviewAction::Accept, ReviewState::Accepted))
+        );
+        assert!(on_review(ReviewState::Returned, true).is_err());
+        assert!(on_review(ReviewState::Accepted, false).is_err());
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //! - [`Table`], [`headers`] and [`rows`] lay a report out as text tables; [`Tabular`] is any
 //!   table (headers and text rows) written as CSV or as an xlsx workbook, used by every export
 //!   of the CLI and the API.
+//! - [`plan`]: where the action plan stands (tasks, indicators, scorecards, reminders) and its
+//!   workbook in the layout of the plan's own table.
 
+pub mod plan;
 mod tabular;
 
 pub use tabular::{Sheet, Tabular, xlsx_workbook};
@@ -44,6 +47,9 @@ pub enum ReportError {
     /// No station or area of that name.
     #[error("{0}")]
     NotFound(String),
+    /// A monitoring series could not be computed.
+    #[error("monitoring series: {0}")]
+    Series(String),
 }
 
 /// Tables of a report, for CSV and xlsx output.

@@ -52,6 +52,7 @@ pub mod accounts;
 pub mod chunk;
 pub mod model;
 pub mod monitoring;
+pub mod plan;
 pub mod postgres;
 pub mod sqlite;
 
@@ -70,6 +71,10 @@ pub use monitoring::{
     AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmUpdate, ChainCheck, EvidenceFrame,
     IngestFrame, IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading,
 };
+pub use plan::{
+    AttachmentRecord, IndicatorValueRecord, NewAttachment, NewIndicatorValue, NewTaskReport,
+    PlanVersion, TaskReportEvent, TaskReportFilter, TaskReportRecord,
+};
 
 /// The SQLite migrations, in order.
 pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
@@ -77,6 +82,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_monitoring.sql")),
     (3, include_str!("../migrations/sqlite/0003_accounts.sql")),
     (4, include_str!("../migrations/sqlite/0004_map_layers.sql")),
+    (5, include_str!("../migrations/sqlite/0005_plan.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -90,6 +96,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         4,
         include_str!("../migrations/postgres/0004_map_layers.sql"),
     ),
+    (5, include_str!("../migrations/postgres/0005_plan.sql")),
 ];
 
 /// What went wrong in the store.
@@ -125,6 +132,9 @@ pub enum StoreError {
     /// A lifecycle action the record's state does not allow.
     #[error(transparent)]
     Transition(#[from] lantian_core::TransitionError),
+    /// A change the record's state does not allow (e.g. resubmitting an accepted report).
+    #[error("{0}")]
+    Conflict(String),
     /// A lock was poisoned by a panic in another thread.
     #[error("store lock poisoned")]
     Poisoned,
@@ -434,6 +444,105 @@ impl Store {
         to: i64,
     ) -> Result<Vec<(i64, StoredReading)>, StoreError> {
         dispatch!(self.latest_readings(cn, from, to))
+    }
+
+    /// Records a plan file's text unless the same text of the same plan is stored; returns its
+    /// id and whether it is new. The newest version is the plan in force.
+    pub fn put_plan_version(
+        &self,
+        v: &PlanVersion,
+        audit: &AuditEntry,
+    ) -> Result<(i64, bool), StoreError> {
+        dispatch!(self.put_plan_version(v, audit))
+    }
+
+    /// The plan in force: the newest loaded version, parsed.
+    pub fn active_plan(&self) -> Result<Option<(PlanVersion, lantian_plan::Plan)>, StoreError> {
+        let Some(v) = self.plan_versions()?.into_iter().next() else {
+            return Ok(None);
+        };
+        let plan = lantian_plan::load(&v.source).map_err(|e| {
+            StoreError::Corrupt(format!("stored plan {} (id {}): {e}", v.code, v.id))
+        })?;
+        Ok(Some((v, plan)))
+    }
+
+    /// Every loaded plan version, newest first.
+    pub fn plan_versions(&self) -> Result<Vec<PlanVersion>, StoreError> {
+        dispatch!(self.plan_versions())
+    }
+
+    /// Submits a task report: a new one, a resubmission of a returned one, or an edit of one
+    /// not yet reviewed (`lantian_plan::supervision::on_submit`); an accepted report is a
+    /// [`StoreError::Conflict`]. The history step and the audit entry (with before and after)
+    /// are written in the same transaction.
+    pub fn submit_task_report(
+        &self,
+        report: &NewTaskReport,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<TaskReportRecord, StoreError> {
+        dispatch!(self.submit_task_report(report, actor, at_ms))
+    }
+
+    /// Accepts or returns a submitted report with a comment (`on_review`).
+    pub fn review_task_report(
+        &self,
+        id: i64,
+        accept: bool,
+        comment: &str,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<TaskReportRecord, StoreError> {
+        dispatch!(self.review_task_report(id, accept, comment, actor, at_ms))
+    }
+
+    /// Reports matching a filter, by task, period and party.
+    pub fn task_reports(&self, f: &TaskReportFilter) -> Result<Vec<TaskReportRecord>, StoreError> {
+        dispatch!(self.task_reports(f))
+    }
+
+    /// One report.
+    pub fn task_report(&self, id: i64) -> Result<Option<TaskReportRecord>, StoreError> {
+        dispatch!(self.task_report(id))
+    }
+
+    /// A report's history, oldest first.
+    pub fn task_report_events(&self, report_id: i64) -> Result<Vec<TaskReportEvent>, StoreError> {
+        dispatch!(self.task_report_events(report_id))
+    }
+
+    /// Stores a file; the audit entry's target becomes `attachment:<id>`.
+    pub fn put_attachment(&self, a: &NewAttachment, audit: &AuditEntry) -> Result<i64, StoreError> {
+        dispatch!(self.put_attachment(a, audit))
+    }
+
+    /// A file and its bytes.
+    pub fn attachment(&self, id: i64) -> Result<Option<(AttachmentRecord, Vec<u8>)>, StoreError> {
+        dispatch!(self.attachment(id))
+    }
+
+    /// Files' descriptions, in the order of `ids` (unknown ids left out).
+    pub fn attachments(&self, ids: &[i64]) -> Result<Vec<AttachmentRecord>, StoreError> {
+        dispatch!(self.attachments(ids))
+    }
+
+    /// Records an indicator value (append-only); the audit entry's target becomes
+    /// `indicator_value:<id>`.
+    pub fn add_indicator_value(
+        &self,
+        v: &NewIndicatorValue,
+        audit: &AuditEntry,
+    ) -> Result<i64, StoreError> {
+        dispatch!(self.add_indicator_value(v, audit))
+    }
+
+    /// A plan's indicator values, by indicator, date and id.
+    pub fn indicator_values(
+        &self,
+        plan_code: &str,
+    ) -> Result<Vec<IndicatorValueRecord>, StoreError> {
+        dispatch!(self.indicator_values(plan_code))
     }
 
     /// `(device id, Unix milliseconds)` of each device's last stored frame (restores the

@@ -74,6 +74,58 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     })
 }
 
+/// The CSRF token of a session: derived from the session token, so it needs no storage. Pages
+/// carry it in `<meta name="csrf-token">`; the console's scripts send it as `X-CSRF-Token`.
+pub fn csrf_token(session_token: &str) -> String {
+    hex(&Sha256::digest(
+        format!("lantian-csrf:{session_token}").as_bytes(),
+    ))
+}
+
+/// The header that carries the CSRF token.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// Whether the request's session came from the cookie (not `Authorization: Bearer`). Only
+/// cookie sessions need the CSRF token: a browser adds cookies by itself, never a bearer token.
+pub(crate) fn token_from_cookie(headers: &axum::http::HeaderMap) -> bool {
+    !headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("Bearer "))
+}
+
+/// The CSRF check of a state-changing request with a cookie session: the header must carry
+/// the session's CSRF token.
+pub(crate) fn check_csrf(parts: &Parts, token: &str) -> Result<(), ApiError> {
+    let safe = matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    if safe || !token_from_cookie(&parts.headers) {
+        return Ok(());
+    }
+    let sent = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let want = csrf_token(token);
+    // Compare without an early exit.
+    let same = sent.len() == want.len()
+        && sent
+            .bytes()
+            .zip(want.bytes())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+    if same {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(
+            "缺少或错误的 CSRF 令牌（X-CSRF-Token）：请刷新页面后重试",
+        ))
+    }
+}
+
 /// The session token of a request: the cookie, or `Authorization: Bearer`.
 pub(crate) fn request_token(headers: &axum::http::HeaderMap) -> Option<String> {
     let bearer = headers
@@ -103,6 +155,8 @@ pub struct CurrentUser {
     pub display_name: String,
     /// Who acts, for the access checks.
     pub actor: Actor,
+    /// The session's CSRF token (for pages).
+    pub csrf: String,
 }
 
 impl FromRequestParts<AppState> for CurrentUser {
@@ -114,6 +168,7 @@ impl FromRequestParts<AppState> for CurrentUser {
     ) -> Result<Self, Self::Rejection> {
         let token =
             request_token(&parts.headers).ok_or_else(|| ApiError::unauthorized("请先登录"))?;
+        let csrf = csrf_token(&token);
         let hash = token_hash(&token);
         let now = jiff::Timestamp::now().as_millisecond();
         let user = state
@@ -124,8 +179,11 @@ impl FromRequestParts<AppState> for CurrentUser {
             .role
             .parse()
             .map_err(|e| ApiError::internal(format!("user {}: {e}", user.username)))?;
+        // After the session check: a stale page gets "log in again", not a CSRF error.
+        check_csrf(parts, &token)?;
         Ok(CurrentUser {
             id: user.id,
+            csrf,
             display_name: user.display_name,
             actor: Actor {
                 username: user.username,

@@ -25,6 +25,8 @@ use crate::auth::CurrentUser;
 use crate::extract::Query;
 use crate::{ApiError, AppState};
 
+mod plan;
+
 /// The built assets (`web/dist`); missing when `npm run build` has not run, and then the pages
 /// say so.
 #[derive(rust_embed::RustEmbed)]
@@ -42,6 +44,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/alarms", get(alarms))
         .route("/alarms/{id}", get(alarm))
         .route("/map", get(map))
+        .route("/plan", get(plan::plan))
+        .route("/plan/tasks/{number}", get(plan::task))
+        .route("/plan/indicators", get(plan::indicators))
+        .route("/plan/scorecards", get(plan::scorecards))
         .route("/assets/{*path}", get(asset))
 }
 
@@ -106,6 +112,7 @@ fn url_escape(s: &str) -> String {
 
 /// The header every page shows.
 struct Nav {
+    csrf: String,
     demo: bool,
     district: String,
     user: String,
@@ -115,6 +122,7 @@ struct Nav {
 
 fn nav(state: &AppState, user: &CurrentUser, active: &'static str) -> Nav {
     Nav {
+        csrf: user.csrf.clone(),
         demo: state.config.demo,
         district: state.config.district.clone(),
         user: user.display_name.clone(),

@@ -126,7 +126,12 @@ impl ApiError {
         }
     }
 
-    /// The status.
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         self.status
     }
@@ -137,6 +142,7 @@ impl From<StoreError> for ApiError {
         match e {
             StoreError::NotFound(what, id) => ApiError::not_found(format!("no {what} {id}")),
             StoreError::Transition(t) => ApiError::conflict(t.to_string()),
+            StoreError::Conflict(m) => ApiError::conflict(m),
             e => ApiError::internal(e),
         }
     }

@@ -310,19 +310,28 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::session::router())
         .merge(api::air::router())
         .merge(api::monitoring::router())
+        .merge(api::plan::router())
 }
 
 /// The OpenAPI document.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    api_router().split_for_parts().1
+    let mut doc = api_router().split_for_parts().1;
+    doc.merge(api::plan::upload_router().split_for_parts().1);
+    doc
 }
 
 /// The API (`/api/v1/...`, `/api/openapi.json`) and the console pages, with the body limit.
 pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body;
-    let (router, doc) = api_router().split_for_parts();
+    let (router, mut doc) = api_router().split_for_parts();
+    // Uploads have their own, larger limit; every other body stays small.
+    let (uploads, upload_doc) = api::plan::upload_router().split_for_parts();
+    doc.merge(upload_doc);
+    let uploads = uploads.layer(RequestBodyLimitLayer::new(api::plan::MAX_ATTACHMENT));
     let doc = Arc::new(doc);
+    let router = router.layer(RequestBodyLimitLayer::new(max_body));
     router
+        .merge(uploads)
         .route(
             "/api/openapi.json",
             axum::routing::get(move || {
@@ -330,9 +339,8 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .merge(console::router())
+        .merge(console::router().layer(RequestBodyLimitLayer::new(max_body)))
         .fallback(|| async { ApiError::not_found("no such endpoint") })
-        .layer(RequestBodyLimitLayer::new(max_body))
         .with_state(state)
 }
 

@@ -46,6 +46,13 @@ fn demo_prepares_history_users_and_fleet() {
         "{users}"
     );
     assert!(users.contains("town\t海门街道"), "{users}");
+    assert!(users.contains("department\t交通运输局"), "{users}");
+    // The plan is loaded: its tasks and scorecards show.
+    let (_, tasks, _) = run(lantian(&db).args(["plan", "show", "--what", "tasks"]));
+    assert!(
+        tasks.contains("haimen-aq-2024") && tasks.lines().count() > 48,
+        "{tasks}"
+    );
     let (_, devices, _) = run(lantian(&db).args(["device", "list"]));
     assert!(devices.contains("SIMF000001"), "{devices}");
 

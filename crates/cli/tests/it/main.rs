@@ -9,6 +9,7 @@ mod demo;
 mod import_assess;
 mod import_csv;
 mod monitoring;
+mod plan;
 mod verify_cnemc;
 
 use std::ffi::OsStr;

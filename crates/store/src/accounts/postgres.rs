@@ -35,6 +35,12 @@ impl PgStore {
     pub(crate) fn upsert_user(&self, u: &NewUser, audit: &AuditEntry) -> Result<i64, StoreError> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
+        let old_hash: Option<String> = tx
+            .query_opt(
+                "SELECT password_hash FROM users WHERE username = $1 FOR UPDATE",
+                &[&u.username],
+            )?
+            .map(|r| r.get(0));
         let id: i64 = tx
             .query_one(
                 "INSERT INTO users (username, display_name, password_hash, role, scope, active, created_at, updated_at)
@@ -54,7 +60,8 @@ impl PgStore {
                 ],
             )?
             .get(0);
-        if !u.active {
+        // Disabled, or a new password: every session ends.
+        if !u.active || old_hash.is_some_and(|h| h != u.password_hash) {
             tx.execute("DELETE FROM sessions WHERE user_id = $1", &[&id])?;
         }
         insert_audit(&mut tx, audit)?;

@@ -32,6 +32,13 @@ impl SqliteStore {
     pub(crate) fn upsert_user(&self, u: &NewUser, audit: &AuditEntry) -> Result<i64, StoreError> {
         self.with_writer(|conn| {
             let tx = conn.transaction()?;
+            let old_hash: Option<String> = tx
+                .query_row(
+                    "SELECT password_hash FROM users WHERE username = ?1",
+                    [&u.username],
+                    |r| r.get(0),
+                )
+                .optional()?;
             let id: i64 = tx.query_row(
                 "INSERT INTO users (username, display_name, password_hash, role, scope, active, created_at, updated_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)
@@ -50,7 +57,8 @@ impl SqliteStore {
                 ],
                 |r| r.get(0),
             )?;
-            if !u.active {
+            // Disabled, or a new password: every session ends.
+            if !u.active || old_hash.is_some_and(|h| h != u.password_hash) {
                 tx.execute("DELETE FROM sessions WHERE user_id = ?1", [id])?;
             }
             insert_audit(&tx, audit)?;

@@ -775,6 +775,20 @@ contract!(users_sessions_and_audit, |store| {
     assert_eq!(store.session_user("bb", 3_001).unwrap(), None);
     assert_eq!(store.users().unwrap().len(), 1);
     assert_eq!(store.users().unwrap()[0].role, "viewer");
+    // Active again: a session survives a change of name, not a change of password.
+    user.active = true;
+    store.upsert_user(&user, &audit(4, "user:wang")).unwrap();
+    store.create_session("dd", id, 3_000, 9_000).unwrap();
+    user.display_name = "王处长".to_owned();
+    store.upsert_user(&user, &audit(4, "user:wang")).unwrap();
+    assert!(store.session_user("dd", 3_001).unwrap().is_some());
+    user.password_hash = "$argon2id$y".to_owned();
+    store.upsert_user(&user, &audit(4, "user:wang")).unwrap();
+    assert_eq!(
+        store.session_user("dd", 3_001).unwrap(),
+        None,
+        "new password"
+    );
 
     let layer = lantian_store::MapLayer {
         name: "district".to_owned(),
@@ -792,7 +806,7 @@ contract!(users_sessions_and_audit, |store| {
     assert_eq!(store.map_layer("district").unwrap(), Some(layer));
 
     let log = store.audit_log(10).unwrap();
-    assert_eq!(log.len(), 4);
+    assert_eq!(log.len(), 7);
     assert_eq!(log[0].entry.at_ms, 6, "newest first");
     assert!(log[0].id > log[1].id);
 });
@@ -837,3 +851,212 @@ fn chain_check_finds_tampering() {
     let c = store.verify_frames(Some("MN-B")).unwrap();
     assert_eq!((c[0].frames, c[0].broken_at), (2, Some(3)));
 }
+
+contract!(plan_versions_reports_attachments_and_values, |store| {
+    use lantian_plan::supervision::ReviewState;
+    use lantian_store::{
+        NewAttachment, NewIndicatorValue, NewTaskReport, PlanVersion, TaskReportFilter,
+    };
+    let audit = |action: &str| AuditEntry {
+        at_ms: 1,
+        actor: "office".into(),
+        action: action.into(),
+        target: String::new(),
+        detail: "{}".into(),
+    };
+    let v = PlanVersion {
+        id: 0,
+        code: "haimen".into(),
+        version: 1,
+        sha256: "aa".into(),
+        source: "[plan]".into(),
+        loaded_at_ms: 5,
+        loaded_by: "cli:root".into(),
+    };
+    let (id1, new) = store.put_plan_version(&v, &audit("plan.load")).unwrap();
+    assert!(new);
+    // The same text again: the same version, nothing new.
+    assert_eq!(
+        store.put_plan_version(&v, &audit("plan.load")).unwrap(),
+        (id1, false)
+    );
+    let v2 = PlanVersion {
+        sha256: "bb".into(),
+        version: 2,
+        ..v.clone()
+    };
+    let (id2, _) = store.put_plan_version(&v2, &audit("plan.load")).unwrap();
+    let versions = store.plan_versions().unwrap();
+    assert_eq!(
+        versions.iter().map(|x| x.id).collect::<Vec<_>>(),
+        [id2, id1]
+    );
+
+    // An attachment, by id, with its bytes.
+    let att = store
+        .put_attachment(
+            &NewAttachment {
+                sha256: "cc".into(),
+                name: "现场照片.jpg".into(),
+                mime: "image/jpeg".into(),
+                data: vec![0xFF, 0xD8, 0xFF, 1, 2],
+                uploaded_by: "dept".into(),
+                scope: Some("交通运输局".into()),
+                uploaded_at_ms: 6,
+            },
+            &audit("attachment.upload"),
+        )
+        .unwrap();
+    let (meta, bytes) = store.attachment(att).unwrap().unwrap();
+    assert_eq!(
+        (meta.size, bytes.len(), meta.name.as_str()),
+        (5, 5, "现场照片.jpg")
+    );
+    assert_eq!(store.attachments(&[999, att]).unwrap()[0].id, att);
+    assert!(store.attachment(999).unwrap().is_none());
+
+    // Submit → return → resubmit → accept; an accepted report is final.
+    let report = NewTaskReport {
+        plan_code: "haimen".into(),
+        task: 13,
+        party_kind: "department".into(),
+        party: "交通运输局".into(),
+        period: "2024Q3".into(),
+        completed: false,
+        body: "推进公转铁".into(),
+        numbers: r#"{"rail":1}"#.into(),
+        attachments: vec![att],
+    };
+    let r = store.submit_task_report(&report, "dept", 10).unwrap();
+    assert_eq!(
+        (r.state, r.first_submitted_at_ms),
+        (ReviewState::Submitted, 10)
+    );
+    let r = store
+        .review_task_report(r.id, false, "请补充数据", "office", 20)
+        .unwrap();
+    assert_eq!(
+        (r.state, r.review_comment.as_str()),
+        (ReviewState::Returned, "请补充数据")
+    );
+    // Returned cannot be reviewed again until resubmitted.
+    assert!(matches!(
+        store.review_task_report(r.id, true, "", "office", 21),
+        Err(StoreError::Conflict(_))
+    ));
+    let again = NewTaskReport {
+        body: "推进公转铁，补充货运量".into(),
+        ..report.clone()
+    };
+    let r2 = store.submit_task_report(&again, "dept", 30).unwrap();
+    assert_eq!(r2.id, r.id);
+    assert_eq!(
+        (r2.state, r2.first_submitted_at_ms, r2.updated_at_ms),
+        (ReviewState::Submitted, 10, 30)
+    );
+    let r3 = store
+        .review_task_report(r.id, true, "", "office", 40)
+        .unwrap();
+    assert_eq!(r3.state, ReviewState::Accepted);
+    assert!(matches!(
+        store.submit_task_report(&again, "dept", 50),
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store.review_task_report(424_242, true, "", "office", 40),
+        Err(StoreError::NotFound(..))
+    ));
+    let steps: Vec<(String, Option<String>, String)> = store
+        .task_report_events(r.id)
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.from_state, e.to_state))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("submit".into(), None, "submitted".into()),
+            ("return".into(), Some("submitted".into()), "returned".into()),
+            (
+                "resubmit".into(),
+                Some("returned".into()),
+                "submitted".into()
+            ),
+            ("accept".into(), Some("submitted".into()), "accepted".into()),
+        ]
+    );
+    // Every step is in the audit log with before and after.
+    let log = store.audit_log(10).unwrap();
+    let submit = log
+        .iter()
+        .find(|a| a.entry.action == "task_report.resubmit")
+        .unwrap();
+    assert_eq!(submit.entry.target, format!("task_report:{}", r.id));
+    assert!(
+        submit.entry.detail.contains("补充货运量") && submit.entry.detail.contains("\"before\"")
+    );
+    assert!(
+        log.iter()
+            .any(|a| a.entry.target == format!("attachment:{att}"))
+    );
+
+    // Filters.
+    let other = NewTaskReport {
+        task: 15,
+        party: "公安局".into(),
+        ..report.clone()
+    };
+    store.submit_task_report(&other, "police", 60).unwrap();
+    let f = |task: Option<i64>, party: Option<&str>, state: Option<ReviewState>| {
+        store
+            .task_reports(&TaskReportFilter {
+                plan_code: "haimen".into(),
+                task,
+                party: party.map(|p| ("department".to_owned(), p.to_owned())),
+                period: Some("2024Q3".into()),
+                state,
+            })
+            .unwrap()
+            .len()
+    };
+    assert_eq!(f(None, None, None), 2);
+    assert_eq!(f(Some(13), None, None), 1);
+    assert_eq!(f(None, Some("公安局"), None), 1);
+    assert_eq!(f(None, None, Some(ReviewState::Accepted)), 1);
+    assert_eq!(f(Some(13), Some("公安局"), None), 0);
+
+    // Indicator values: append-only, in order.
+    for (as_of, value, id_at) in [
+        ("2020-12-31", "1000", 70),
+        ("2023-12-31", "950", 71),
+        ("2023-12-31", "940", 72),
+    ] {
+        store
+            .add_indicator_value(
+                &NewIndicatorValue {
+                    plan_code: "haimen".into(),
+                    indicator: "nox_total".into(),
+                    as_of: as_of.into(),
+                    value: value.into(),
+                    baseline: as_of.starts_with("2020"),
+                    note: "清单".into(),
+                    attachments: vec![att],
+                    party: "生态环境局".into(),
+                    reported_by: "env".into(),
+                    reported_at_ms: id_at,
+                },
+                &audit("indicator.value"),
+            )
+            .unwrap();
+    }
+    let vals = store.indicator_values("haimen").unwrap();
+    assert_eq!(
+        vals.iter()
+            .map(|v| v.value.value.as_str())
+            .collect::<Vec<_>>(),
+        ["1000", "950", "940"]
+    );
+    assert!(vals[0].value.baseline && !vals[1].value.baseline);
+    assert_eq!(vals[2].value.attachments, [att]);
+    assert!(store.indicator_values("other").unwrap().is_empty());
+});

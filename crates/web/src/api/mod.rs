@@ -3,6 +3,7 @@
 
 pub mod air;
 pub mod monitoring;
+pub mod plan;
 pub mod session;
 
 use axum::http::header;

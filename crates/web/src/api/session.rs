@@ -66,8 +66,22 @@ impl From<&CurrentUser> for Me {
     ))]
 async fn login(
     State(state): State<AppState>,
+    headers: HeaderMap,
     Json(req): Json<Login>,
 ) -> Result<Response, ApiError> {
+    // Login CSRF: a browser sends Origin with a cross-site POST; it must be this site.
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
+        if origin != "null" && origin_host != host {
+            return Err(ApiError::forbidden(format!(
+                "login from another site ({origin}) refused"
+            )));
+        }
+    }
     if req.username.is_empty() || req.username.len() > 64 {
         return Err(ApiError::field("username", "1 to 64 characters"));
     }

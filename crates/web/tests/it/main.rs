@@ -18,6 +18,8 @@ use lantian_web::{AppState, WebConfig, router};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+mod plan;
+
 struct Fixture {
     _dir: tempfile::TempDir,
     store: Arc<Store>,
