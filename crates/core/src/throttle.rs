@@ -53,6 +53,25 @@ impl LoginThrottle {
         e.0 = e.0.saturating_add(1);
     }
 
+    /// Checks and counts an attempt in one step, before the password is verified, so that
+    /// concurrent attempts cannot all pass the check: `Err(retry_after_ms)` when `key` is
+    /// locked; otherwise the attempt is counted as a failure until [`LoginThrottle::succeed`]
+    /// clears it (or [`LoginThrottle::release`] takes it back), and `Ok(true)` says this attempt
+    /// used the last one allowed.
+    pub fn attempt(&mut self, key: &str, now_ms: i64) -> Result<bool, i64> {
+        self.check(key, now_ms)?;
+        self.fail(key, now_ms);
+        Ok(self.check(key, now_ms).is_err())
+    }
+
+    /// Takes back an attempt counted by [`LoginThrottle::attempt`] that neither failed nor
+    /// succeeded (the check could not be made).
+    pub fn release(&mut self, key: &str) {
+        if let Some(e) = self.failures.get_mut(key) {
+            e.0 = e.0.saturating_sub(1);
+        }
+    }
+
     /// Forgets `key`'s failures (after a successful login).
     pub fn succeed(&mut self, key: &str) {
         self.failures.remove(key);
@@ -113,6 +132,22 @@ mod tests {
         assert_eq!(t.check("u", 2), Ok(()));
         t.fail("u", 2);
         assert_eq!(t.check("u", 3), Err(998));
+    }
+
+    #[test]
+    fn attempts_are_counted_before_they_are_checked() {
+        let mut t = LoginThrottle::new(3, 1000);
+        // Three attempts in flight at once: the third uses the last one; a fourth is refused.
+        assert_eq!(t.attempt("u", 0), Ok(false));
+        assert_eq!(t.attempt("u", 0), Ok(false));
+        assert_eq!(t.attempt("u", 0), Ok(true));
+        assert_eq!(t.attempt("u", 0), Err(1000));
+        // One of them could not be checked: it is taken back.
+        t.release("u");
+        assert_eq!(t.attempt("u", 1), Ok(true));
+        // A success clears all.
+        t.succeed("u");
+        assert_eq!(t.attempt("u", 2), Ok(false));
     }
 
     #[test]

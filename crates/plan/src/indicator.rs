@@ -85,10 +85,21 @@ pub struct Progress {
     pub reason: String,
 }
 
+/// The largest magnitude of a value, target or baseline lantian computes with; values are
+/// checked against it where they enter (the plan file, the API), so the arithmetic below cannot
+/// overflow.
+pub const MAX_MAGNITUDE: i64 = 1_000_000_000_000_000;
+
+/// Whether a value is within ±[`MAX_MAGNITUDE`] with at most 6 decimals.
+pub fn in_range(v: Decimal) -> bool {
+    v.abs() <= Decimal::from(MAX_MAGNITUDE) && v.scale() <= 6
+}
+
 fn meets(ind: &Indicator, value: Decimal, goal: Decimal) -> bool {
+    let tol = ind.tolerance_in(goal);
     match ind.direction {
-        Direction::AtMost => value <= goal + ind.tolerance_in(goal),
-        Direction::AtLeast => value >= goal - ind.tolerance_in(goal),
+        Direction::AtMost => goal.checked_add(tol).is_some_and(|g| value <= g),
+        Direction::AtLeast => goal.checked_sub(tol).is_some_and(|g| value >= g),
     }
 }
 
@@ -99,8 +110,13 @@ impl Indicator {
         match self.kind {
             IndicatorKind::Level | IndicatorKind::PerYear => self.tolerance,
             IndicatorKind::Change | IndicatorKind::AnnualGrowth => {
-                let base = goal / (Decimal::ONE + self.target / Decimal::ONE_HUNDRED);
-                (base * self.tolerance / Decimal::ONE_HUNDRED).abs()
+                // The loader keeps targets of changes above −100 %.
+                (Decimal::ONE + self.target / Decimal::ONE_HUNDRED)
+                    .checked_div(Decimal::ONE_HUNDRED)
+                    .and_then(|f| goal.checked_div(f))
+                    .and_then(|base| base.checked_mul(self.tolerance))
+                    .map(|x| (x / Decimal::ONE_HUNDRED / Decimal::ONE_HUNDRED).abs())
+                    .unwrap_or(Decimal::ZERO)
             }
         }
     }
@@ -111,7 +127,10 @@ fn days(a: Date, b: Date) -> i64 {
 }
 
 fn percent_change(from: Decimal, to: Decimal) -> Option<Decimal> {
-    (!from.is_zero()).then(|| ((to - from) / from * Decimal::ONE_HUNDRED).round_dp(2))
+    to.checked_sub(from)?
+        .checked_div(from)?
+        .checked_mul(Decimal::ONE_HUNDRED)
+        .map(|p| p.round_dp(2))
 }
 
 /// Judges `ind` as of `today` from its values (any order; those after `today` are ignored).
@@ -140,6 +159,9 @@ pub fn progress(
     let Some(last) = latest else {
         return none("尚无填报数据");
     };
+    if obs.iter().any(|o| !in_range(o.value)) || baseline.is_some_and(|b| !in_range(b)) {
+        return none("数值超出范围");
+    }
     let baseline = ind.baseline.or(baseline);
     let past_deadline = today > ind.deadline;
     let final_in = last.as_of >= ind.deadline;
@@ -357,6 +379,24 @@ mod tests {
         assert_eq!((p.status, p.goal), (Status::Met, Some(d("100"))));
         let p = progress(&shore, Some(d("50")), &[obs(2025, "99")], date(2026, 1, 5));
         assert_eq!(p.status, Status::Missed);
+    }
+
+    #[test]
+    fn huge_values_are_no_data_not_a_panic() {
+        let nox = ind(IndicatorKind::Change, Direction::AtMost, "-10");
+        let huge = Decimal::MAX;
+        let p = progress(
+            &nox,
+            Some(Decimal::MIN),
+            &[Observation {
+                as_of: date(2023, 12, 31),
+                value: huge,
+            }],
+            date(2024, 1, 5),
+        );
+        assert_eq!(p.status, Status::NoData);
+        assert!(in_range(d("1000000000000000")) && !in_range(d("1000000000000001")));
+        assert!(!in_range(d("0.0000001")));
     }
 
     #[test]

@@ -210,6 +210,15 @@ pub fn load(text: &str) -> Result<Plan, PlanErrors> {
             }
         },
     };
+    if m.grace_days > 366 {
+        err(0, format!("plan.grace_days {}: at most 366", m.grace_days));
+    }
+    if m.remind_days > 3660 {
+        err(
+            0,
+            format!("plan.remind_days {}: at most 3660", m.remind_days),
+        );
+    }
     for t in &m.town_tasks {
         if !raw.tasks.iter().any(|x| x.get_ref().number == *t) {
             err(0, format!("plan.town_tasks: no task {t}"));
@@ -368,6 +377,14 @@ pub fn load(text: &str) -> Result<Plan, PlanErrors> {
             err(line, e);
             Decimal::ZERO
         });
+        if !crate::indicator::in_range(target) {
+            err(line, format!("{name}: target out of range"));
+        }
+        if matches!(i.kind, IndicatorKind::Change | IndicatorKind::AnnualGrowth)
+            && target <= Decimal::from(-100)
+        {
+            err(line, format!("{name}: a change must be above -100 %"));
+        }
         let tolerance = match (&i.tolerance, i.about) {
             (Some(t), _) => number("tolerance", t).unwrap_or_else(|e| {
                 err(line, e);
@@ -381,6 +398,12 @@ pub fn load(text: &str) -> Result<Plan, PlanErrors> {
             .baseline
             .as_deref()
             .and_then(|b| number("baseline", b).map_err(|e| err(line, e.clone())).ok());
+        if baseline.is_some_and(|b| !crate::indicator::in_range(b)) {
+            err(line, format!("{name}: baseline out of range"));
+        }
+        if tolerance.is_sign_negative() || !crate::indicator::in_range(tolerance) {
+            err(line, format!("{name}: tolerance must be 0 or more"));
+        }
         if matches!(i.kind, IndicatorKind::Change) && i.baseline_year.is_none() {
             err(line, format!("{name}: a change needs baseline_year"));
         }

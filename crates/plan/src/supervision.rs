@@ -305,14 +305,20 @@ pub fn due_day(period: &ReportPeriod, rules: &Rules) -> Date {
         .unwrap_or(period.end)
 }
 
+/// Whether a report completes a task: an accepted report marking a dated task completed, from
+/// one of its lead departments.
+pub fn completes(task: &Task, r: &ReportRecord) -> bool {
+    r.task == task.number
+        && r.completed
+        && r.state == ReviewState::Accepted
+        && task.deadline != Deadline::Ongoing
+        && matches!(&r.party, Party::Department(d) if task.lead.contains(d))
+}
+
 /// A task's status as of `today` from its reports.
 pub fn task_status(task: &Task, reports: &[ReportRecord], today: Date) -> TaskStatus {
     let mine: Vec<&ReportRecord> = reports.iter().filter(|r| r.task == task.number).collect();
-    let done = mine.iter().any(|r| {
-        r.completed
-            && r.state == ReviewState::Accepted
-            && matches!(&r.party, Party::Department(d) if task.lead.contains(d))
-    });
+    let done = mine.iter().any(|r| completes(task, r));
     match task.deadline {
         Deadline::Ongoing => TaskStatus::Ongoing,
         Deadline::By(_) if done => TaskStatus::Done,
@@ -356,9 +362,7 @@ pub fn expected_reports(
             // Done before this period began: nothing more to report. (An overdue task goes on
             // being reported on until it is done.)
             let done_before = reports.iter().any(|r| {
-                r.task == task.number
-                    && r.completed
-                    && r.state == ReviewState::Accepted
+                completes(task, r)
                     && cycle
                         .parse_key(&r.period)
                         .is_some_and(|p| p.end < period.start)
@@ -788,6 +792,20 @@ responsibility = "甲局、乙局按职责分工负责"
         assert_eq!((yi.tasks, yi.reports_due, yi.reports_on_time), (1, 2, 2));
         assert_eq!(yi.on_time_percent().as_deref(), Some("100.0"));
 
+        // A cooperating department's "completed" does not complete the task.
+        let coop = vec![ReportRecord {
+            party: Party::Department("乙局".into()),
+            ..report(
+                1,
+                "甲局",
+                "2024Q2",
+                ReviewState::Accepted,
+                true,
+                date(2024, 7, 2),
+            )
+        }];
+        let exp = expected_reports(&plan, &[], &coop, &r, today);
+        assert!(exp.iter().any(|e| e.task == 1 && e.period.key == "2024Q3"));
         // Task 1 done in Q2: nothing more expected for it in Q3.
         let done = vec![report(
             1,

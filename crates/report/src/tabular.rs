@@ -20,15 +20,26 @@ pub struct Sheet {
     pub table: Tabular,
 }
 
+/// A cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab or CR first, and
+/// not a number) gets a leading `'`, so text entered by users stays text (CSV injection).
+fn csv_safe(cell: &str) -> std::borrow::Cow<'_, str> {
+    let risky = cell.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
 impl Tabular {
     /// The table as UTF-8 CSV with a byte-order mark, so Excel opens the Chinese text as
     /// UTF-8 rather than GBK.
     pub fn to_csv(&self) -> Vec<u8> {
         let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
         // Writing to a Vec cannot fail.
-        let _ = w.write_record(&self.headers);
+        let _ = w.write_record(self.headers.iter().map(|c| csv_safe(c).into_owned()));
         for row in &self.rows {
-            let _ = w.write_record(row);
+            let _ = w.write_record(row.iter().map(|c| csv_safe(c).into_owned()));
         }
         w.into_inner().unwrap_or_default()
     }

@@ -327,7 +327,12 @@ pub fn router(state: AppState) -> Router {
     // Uploads have their own, larger limit; every other body stays small.
     let (uploads, upload_doc) = api::plan::upload_router().split_for_parts();
     doc.merge(upload_doc);
-    let uploads = uploads.layer(RequestBodyLimitLayer::new(api::plan::MAX_ATTACHMENT));
+    // axum's own extractor limit (2 MiB by default) must be lifted too.
+    let uploads = uploads
+        .layer(axum::extract::DefaultBodyLimit::max(
+            api::plan::MAX_ATTACHMENT,
+        ))
+        .layer(RequestBodyLimitLayer::new(api::plan::MAX_ATTACHMENT));
     let doc = Arc::new(doc);
     let router = router.layer(RequestBodyLimitLayer::new(max_body));
     router

@@ -172,7 +172,18 @@ impl PgStore {
                         &attachments,
                         &at_ms,
                     ],
-                )?
+                )
+                .map_err(|e| {
+                    // Two first submissions at once: the loser retries and becomes an edit.
+                    if e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION) {
+                        StoreError::Conflict(
+                            "the report was submitted at the same moment by another request: submit again"
+                                .to_owned(),
+                        )
+                    } else {
+                        StoreError::from(e)
+                    }
+                })?
                 .get(0),
             Some(b) => {
                 tx.execute(

@@ -99,9 +99,41 @@ pub(crate) fn status(state: &AppState, store: &Store) -> Result<PlanStatus, ApiE
                 .map(|v| *v)
                 .map_err(|e| lantian_report::ReportError::Series(e.message().to_owned()))
         };
+    // Supervision starts at the plan's `start`, or else on the day the plan was loaded.
+    let mut p = plan.1.clone();
+    if p.meta.start.is_none() {
+        p.meta.start = Some(lantian_report::plan::beijing_date(plan.0.loaded_at_ms));
+    }
     Ok(lantian_report::plan::plan_status(
-        store, &plan.1, today, &series,
+        store, &p, today, &series,
     )?)
+}
+
+/// The parts of the status a user may see: a department or town sees only its own reports and
+/// reminders (task counts and tables are computed from what remains).
+pub(crate) fn visible_status(
+    state: &AppState,
+    store: &Store,
+    user: &CurrentUser,
+) -> Result<PlanStatus, ApiError> {
+    reader_party(user)?;
+    let mut s = status(state, store)?;
+    for t in &mut s.tasks {
+        t.reports.retain(|r| may_read(user, r));
+    }
+    s.reminders.retain(|r| reminder_visible(r, user));
+    Ok(s)
+}
+
+/// A department's or town's party; `None` for the office, admins and viewers. A department or
+/// town user without a scope (only possible by editing the store) sees nothing: 403.
+fn reader_party(user: &CurrentUser) -> Result<Option<Party<'_>>, ApiError> {
+    match (user.actor.role, user.actor.party()) {
+        (Role::Department | Role::Town, None) => Err(ApiError::forbidden(
+            "a department or town user without a scope: ask the administrator",
+        )),
+        (_, p) => Ok(p),
+    }
 }
 
 /// The party a user reports for, or a 403.
@@ -309,7 +341,7 @@ pub struct TaskQuery {
     ))]
 async fn tasks(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Query(q): Query<TaskQuery>,
 ) -> Result<Response, ApiError> {
     if let Some(s) = q.status.as_deref() {
@@ -321,7 +353,9 @@ async fn tasks(
         }
     }
     let st = state.clone();
-    let s = state.blocking(move |store| status(&st, store)).await?;
+    let s = state
+        .blocking(move |store| visible_status(&st, store, &user))
+        .await?;
     if let Some(d) = q.department.as_deref() {
         if s.plan.department(d).is_none() {
             return Err(ApiError::field(
@@ -396,7 +430,7 @@ pub(crate) fn task_detail(
     user: &CurrentUser,
     n: u32,
 ) -> Result<TaskDetail, ApiError> {
-    let s = status(state, store)?;
+    let s = visible_status(state, store, user)?;
     let row = s
         .tasks
         .iter()
@@ -610,7 +644,7 @@ async fn reports(
     };
     // A department or town reads its own: asking for another is refused, asking for none means
     // its own.
-    let party = match (asked, user.actor.party()) {
+    let party = match (asked, reader_party(&user)?) {
         (Some(p), _) => {
             user.actor
                 .may_read_reports_of(p)
@@ -755,6 +789,13 @@ async fn submit_report(
             if period.start > today {
                 return Err(ApiError::field("period", "a period that has not begun"));
             }
+            let start = plan.meta.start.unwrap_or(today);
+            if period.end < start {
+                return Err(ApiError::field(
+                    "period",
+                    format!("reporting starts on {start}"),
+                ));
+            }
             let party = if kind == "town" {
                 Party::Town(&name)
             } else {
@@ -766,6 +807,21 @@ async fn submit_report(
                     req.task, name
                 )));
             }
+            let task = plan.task(req.task).ok_or_else(|| ApiError::field("task", "no such task"))?;
+            if req.completed {
+                if task.deadline == Deadline::Ongoing {
+                    return Err(ApiError::field(
+                        "completed",
+                        "an ongoing task (持续推进) is never completed",
+                    ));
+                }
+                if kind != "department" || !task.lead.contains(&name) {
+                    return Err(ApiError::field(
+                        "completed",
+                        "only a lead department (牵头) reports a task completed",
+                    ));
+                }
+            }
             // Attachments: existing, and uploaded by this department or town.
             let found = store.attachments(&req.attachments)?;
             for id in &req.attachments {
@@ -773,7 +829,7 @@ async fn submit_report(
                     None => {
                         return Err(ApiError::field("attachments", format!("no attachment {id}")));
                     }
-                    Some(a) if a.scope.as_deref() != Some(name.as_str()) => {
+                    Some(a) if a.scope.as_deref() != Some(format!("{kind}:{name}").as_str()) => {
                         return Err(ApiError::field(
                             "attachments",
                             format!("attachment {id} was not uploaded by {name}"),
@@ -944,14 +1000,14 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
 }
 
 /// Uploads an evidence file (the request body is the file; at most 10 MiB). Department and
-/// town users upload for their own reports; the office may upload too.
+/// town users upload for their own reports and values.
 #[utoipa::path(post, path = "/api/v1/attachments", tag = "plan", params(UploadQuery),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses(
         (status = 200, description = "Stored", body = AttachmentOut),
         (status = 400, description = "Empty, wrongly typed or badly named", body = ErrorBody),
         (status = 401, description = "Not logged in", body = ErrorBody),
-        (status = 403, description = "A viewer", body = ErrorBody),
+        (status = 403, description = "Not a department or town user", body = ErrorBody),
         (status = 413, description = "Over 10 MiB", body = ErrorBody),
     ))]
 async fn upload(
@@ -960,9 +1016,14 @@ async fn upload(
     Query(q): Query<UploadQuery>,
     body: Bytes,
 ) -> Result<Response, ApiError> {
-    if user.actor.role == Role::Viewer {
-        return Err(ApiError::forbidden("role viewer may not upload files"));
-    }
+    // Evidence belongs to a department's or town's report or value.
+    let Some(party) = user.actor.party() else {
+        return Err(ApiError::forbidden(format!(
+            "role {} does not upload: only department and town users do",
+            user.actor.role
+        )));
+    };
+    let scope = format!("{}:{}", party.kind(), party.name());
     let name = q.name.trim().to_owned();
     if name.is_empty()
         || name.chars().count() > 200
@@ -986,7 +1047,7 @@ async fn upload(
         mime: mime.to_owned(),
         data: body.to_vec(),
         uploaded_by: user.actor.username.clone(),
-        scope: user.actor.scope.clone(),
+        scope: Some(scope),
         uploaded_at_ms: now,
     };
     let audit = AuditEntry {
@@ -1035,7 +1096,9 @@ async fn download(
                 .ok_or_else(|| ApiError::not_found(format!("no attachment {id}")))
         })
         .await?;
-    let own = meta.scope.is_some() && meta.scope == user.actor.scope;
+    let own = user.actor.party().is_some_and(|p| {
+        meta.scope.as_deref() == Some(format!("{}:{}", p.kind(), p.name()).as_str())
+    });
     if matches!(user.actor.role, Role::Department | Role::Town) && !own {
         return Err(ApiError::forbidden("another department's or town's file"));
     }
@@ -1230,6 +1293,15 @@ async fn add_value(
         .trim()
         .parse()
         .map_err(|_| ApiError::field("value", format!("{:?} is not a number", req.value)))?;
+    if !lantian_plan::indicator::in_range(value) {
+        return Err(ApiError::field(
+            "value",
+            "at most 10^15 in magnitude, with at most 6 decimals",
+        ));
+    }
+    if req.attachments.len() > 20 {
+        return Err(ApiError::field("attachments", "at most 20"));
+    }
     let note = req.note.trim().to_owned();
     if note.is_empty() || note.chars().count() > 2_000 {
         return Err(ApiError::field(
@@ -1276,10 +1348,9 @@ async fn add_value(
             }
             let found = store.attachments(&req.attachments)?;
             for id in &req.attachments {
-                if !found
-                    .iter()
-                    .any(|a| a.id == *id && a.scope.as_deref() == Some(dept.as_str()))
-                {
+                if !found.iter().any(|a| {
+                    a.id == *id && a.scope.as_deref() == Some(format!("department:{dept}").as_str())
+                }) {
                     return Err(ApiError::field(
                         "attachments",
                         format!("attachment {id} is not one of {dept}'s"),
@@ -1421,58 +1492,68 @@ pub struct ReminderOut {
         (status = 404, description = "No plan loaded", body = ErrorBody),
     ))]
 async fn reminders(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
+    reader_party(&user)?;
     let st = state.clone();
     let s = state.blocking(move |store| status(&st, store)).await?;
     Ok(axum::Json(reminders_for(&s, &user)).into_response())
 }
 
+/// Whether a reminder concerns what the user may see: all for the office, admins and viewers;
+/// a department its missing reports and the deadlines of tasks it leads; a town its missing
+/// reports. A department or town user without a scope sees none.
+fn reminder_visible(r: &Reminder, user: &CurrentUser) -> bool {
+    let mine = match reader_party(user) {
+        Ok(m) => m,
+        Err(_) => return false,
+    };
+    let Some(mine) = mine else {
+        return true;
+    };
+    match r {
+        Reminder::MissingReport(e) => {
+            let p = match &e.party {
+                lantian_plan::supervision::Party::Department(d) => Party::Department(d),
+                lantian_plan::supervision::Party::Town(t) => Party::Town(t),
+            };
+            p == mine
+        }
+        Reminder::Deadline { lead, .. } => {
+            matches!(mine, Party::Department(d) if lead.iter().any(|l| l == d))
+        }
+    }
+}
+
 pub(crate) fn reminders_for(s: &PlanStatus, user: &CurrentUser) -> Vec<ReminderOut> {
-    let mine = user.actor.party();
     s.reminders
         .iter()
-        .filter_map(|r| match r {
-            Reminder::MissingReport(e) => {
-                let p = match &e.party {
-                    lantian_plan::supervision::Party::Department(d) => Party::Department(d),
-                    lantian_plan::supervision::Party::Town(t) => Party::Town(t),
-                };
-                if mine.is_some_and(|m| m != p) {
-                    return None;
-                }
-                Some(ReminderOut {
-                    kind: "missing_report".to_owned(),
-                    task: e.task,
-                    party: e.party.name().to_owned(),
-                    period: Some(e.period.key.clone()),
-                    due: e.due.to_string(),
-                    days_left: None,
-                })
-            }
+        .filter(|r| reminder_visible(r, user))
+        .map(|r| match r {
+            Reminder::MissingReport(e) => ReminderOut {
+                kind: "missing_report".to_owned(),
+                task: e.task,
+                party: e.party.name().to_owned(),
+                period: Some(e.period.key.clone()),
+                due: e.due.to_string(),
+                days_left: None,
+            },
             Reminder::Deadline {
                 task,
                 lead,
                 due,
                 days_left,
-            } => {
-                if let Some(m) = mine {
-                    if !matches!(m, Party::Department(d) if lead.iter().any(|l| l == d)) {
-                        return None;
-                    }
+            } => ReminderOut {
+                kind: if *days_left < 0 {
+                    "overdue"
+                } else {
+                    "deadline_near"
                 }
-                Some(ReminderOut {
-                    kind: if *days_left < 0 {
-                        "overdue"
-                    } else {
-                        "deadline_near"
-                    }
-                    .to_owned(),
-                    task: *task,
-                    party: lead.join("、"),
-                    period: None,
-                    due: due.to_string(),
-                    days_left: Some(*days_left),
-                })
-            }
+                .to_owned(),
+                task: *task,
+                party: lead.join("、"),
+                period: None,
+                due: due.to_string(),
+                days_left: Some(*days_left),
+            },
         })
         .collect()
 }
@@ -1485,9 +1566,11 @@ pub(crate) fn reminders_for(s: &PlanStatus, user: &CurrentUser) -> Vec<ReminderO
         (status = 401, description = "Not logged in", body = ErrorBody),
         (status = 404, description = "No plan loaded", body = ErrorBody),
     ))]
-async fn export(State(state): State<AppState>, _user: CurrentUser) -> Result<Response, ApiError> {
+async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Response, ApiError> {
     let st = state.clone();
-    let s = state.blocking(move |store| status(&st, store)).await?;
+    let s = state
+        .blocking(move |store| visible_status(&st, store, &user))
+        .await?;
     let bytes = lantian_report::xlsx_workbook(&lantian_report::plan::plan_sheets(&s))
         .map_err(ApiError::internal)?;
     Ok(super::attachment(bytes, "重点工作任务"))

@@ -69,14 +69,16 @@ async fn login(
     headers: HeaderMap,
     Json(req): Json<Login>,
 ) -> Result<Response, ApiError> {
-    // Login CSRF: a browser sends Origin with a cross-site POST; it must be this site.
+    // Login CSRF: a browser sends Origin with a cross-site POST; it must be this site: the Host
+    // it asked for, or the host a reverse proxy says it forwarded.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
-        let host = headers
-            .get(header::HOST)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
         let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
-        if origin != "null" && origin_host != host {
+        let ours = [header::HOST.as_str(), "x-forwarded-host"]
+            .iter()
+            .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+            .flat_map(|v| v.split(','))
+            .any(|h| h.trim() == origin_host);
+        if origin != "null" && !ours {
             return Err(ApiError::forbidden(format!(
                 "login from another site ({origin}) refused"
             )));
@@ -92,23 +94,17 @@ async fn login(
     let secure = state.config.secure_cookie;
     let key = format!("user:{}", req.username);
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    let locked = state
+    // The attempt is counted before the password is checked (concurrent guesses cannot all
+    // pass); a success clears the count.
+    let reserved = state
         .login_throttle
         .lock()
         .map_err(ApiError::internal)?
-        .check(&key, now_ms);
-    if let Err(retry_ms) = locked {
-        let minutes = (retry_ms + 59_999) / 60_000;
-        let mut resp = ApiError::with_status(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!("登录失败次数过多，请 {minutes} 分钟后再试"),
-        )
-        .into_response();
-        if let Ok(v) = header::HeaderValue::from_str(&((retry_ms + 999) / 1000).to_string()) {
-            resp.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return Ok(resp);
-    }
+        .attempt(&key, now_ms);
+    let last_allowed = match reserved {
+        Ok(last) => last,
+        Err(retry_ms) => return Ok(too_many(retry_ms)),
+    };
     let username = req.username.clone();
     let result = state
         .blocking(move |store| {
@@ -132,7 +128,7 @@ async fn login(
             Ok((user, token))
         })
         .await;
-    // Count the outcome; the guard is released before anything is awaited.
+    // Settle the counted attempt; the guard is released before anything is awaited.
     let newly_locked = {
         let mut throttle = state.login_throttle.lock().map_err(ApiError::internal)?;
         match &result {
@@ -140,11 +136,11 @@ async fn login(
                 throttle.succeed(&key);
                 false
             }
-            Err(e) if e.status() == StatusCode::UNAUTHORIZED => {
-                throttle.fail(&key, now_ms);
-                throttle.check(&key, now_ms).is_err()
+            Err(e) if e.status() == StatusCode::UNAUTHORIZED => last_allowed,
+            Err(_) => {
+                throttle.release(&key);
+                false
             }
-            Err(_) => false,
         }
     };
     if newly_locked {
@@ -224,4 +220,18 @@ async fn logout(
         .await?;
     let clear = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
+}
+
+/// The 429 of a locked user name, with `Retry-After`.
+fn too_many(retry_ms: i64) -> Response {
+    let minutes = (retry_ms + 59_999) / 60_000;
+    let mut resp = ApiError::with_status(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!("登录失败次数过多，请 {minutes} 分钟后再试"),
+    )
+    .into_response();
+    if let Ok(v) = header::HeaderValue::from_str(&((retry_ms + 999) / 1000).to_string()) {
+        resp.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    resp
 }

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{Nav, PageUser, nav, page};
 use crate::api::plan::{
     ReminderOut, ReportOut, TASK_STATUSES, reminders_for, report_out, status, task_detail,
+    visible_status,
 };
 use crate::extract::Query;
 use crate::{ApiError, AppState};
@@ -57,7 +58,15 @@ pub(super) async fn plan(
     let st = state.clone();
     let result = state
         .blocking(move |store| {
-            let s = status(&st, store)?;
+            if let Some(x) = q.status.as_deref().filter(|x| !x.is_empty()) {
+                if !TASK_STATUSES.iter().any(|k| k.as_str() == x) {
+                    return Err(ApiError::field(
+                        "status",
+                        format!("{x:?} is not not_started, in_progress, done, overdue or ongoing"),
+                    ));
+                }
+            }
+            let s = visible_status(&st, store, &user)?;
             let dept = q
                 .department
                 .as_deref()

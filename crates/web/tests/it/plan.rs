@@ -124,14 +124,23 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
         ("empty.pdf", Vec::new(), 400),
         ("../x.pdf", pdf.clone(), 400),
         ("big.pdf", vec![b'%'; 11 * 1024 * 1024], 413),
+        // Over axum's default extractor limit (2 MiB), under ours (10 MiB).
+        (
+            "scan.pdf",
+            [b"%PDF-".as_slice(), &vec![b'x'; 5 * 1024 * 1024]].concat(),
+            200,
+        ),
     ] {
         let e = upload(&f, &jt, name, bytes).await;
         assert_eq!(e.status.as_u16(), status, "{name}");
     }
-    assert_eq!(
-        upload(&f, &viewer, "a.pdf", pdf.clone()).await.status,
-        StatusCode::FORBIDDEN
-    );
+    for who in [&viewer, &office] {
+        assert_eq!(
+            upload(&f, who, "a.pdf", pdf.clone()).await.status,
+            StatusCode::FORBIDDEN,
+            "only departments and towns upload evidence"
+        );
+    }
     let police_att = upload(&f, &ga, "公安.pdf", pdf.clone()).await.json()["id"]
         .as_i64()
         .unwrap();
@@ -167,6 +176,26 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
         (&jt, report_body(13, "2024-07", &[]), 400, "period"),
         (&jt, report_body(13, &q, &[police_att]), 400, "attachments"),
         (&jt, report_body(13, &q, &[424_242]), 400, "attachments"),
+        (&jt, report_body(13, "2023Q4", &[]), 400, "period"),
+        (
+            &jt,
+            r#"{"task":2,"period":"2024Q3","body":"x","completed":true}"#.to_owned(),
+            400,
+            "completed",
+        ),
+        (
+            &jt,
+            r#"{"task":11,"period":"2024Q3","body":"x","completed":true}"#.to_owned(),
+            403,
+            "",
+        ),
+        (
+            &jt,
+            r#"{"task":21,"period":"2024Q3","body":"x","completed":true,"numbers":{"x":1e999}}"#
+                .to_owned(),
+            400,
+            "",
+        ),
         (
             &jt,
             r#"{"task":13,"period":"2024Q3","body":"  "}"#.to_owned(),
@@ -205,6 +234,19 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
     .await;
     assert_eq!(t.status, StatusCode::OK);
     assert_eq!(t.json()["party_kind"], "town");
+
+    // A cooperating department may report, but not report the task completed.
+    let e = post(
+        &f,
+        "/api/v1/plan/reports",
+        Some(&jt),
+        &format!(r#"{{"task":19,"period":"{q}","body":"配合路检路查","completed":true}}"#),
+    )
+    .await;
+    assert_eq!(
+        (e.status.as_u16(), error_field(&e).as_str()),
+        (400, "completed")
+    );
 
     // Reading: the office and viewers all; a department or town only its own.
     let uri = format!("/api/v1/plan/reports/{id}");
@@ -375,6 +417,44 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
     }
     let export = get(&f, "/api/v1/plan/export", Some(&viewer)).await;
     assert!(export.body.starts_with(b"PK"));
+    // The task table another department gets does not show 交通运输局's report.
+    let csv = get(&f, "/api/v1/plan/tasks?format=csv", Some(&ga)).await;
+    let text = String::from_utf8_lossy(&csv.body).into_owned();
+    assert!(!text.contains(&format!("{q} 交通运输局")), "{text}");
+    let csv = get(&f, "/api/v1/plan/tasks?format=csv", Some(&office)).await;
+    assert!(String::from_utf8_lossy(&csv.body).contains(&format!("{q} 交通运输局")));
+    // A department user without a scope (only by editing the store) sees nothing.
+    f.store
+        .upsert_user(
+            &NewUser {
+                username: "noscope".into(),
+                display_name: "x".into(),
+                password_hash: lantian_web::auth::hash_password(PASSWORD).unwrap(),
+                role: "department".into(),
+                scope: None,
+                active: true,
+            },
+            &AuditEntry {
+                at_ms: 1,
+                actor: "test".into(),
+                action: "user.upsert".into(),
+                target: "user:noscope".into(),
+                detail: "{}".into(),
+            },
+        )
+        .unwrap();
+    let ns = login(&f, "noscope").await;
+    for uri in [
+        "/api/v1/plan/reports",
+        "/api/v1/plan/reminders",
+        "/api/v1/plan/tasks",
+    ] {
+        assert_eq!(
+            get(&f, uri, Some(&ns)).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -414,6 +494,13 @@ async fn indicator_values_by_the_responsible_department() {
         (&jt, value("2024-13-01", "1", false), 400, "as_of"),
         (&jt, value("2099-12-31", "1", false), 400, "as_of"),
         (&jt, value("2021-12-31", "1", true), 400, "baseline"),
+        (
+            &jt,
+            value("2024-12-31", "-79228162514264337593543950335", false),
+            400,
+            "value",
+        ),
+        (&jt, value("2024-12-31", "1.0000001", false), 400, "value"),
     ] {
         let e = post(&f, uri, Some(who), &body).await;
         assert_eq!(e.status.as_u16(), status, "{body}");
@@ -518,4 +605,20 @@ async fn cookie_sessions_need_the_csrf_token() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // Behind a reverse proxy that forwards the host it was asked for: accepted.
+    let r = router(AppState::new(f.store.clone(), WebConfig::default()))
+        .oneshot(
+            Request::post("/api/v1/session")
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::HOST, "127.0.0.1:8080")
+                .header("x-forwarded-host", "aq.haimen.gov.cn")
+                .header(header::ORIGIN, "https://aq.haimen.gov.cn")
+                .body(Body::from(
+                    r#"{"username":"office","password":"correct horse"}"#,
+                ))
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
 }
