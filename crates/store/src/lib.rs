@@ -83,6 +83,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_accounts.sql")),
     (4, include_str!("../migrations/sqlite/0004_map_layers.sql")),
     (5, include_str!("../migrations/sqlite/0005_plan.sql")),
+    (
+        6,
+        include_str!("../migrations/sqlite/0006_audit_append_only.sql"),
+    ),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -97,6 +101,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0004_map_layers.sql"),
     ),
     (5, include_str!("../migrations/postgres/0005_plan.sql")),
+    (
+        6,
+        include_str!("../migrations/postgres/0006_audit_append_only.sql"),
+    ),
 ];
 
 /// What went wrong in the store.

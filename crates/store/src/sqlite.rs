@@ -50,6 +50,11 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
 }
 
 impl SqliteStore {
+    /// The database file.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     /// Opens (creating if needed) the store at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let conn = Connection::open(path)?;

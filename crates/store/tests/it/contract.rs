@@ -807,6 +807,17 @@ contract!(users_sessions_and_audit, |store| {
 
     let log = store.audit_log(10).unwrap();
     assert_eq!(log.len(), 7);
+    // The log is append-only, whoever asks: the database refuses changes.
+    match store {
+        Store::Sqlite(s) => {
+            let conn = rusqlite::Connection::open(s.path()).unwrap();
+            for sql in ["UPDATE audit_log SET actor = 'x'", "DELETE FROM audit_log"] {
+                let e = conn.execute(sql, []).unwrap_err();
+                assert!(e.to_string().contains("append-only"), "{sql}: {e}");
+            }
+        }
+        Store::Postgres(_) => {}
+    }
     assert_eq!(log[0].entry.at_ms, 6, "newest first");
     assert!(log[0].id > log[1].id);
 });

@@ -1062,3 +1062,69 @@ fn crate_moment(unix_s: i64) -> String {
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string()
 }
+
+/// Without a login only the public endpoints answer: every other path of the OpenAPI document,
+/// whatever its method, is a 401, and every console page redirects to the login.
+#[tokio::test]
+async fn without_a_login_only_public_data_is_reachable() {
+    let f = fixture();
+    const PUBLIC: [&str; 9] = [
+        "/api/v1/stations",
+        "/api/v1/stations/{code}/measurements",
+        "/api/v1/stations/{code}/aqi/hourly",
+        "/api/v1/stations/{code}/aqi/daily",
+        "/api/v1/assessment",
+        "/api/v1/areas",
+        "/api/v1/areas/{key}/aqi/hourly",
+        "/api/v1/areas/{key}/aqi/daily",
+        "/api/v1/targets",
+    ];
+    let doc = serde_json::to_value(lantian_web::openapi()).unwrap();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        let concrete = path
+            .replace("{code}", "9001A")
+            .replace("{key}", "haimen")
+            .replace("{mn}", "MNFUME0001")
+            .replace("{id}", &f.alarm_id.to_string())
+            .replace("{number}", "1");
+        for method in item.as_object().unwrap().keys() {
+            let public =
+                (PUBLIC.contains(&path.as_str()) || path == "/api/v1/plan") && method == "get";
+            let login = path == "/api/v1/session" && method == "post";
+            let req = Request::builder()
+                .method(method.to_uppercase().as_str())
+                .uri(&concrete)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from("{}"))
+                .unwrap();
+            let a = call(&f, req).await;
+            if public || login {
+                assert_ne!(a.status, StatusCode::UNAUTHORIZED, "{method} {path}");
+            } else {
+                assert_eq!(
+                    a.status,
+                    StatusCode::UNAUTHORIZED,
+                    "{method} {path} is not public"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 30, "{checked} operations");
+    for page in [
+        "/",
+        "/air",
+        "/monitoring",
+        "/monitoring/MNFUME0001",
+        "/alarms",
+        "/map",
+        "/plan",
+        "/plan/tasks/1",
+        "/plan/indicators",
+        "/plan/scorecards",
+    ] {
+        let a = get(&f, page, None).await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{page}");
+    }
+}
