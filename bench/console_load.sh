@@ -22,6 +22,7 @@ if [ ! -f "$DB" ]; then
   $LANTIAN --db "$DB" import boundary "$DATA_ROOT/boundaries/320684.json" --crs gcj02 >/dev/null
   $LANTIAN --db "$DB" simulate --register-only >/dev/null
 fi
+$LANTIAN --db "$DB" plan load "$REPO/config/plans/haimen.toml" >/dev/null
 echo "bench-password" | $LANTIAN --db "$DB" user add bench --role office --password-stdin >/dev/null
 PORT=18990
 $LANTIAN --db "$DB" serve --hj212 127.0.0.1:19990 --http 127.0.0.1:$PORT --console-date 2019-12-31 \
@@ -52,6 +53,10 @@ URLS=(
   "/monitoring/SIMC000001"
   "/alarms?open=true"
   "/map"
+  "/plan"
+  "/plan/tasks/15"
+  "/plan/indicators"
+  "/plan/scorecards"
   "/api/v1/stations?city=%E5%8D%97%E9%80%9A%E5%B8%82"
   "/api/v1/stations/2008A/measurements?from=2019-12-25&to=2019-12-31"
   "/api/v1/stations/2008A/aqi/daily?from=2019-01-01&to=2019-12-31"
@@ -61,6 +66,8 @@ URLS=(
   "/api/v1/areas/haimen/aqi/daily?from=2019-01-01&to=2019-12-31"
   "/api/v1/areas/haimen/aqi/hourly?from=2019-12-01&to=2019-12-31"
   "/api/v1/targets"
+  "/api/v1/plan/tasks"
+  "/api/v1/plan/indicators"
   "/api/v1/devices"
   "/api/v1/alarms?open=true"
 )

@@ -135,9 +135,19 @@ fn add(store: &Store, a: &AddArgs) -> Result<ExitCode> {
         action: "user.upsert".to_owned(),
         target: format!("user:{}", a.username),
         detail: serde_json::json!({
-            "role": user.role,
-            "scope": user.scope,
-            "active": user.active,
+            "before": store.user_by_name(&a.username)?.map(|u| serde_json::json!({
+                "display_name": u.display_name,
+                "role": u.role,
+                "scope": u.scope,
+                "active": u.active,
+            })),
+            "after": {
+                "display_name": user.display_name,
+                "role": user.role,
+                "scope": user.scope,
+                "active": user.active,
+            },
+            "password_changed": true,
         })
         .to_string(),
     };

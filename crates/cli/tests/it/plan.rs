@@ -187,4 +187,24 @@ fn check_load_show_export_and_scoped_users() {
     ] {
         assert!(actions.iter().any(|x| x == a), "{a} not in {actions:?}");
     }
+    // Changes say what was before and after.
+    let log = store.audit_log(20).unwrap();
+    let disable = log
+        .iter()
+        .find(|a| a.entry.action == "user.disable")
+        .unwrap();
+    assert!(
+        disable.entry.detail.contains(r#""before":{"active":true}"#),
+        "{}",
+        disable.entry.detail
+    );
+    let add = log
+        .iter()
+        .find(|a| a.entry.action == "user.upsert")
+        .unwrap();
+    assert!(
+        add.entry.detail.contains(r#""after":"#),
+        "{}",
+        add.entry.detail
+    );
 }

@@ -345,12 +345,7 @@ async fn tasks(
     Query(q): Query<TaskQuery>,
 ) -> Result<Response, ApiError> {
     if let Some(s) = q.status.as_deref() {
-        if !["not_started", "in_progress", "done", "overdue", "ongoing"].contains(&s) {
-            return Err(ApiError::field(
-                "status",
-                format!("{s:?} is not not_started, in_progress, done, overdue or ongoing"),
-            ));
-        }
+        task_status_param(s)?;
     }
     let st = state.clone();
     let s = state
@@ -1574,6 +1569,19 @@ async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Resp
     let bytes = lantian_report::xlsx_workbook(&lantian_report::plan::plan_sheets(&s))
         .map_err(ApiError::internal)?;
     Ok(super::attachment(bytes, "重点工作任务"))
+}
+
+/// A task status named in a query, checked.
+pub(crate) fn task_status_param(s: &str) -> Result<TaskStatus, ApiError> {
+    TASK_STATUSES
+        .into_iter()
+        .find(|k| k.as_str() == s)
+        .ok_or_else(|| {
+            ApiError::field(
+                "status",
+                format!("{s:?} is not not_started, in_progress, done, overdue or ongoing"),
+            )
+        })
 }
 
 /// Status labels in order, for pages.

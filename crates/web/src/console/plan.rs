@@ -59,12 +59,7 @@ pub(super) async fn plan(
     let result = state
         .blocking(move |store| {
             if let Some(x) = q.status.as_deref().filter(|x| !x.is_empty()) {
-                if !TASK_STATUSES.iter().any(|k| k.as_str() == x) {
-                    return Err(ApiError::field(
-                        "status",
-                        format!("{x:?} is not not_started, in_progress, done, overdue or ongoing"),
-                    ));
-                }
+                crate::api::plan::task_status_param(x)?;
             }
             let s = visible_status(&st, store, &user)?;
             let dept = q
