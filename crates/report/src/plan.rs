@@ -94,22 +94,34 @@ pub fn pm25_annual(
     today: Date,
     config: &Config,
 ) -> Result<Option<Decimal>, ReportError> {
-    let first = Date::new(year, 1, 1)?;
-    if first > today {
+    let Some(period) = pm25_period(year, today) else {
         return Ok(None);
-    }
-    let period = if today.year() == year {
-        Period::Range(first, today)
-    } else {
-        Period::Year(year)
     };
     let zero = Concentration::ZERO;
     let r = build(store, Scope::area(store, area)?, period, zero, zero, config)?;
-    Ok(r.pollutants
+    Ok(pm25_of(&r))
+}
+
+/// The period of [`pm25_annual`] for `year`: the calendar year, or 1 January to `today` in the
+/// current year; `None` for a year that has not begun.
+pub fn pm25_period(year: i16, today: Date) -> Option<Period> {
+    let first = Date::new(year, 1, 1).ok()?;
+    if first > today {
+        None
+    } else if today.year() == year {
+        Some(Period::Range(first, today))
+    } else {
+        Some(Period::Year(year))
+    }
+}
+
+/// A report's PM2.5 mean as published.
+pub fn pm25_of(r: &crate::Report) -> Option<Decimal> {
+    r.pollutants
         .iter()
         .find(|p| p.pollutant == Pollutant::Pm25.code())
         .and_then(|p| p.mean.as_deref())
-        .and_then(|m| m.parse().ok()))
+        .and_then(|m| m.parse().ok())
 }
 
 /// A monitoring series' value for a year: `(series, year) → value` (see [`pm25_annual`]).

@@ -24,10 +24,16 @@ async fn healthz() -> &'static str {
 
 /// The router.
 pub fn router(store: Arc<Store>, web: lantian_web::WebConfig) -> Router {
+    let state = lantian_web::AppState::new(store, web);
+    // Compute the plan's status (and the reports behind it) once before the first visitor
+    // asks; needs a runtime, which `serve` has.
+    if tokio::runtime::Handle::try_current().is_ok() {
+        tokio::spawn(lantian_web::warm_up(state.clone()));
+    }
     Router::new()
         .route("/metrics", get(metrics))
         .route("/healthz", get(healthz))
-        .merge(lantian_web::router(lantian_web::AppState::new(store, web)))
+        .merge(lantian_web::router(state))
 }
 
 /// Serves until `shutdown`.

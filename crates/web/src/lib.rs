@@ -106,8 +106,14 @@ pub struct AppState {
     pub(crate) login_throttle: Arc<std::sync::Mutex<lantian_core::LoginThrottle>>,
 }
 
-/// A station (`true`) or an area by its key, and the period's first and last day.
-type ReportKey = (bool, String, jiff::civil::Date, jiff::civil::Date);
+/// A station (`true`) or an area by its key, the period's kind, and its first and last day.
+type ReportKey = (
+    bool,
+    String,
+    &'static str,
+    jiff::civil::Date,
+    jiff::civil::Date,
+);
 
 /// A cached value and when it was computed.
 type Cached<T> = (std::time::Instant, Arc<T>);
@@ -120,10 +126,12 @@ struct ReportCache {
     /// one computation instead of all doing it.
     computing: std::sync::Mutex<()>,
     stations: std::sync::Mutex<Option<Cached<Vec<lantian_store::Station>>>>,
-    /// Small computed values (a station's current AQI, …) by key.
+    /// Small computed values (a station's current AQI, the plan in force, …) by key.
     values: std::sync::Mutex<
         std::collections::HashMap<String, Cached<dyn std::any::Any + Send + Sync>>,
     >,
+    /// One lock per value key, held while it is computed (single flight per key).
+    value_locks: std::sync::Mutex<std::collections::HashMap<String, Arc<std::sync::Mutex<()>>>>,
 }
 
 /// Store calls the API runs at once.
@@ -157,7 +165,9 @@ impl AppState {
         }
     }
 
-    /// A value computed by `f`, reused under `key` for `WebConfig::report_ttl`.
+    /// A value computed by `f`, reused under `key` for `WebConfig::report_ttl`; one request
+    /// computes a missing or expired value while the others wait (missing) or get the expired
+    /// one (stale while revalidating). `f` must not ask for the same key.
     ///
     /// # Errors
     ///
@@ -168,15 +178,42 @@ impl AppState {
         f: impl FnOnce() -> Result<T, ApiError>,
     ) -> Result<Arc<T>, ApiError> {
         let ttl = self.config.report_ttl;
-        {
+        // (fresh?, value) of the entry, if any.
+        let lookup = || -> Result<Option<(bool, Arc<T>)>, ApiError> {
             let values = self.reports.values.lock().map_err(ApiError::internal)?;
-            if let Some((at, v)) = values.get(&key) {
-                if at.elapsed() < ttl {
-                    if let Ok(v) = v.clone().downcast::<T>() {
-                        return Ok(v);
-                    }
-                }
+            Ok(values.get(&key).and_then(|(at, v)| {
+                v.clone()
+                    .downcast::<T>()
+                    .ok()
+                    .map(|v| (at.elapsed() < ttl, v))
+            }))
+        };
+        let found = lookup()?;
+        if let Some((true, v)) = &found {
+            return Ok(v.clone());
+        }
+        // One computation per key: the others wait for a missing value, or get the stale one.
+        let lock = {
+            let mut locks = self
+                .reports
+                .value_locks
+                .lock()
+                .map_err(ApiError::internal)?;
+            if locks.len() >= 4 * REPORT_CACHE_MAX {
+                locks.retain(|_, l| Arc::strong_count(l) > 1);
             }
+            locks.entry(key.clone()).or_default().clone()
+        };
+        let _guard = match (found, lock.try_lock()) {
+            (_, Ok(g)) => g,
+            (Some((false, stale)), Err(std::sync::TryLockError::WouldBlock)) => return Ok(stale),
+            (_, Err(std::sync::TryLockError::WouldBlock)) => {
+                lock.lock().map_err(ApiError::internal)?
+            }
+            (_, Err(e)) => return Err(ApiError::internal(e)),
+        };
+        if let Some((true, v)) = lookup()? {
+            return Ok(v);
         }
         let v = Arc::new(f()?);
         if !ttl.is_zero() {
@@ -209,7 +246,9 @@ impl AppState {
     }
 
     /// The assessment report of a station (`station = true`, `key` its code) or an area (`key`
-    /// its code, name or alias) over `period`, from the cache when it is fresh enough.
+    /// its code, name or alias) over `period`, from the cache when it is fresh enough. One
+    /// request computes a missing or expired report; while it does, the others wait for a
+    /// missing one and get the expired one (stale while revalidating).
     /// Call on the blocking pool (it reads the store on a miss).
     ///
     /// # Errors
@@ -225,23 +264,37 @@ impl AppState {
         let (from, to) = period
             .bounds()
             .ok_or_else(|| ApiError::bad_request("the period has no days"))?;
-        let cache_key = (station, key.to_owned(), from, to);
+        // The kind matters as much as the days: a year and the same days as a range are
+        // judged by different validity rules.
+        let kind = match period {
+            lantian_aq::assess::Period::Year(_) => "year",
+            lantian_aq::assess::Period::Month(..) => "month",
+            lantian_aq::assess::Period::Range(..) => "range",
+        };
+        let cache_key = (station, key.to_owned(), kind, from, to);
         let ttl = self.config.report_ttl;
-        let cached = || -> Result<Option<Arc<lantian_report::Report>>, ApiError> {
+        // (fresh?, report) of the cache entry, if any.
+        let lookup = || -> Result<Option<(bool, Arc<lantian_report::Report>)>, ApiError> {
             if ttl.is_zero() {
                 return Ok(None);
             }
             let entries = self.reports.entries.lock().map_err(ApiError::internal)?;
             Ok(entries
                 .get(&cache_key)
-                .filter(|(at, _)| at.elapsed() < ttl)
-                .map(|(_, r)| r.clone()))
+                .map(|(at, r)| (at.elapsed() < ttl, r.clone())))
         };
-        if let Some(r) = cached()? {
-            return Ok(r);
-        }
-        let _computing = self.reports.computing.lock().map_err(ApiError::internal)?;
-        if let Some(r) = cached()? {
+        let _computing = match lookup()? {
+            Some((true, r)) => return Ok(r),
+            // Stale: one request recomputes, the others get the stale report meanwhile (so a
+            // report expiring under load is not a pile-up behind the computation).
+            Some((false, stale)) => match self.reports.computing.try_lock() {
+                Ok(guard) => guard,
+                Err(std::sync::TryLockError::WouldBlock) => return Ok(stale),
+                Err(e) => return Err(ApiError::internal(e)),
+            },
+            None => self.reports.computing.lock().map_err(ApiError::internal)?,
+        };
+        if let Some((true, r)) = lookup()? {
             return Ok(r);
         }
         let scope = if station {
@@ -355,4 +408,14 @@ pub(crate) fn console_today(state: &AppState) -> jiff::civil::Date {
         .config
         .console_date
         .unwrap_or_else(|| jiff::Timestamp::now().to_zoned(api::beijing()).date())
+}
+
+/// Fills the caches a first visitor would otherwise wait for: the plan in force and its status
+/// (the home area's yearly reports behind the PM2.5 indicator). Failures (no plan loaded, no
+/// area) are left for the pages to report.
+pub async fn warm_up(state: AppState) {
+    let st = state.clone();
+    let _ = state
+        .blocking(move |store| api::plan::status(&st, store).map(|_| ()))
+        .await;
 }

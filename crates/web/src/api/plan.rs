@@ -89,15 +89,18 @@ pub(crate) fn status(state: &AppState, store: &Store) -> Result<PlanStatus, ApiE
     let plan = active_plan(state, store)?;
     let today = plan_today();
     let area = state.config.home_area.clone();
-    let config = lantian_aq::Config::default();
+    // Each year's PM2.5 from the (shared, single-flight) area report.
     let series =
         |series: &str, year: i16| -> Result<Option<Decimal>, lantian_report::ReportError> {
-            let key = format!("series:{series}:{area}:{year}:{today}");
-            let direct = lantian_report::plan::area_series(store, &area, today, &config);
-            state
-                .cached(key, || direct(series, year).map_err(ApiError::from))
-                .map(|v| *v)
-                .map_err(|e| lantian_report::ReportError::Series(e.message().to_owned()))
+            let period = match (series, lantian_report::plan::pm25_period(year, today)) {
+                ("pm25_annual", Some(p)) => p,
+                _ => return Ok(None),
+            };
+            match state.report(store, false, &area, period) {
+                Ok(r) => Ok(lantian_report::plan::pm25_of(&r)),
+                Err(e) if e.status() == axum::http::StatusCode::NOT_FOUND => Ok(None),
+                Err(e) => Err(lantian_report::ReportError::Series(e.message().to_owned())),
+            }
         };
     // Supervision starts at the plan's `start`, or else on the day the plan was loaded.
     let mut p = plan.1.clone();
@@ -1463,7 +1466,7 @@ async fn scorecards(
 }
 
 /// A reminder.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ReminderOut {
     /// missing_report, deadline_near or overdue.
     pub kind: String,

@@ -40,7 +40,11 @@ struct PlanPage {
     department: String,
     status: String,
     tasks: Vec<TaskLine>,
-    reminders: Vec<ReminderOut>,
+    /// Deadlines passed or near, one row each.
+    deadlines: Vec<ReminderOut>,
+    /// Missing reports per party: (party, how many, the latest period missing, its tasks).
+    missing: Vec<(String, usize, String, String)>,
+    missing_total: usize,
 }
 
 #[derive(Debug, Deserialize)]
@@ -75,6 +79,7 @@ pub(super) async fn plan(
                     })
                 })
                 .transpose()?;
+            let reminders = reminders_for(&s, &user);
             let mut heading = String::new();
             let mut tasks = Vec::new();
             for r in &s.tasks {
@@ -124,7 +129,16 @@ pub(super) async fn plan(
                 department: dept.unwrap_or_default(),
                 status: q.status.clone().unwrap_or_default(),
                 tasks,
-                reminders: reminders_for(&s, &user),
+                deadlines: reminders
+                    .iter()
+                    .filter(|r| r.kind != "missing_report")
+                    .cloned()
+                    .collect(),
+                missing_total: reminders
+                    .iter()
+                    .filter(|r| r.kind == "missing_report")
+                    .count(),
+                missing: missing_by_party(&reminders),
                 nav,
             })
         })
@@ -376,4 +390,32 @@ pub(super) async fn scorecards(
         Ok(p) => page(&p),
         Err(e) => e.into_response(),
     }
+}
+
+/// Missing reports grouped by party, the parties with most first: (party, count, latest period,
+/// the tasks of that period).
+fn missing_by_party(reminders: &[ReminderOut]) -> Vec<(String, usize, String, String)> {
+    let mut by: std::collections::BTreeMap<&str, Vec<&ReminderOut>> = Default::default();
+    for r in reminders.iter().filter(|r| r.kind == "missing_report") {
+        by.entry(r.party.as_str()).or_default().push(r);
+    }
+    let mut out: Vec<(String, usize, String, String)> = by
+        .into_iter()
+        .map(|(party, rs)| {
+            let latest = rs
+                .iter()
+                .filter_map(|r| r.period.clone())
+                .max()
+                .unwrap_or_default();
+            let tasks = rs
+                .iter()
+                .filter(|r| r.period.as_deref() == Some(latest.as_str()))
+                .map(|r| r.task.to_string())
+                .collect::<Vec<_>>()
+                .join("、");
+            (party.to_owned(), rs.len(), latest, tasks)
+        })
+        .collect();
+    out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    out
 }
