@@ -20,8 +20,11 @@ fn haimen() -> Plan {
 
 /// The appendix's tasks from the seed: (序号, 重点工作任务, content, 完成时限, 责任分工).
 fn seed_tasks() -> Vec<(u32, String, String, String, String)> {
+    // $LANTIAN_SEED, else beside $LANTIAN_DATA (shared/seed next to shared/data), else beside
+    // the repository.
     let dir = std::env::var("LANTIAN_SEED")
         .map(PathBuf::from)
+        .or_else(|_| std::env::var("LANTIAN_DATA").map(|d| PathBuf::from(d).join("../seed")))
         .unwrap_or_else(|_| repo().join("../shared/seed"));
     let path = dir.join("000_9abaa639099f0a1e.txt");
     let text = std::fs::read_to_string(&path)
