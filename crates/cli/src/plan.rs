@@ -198,13 +198,9 @@ fn status(
     date: Option<Date>,
     area: &str,
 ) -> Result<lantian_report::plan::PlanStatus> {
-    let (v, mut plan) = store
+    let (_, plan) = store
         .active_plan()?
         .context("no plan in the store: lantian plan load config/plans/haimen.toml")?;
-    // Supervision starts at the plan's `start`, or else on the day it was loaded.
-    if plan.meta.start.is_none() {
-        plan.meta.start = Some(lantian_report::plan::beijing_date(v.loaded_at_ms));
-    }
     let day = date.unwrap_or_else(today);
     let config = lantian_aq::Config::default();
     let series = lantian_report::plan::area_series(store, area, day, &config);

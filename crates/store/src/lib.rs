@@ -464,14 +464,21 @@ impl Store {
         dispatch!(self.put_plan_version(v, audit))
     }
 
-    /// The plan in force: the newest loaded version, parsed.
+    /// The plan in force: the newest loaded version, parsed. A plan file without `start`
+    /// starts supervision on the day (Beijing) it was loaded.
     pub fn active_plan(&self) -> Result<Option<(PlanVersion, lantian_plan::Plan)>, StoreError> {
         let Some(v) = self.plan_versions()?.into_iter().next() else {
             return Ok(None);
         };
-        let plan = lantian_plan::load(&v.source).map_err(|e| {
+        let mut plan = lantian_plan::load(&v.source).map_err(|e| {
             StoreError::Corrupt(format!("stored plan {} (id {}): {e}", v.code, v.id))
         })?;
+        if plan.meta.start.is_none() {
+            let beijing = jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8));
+            plan.meta.start = jiff::Timestamp::from_millisecond(v.loaded_at_ms)
+                .ok()
+                .map(|t| t.to_zoned(beijing).date());
+        }
         Ok(Some((v, plan)))
     }
 

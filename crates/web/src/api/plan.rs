@@ -102,13 +102,8 @@ pub(crate) fn status(state: &AppState, store: &Store) -> Result<PlanStatus, ApiE
                 Err(e) => Err(lantian_report::ReportError::Series(e.message().to_owned())),
             }
         };
-    // Supervision starts at the plan's `start`, or else on the day the plan was loaded.
-    let mut p = plan.1.clone();
-    if p.meta.start.is_none() {
-        p.meta.start = Some(lantian_report::plan::beijing_date(plan.0.loaded_at_ms));
-    }
     Ok(lantian_report::plan::plan_status(
-        store, &p, today, &series,
+        store, &plan.1, today, &series,
     )?)
 }
 
@@ -417,7 +412,7 @@ async fn task(
         .map_err(|_| ApiError::field("number", "not a task number"))?;
     let st = state.clone();
     let detail = state
-        .blocking(move |store| task_detail(&st, store, &user, n))
+        .blocking(move |store| task_detail(&st, store, &user, n, false))
         .await?;
     Ok(axum::Json(detail).into_response())
 }
@@ -427,6 +422,7 @@ pub(crate) fn task_detail(
     store: &Store,
     user: &CurrentUser,
     n: u32,
+    with_events: bool,
 ) -> Result<TaskDetail, ApiError> {
     let s = visible_status(state, store, user)?;
     let row = s
@@ -434,11 +430,11 @@ pub(crate) fn task_detail(
         .iter()
         .find(|r| r.task.number == n)
         .ok_or_else(|| ApiError::not_found(format!("no task {n}")))?;
+    // `visible_status` has kept only the reports the user may read.
     let reports = row
         .reports
         .iter()
-        .filter(|r| may_read(user, r))
-        .map(|r| report_out(store, r, false))
+        .map(|r| report_out(store, r, with_events))
         .collect::<Result<_, _>>()?;
     Ok(TaskDetail {
         task: task_out(&s.plan, row),

@@ -10,8 +10,7 @@ use serde::Deserialize;
 
 use super::{Nav, PageUser, nav, page};
 use crate::api::plan::{
-    ReminderOut, ReportOut, TASK_STATUSES, reminders_for, report_out, status, task_detail,
-    visible_status,
+    ReminderOut, ReportOut, TASK_STATUSES, reminders_for, status, task_detail, visible_status,
 };
 use crate::extract::Query;
 use crate::{ApiError, AppState};
@@ -182,7 +181,7 @@ pub(super) async fn task(
     let st = state.clone();
     let result = state
         .blocking(move |store| {
-            let d = task_detail(&st, store, &user, n)?;
+            let d = task_detail(&st, store, &user, n, true)?;
             let plan = crate::api::plan::active_plan(&st, store)?;
             let today = crate::api::plan::plan_today();
             let cycle = plan.1.meta.reporting;
@@ -193,18 +192,6 @@ pub(super) async fn task(
                 .map(|p| p.key)
                 .collect();
             periods.reverse();
-            // Full history for each report shown.
-            let reports = d
-                .reports
-                .iter()
-                .map(|r| {
-                    store
-                        .task_report(r.id)?
-                        .map(|rec| report_out(store, &rec, true))
-                        .transpose()?
-                        .ok_or_else(|| ApiError::not_found(format!("no report {}", r.id)))
-                })
-                .collect::<Result<Vec<_>, _>>()?;
             Ok(TaskPage {
                 number: d.task.number,
                 measure_title: d.task.measure_title.clone(),
@@ -216,7 +203,7 @@ pub(super) async fn task(
                 cooperating: d.task.cooperating.join("、"),
                 status: d.task.status_zh.clone(),
                 status_key: d.task.status.clone(),
-                reports,
+                reports: d.reports,
                 may_report_as: d.may_report_as.clone().unwrap_or_default(),
                 may_review: user.actor.may_review_reports().is_ok(),
                 current_period: cycle.period_of(today).key,
