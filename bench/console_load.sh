@@ -4,6 +4,10 @@
 # load (HTML plus its assets, cold session) with curl. Writes bench/out/console_load.md.
 #
 #   bash bench/console_load.sh            # needs wrk (Debian package) and built web assets
+#   CONSOLE_DB=postgres://postgres@127.0.0.1:5432/lantian_console bash bench/console_load.sh
+#       the same on PostgreSQL: the SQLite store is built first (if missing) and moved with
+#       `lantian migrate-store` (timed) into that database when it holds nothing yet;
+#       writes bench/out/console_load_postgres.md.
 set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(dirname "$BENCH")
@@ -14,14 +18,33 @@ command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)" >&2; exit 
 (cd "$REPO" && { [ -d web/node_modules ] || npm --prefix web ci --no-audit --no-fund; } \
   && npm --prefix web run build >/dev/null && cargo build --release --locked -p lantian >/dev/null 2>&1)
 LANTIAN=$REPO/target/release/lantian
-DB=${CONSOLE_DB:-$OUT/console.db}
-if [ ! -f "$DB" ]; then
+SQLITE_DB=$OUT/console.db
+DB=${CONSOLE_DB:-$SQLITE_DB}
+REPORT=$OUT/console_load.md
+if [ ! -f "$SQLITE_DB" ]; then
+  DB_PG=$DB
+  DB=$SQLITE_DB
   $LANTIAN --db "$DB" import stations "$DATA_ROOT/stations/match1.csv" >/dev/null
   $LANTIAN --db "$DB" import areas >/dev/null
   $LANTIAN --db "$DB" import cnemc --quiet "$DATA_ROOT/cnemc/china_sites_2019" >/dev/null || true
   $LANTIAN --db "$DB" import boundary "$DATA_ROOT/boundaries/320684.json" --crs gcj02 >/dev/null
   $LANTIAN --db "$DB" simulate --register-only >/dev/null
+  DB=$DB_PG
 fi
+case "$DB" in
+  postgres*)
+    REPORT=$OUT/console_load_postgres.md
+    ADMIN=${DB%/*}/postgres
+    psql "$ADMIN" -qtc "SELECT 1 FROM pg_database WHERE datname = '${DB##*/}'" | grep -q 1 \
+      || psql "$ADMIN" -qc "CREATE DATABASE ${DB##*/}"
+    if [ "$(psql "$DB" -Atc "SELECT to_regclass('public.hourly') IS NOT NULL")" != t ] \
+       || [ "$(psql "$DB" -Atc "SELECT count(*) FROM stations")" = 0 ]; then
+      start=$(date +%s.%N)
+      $LANTIAN migrate-store --from "$SQLITE_DB" --to "$DB" | tail -1
+      echo "migrate-store: $(python3 -c "print(f'{$(date +%s.%N) - $start:.1f}')") s"
+    fi
+    ;;
+esac
 $LANTIAN --db "$DB" plan load "$REPO/config/plans/haimen.toml" >/dev/null
 echo "bench-password" | $LANTIAN --db "$DB" user add bench --role office --password-stdin >/dev/null
 PORT=18990
@@ -84,4 +107,4 @@ URLS=(
   done
   echo
   echo "First page load (overview HTML + console.js + console.css, sequential): ${first} ms"
-} | tee "$OUT/console_load.md"
+} | tee "$REPORT"

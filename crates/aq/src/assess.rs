@@ -3,7 +3,7 @@
 //! good-day share (优良天数比例), the composite index (综合指数) and year-on-year change
 //! (standards.md §2.4–§2.7, §3.2–§3.3).
 
-use jiff::civil::Date;
+use jiff::civil::{Date, DateTime};
 use rust_decimal::Decimal;
 
 use crate::aqi::{AqiError, AqiReport, DailyInputs, daily_aqi};
@@ -77,6 +77,45 @@ pub fn daily_records<T: HourValue>(frame: &HourlyFrame<T>, config: &Config) -> V
                 o3_mda8: o3.mda8(date, rules, config),
                 o3_max_1h: o3.daily_max_1h(date, rules, config),
             }
+        })
+        .collect()
+}
+
+/// The 24-h AQI (日AQI) of every run of 24 consecutive hours, crossing midnight
+/// (按连续24小时（跨自然日）计算, the indicator of heavy-pollution warnings, standards.md §4.1):
+/// for each hour from the frame's 24th on, the daily AQI of the 24 hours ending with it, under
+/// the rule set of that hour's date. The 24-h means, the O3 maximum 8-h mean (the 17 windows
+/// inside the 24 hours) and the O3 maximum 1-h value follow the validity rules of the natural
+/// day (`None` when no pollutant gives an IAQI).
+pub fn rolling_24h_aqi<T: HourValue>(
+    frame: &HourlyFrame<T>,
+    config: &Config,
+) -> Vec<(DateTime, Option<u16>)> {
+    let so2 = frame.series(Pollutant::So2);
+    let n = so2.values.len();
+    let o3 = frame.series(Pollutant::O3);
+    (23..n)
+        .filter_map(|last| {
+            let first = so2
+                .first_hour
+                .checked_add(jiff::Span::new().hours(i64::try_from(last - 23).ok()?))
+                .ok()?;
+            let end = first.checked_add(jiff::Span::new().hours(23)).ok()?;
+            let rules = RuleSet::for_date(end.date());
+            let record = DailyRecord {
+                date: end.date(),
+                mean_24h: PollutantMap::from_fn(|p| {
+                    if p == Pollutant::O3 {
+                        Stat::NONE
+                    } else {
+                        frame.series(p).window_mean(first, config)
+                    }
+                }),
+                o3_mda8: o3.window_mda8(first, rules, config),
+                o3_max_1h: o3.window_max_1h(first, rules, config),
+            };
+            let aqi = record.aqi(config).ok().and_then(|r| r.aqi);
+            Some((end, aqi))
         })
         .collect()
 }
@@ -695,6 +734,49 @@ mod tests {
             percentile_hj663(&ex(&[1, 2]), 100),
             Some(Exact::from_integer(2))
         );
+    }
+
+    #[test]
+    fn rolling_24h_aqi_matches_the_daily_aqi_at_midnight_and_crosses_it() {
+        let start = jiff::civil::date(2019, 1, 1).at(0, 0, 0, 0);
+        let mut f: HourlyFrame<Concentration> = HourlyFrame::empty(start, 72);
+        for h in 0..72i64 {
+            let t = start.checked_add(jiff::Span::new().hours(h)).unwrap();
+            // PM2.5 40 on day 1, 160 on day 2, 80 on day 3; the rest low.
+            let pm = [40, 160, 80][usize::try_from(h / 24).unwrap()];
+            for (p, v) in [
+                (Pollutant::So2, 10),
+                (Pollutant::No2, 30),
+                (Pollutant::Pm10, 50),
+                (Pollutant::Pm25, pm),
+                (Pollutant::O3, 40),
+            ] {
+                f.set(p, t, Some(Concentration::from_units(v)));
+            }
+            f.set(Pollutant::Co, t, Some(Concentration::parse("0.8").unwrap()));
+        }
+        let config = Config::default();
+        let rolling = rolling_24h_aqi(&f, &config);
+        assert_eq!(rolling.len(), 72 - 23);
+        let daily: Vec<Option<u16>> = daily_records(&f, &config)
+            .iter()
+            .map(|r| r.aqi(&config).unwrap().aqi)
+            .collect();
+        // The windows ending 23:00 are the natural days.
+        assert_eq!(
+            rolling[0],
+            (
+                start.checked_add(jiff::Span::new().hours(23)).unwrap(),
+                daily[0]
+            )
+        );
+        assert_eq!(rolling[24].1, daily[1]);
+        assert_eq!(rolling[48].1, daily[2]);
+        // PM2.5 160 → IAQI 210 (150–250 µg/m³ ↔ 200–300).
+        assert_eq!(daily[1], Some(210));
+        // Crossing midnight: 12 h of 40 and 12 h of 160 → mean 100 → IAQI
+        // 100 + (100 − 75) × 50 / 40 = 131.25 → 132.
+        assert_eq!(rolling[12].1, Some(132));
     }
 
     #[test]

@@ -220,7 +220,13 @@ impl<'a, T: HourValue> HourlySeries<'a, T> {
 
     /// The daily mean of one date.
     pub fn daily_mean(&self, date: Date, config: &Config) -> Stat {
-        let start = self.index_of(midnight(date));
+        self.window_mean(midnight(date), config)
+    }
+
+    /// The 24-h mean of the 24 hours from the hour starting `first` (a natural day from
+    /// midnight, or any 24 consecutive hours), valid with [`Config::min_hours_daily`] hours.
+    pub fn window_mean(&self, first: DateTime, config: &Config) -> Stat {
+        let start = self.index_of(first);
         let mut sum = Sum::new();
         for i in start..start + 24 {
             if let Some(v) = self.get(i) {
@@ -275,7 +281,13 @@ impl<'a, T: HourValue> HourlySeries<'a, T> {
     /// least [`Config::min_windows_mda8`] (14) valid 8-h means, or with fewer when the maximum
     /// exceeds the O3 8-h limit (HJ 663 §6.1.2). `count` is the number of valid windows.
     pub fn mda8(&self, date: Date, rules: RuleSet, config: &Config) -> Stat {
-        let start = self.index_of(midnight(date));
+        self.window_mda8(midnight(date), rules, config)
+    }
+
+    /// The maximum 8-h mean of the 24 hours from the hour starting `first`: the 17 windows
+    /// that lie inside them, with the validity of [`HourlySeries::mda8`].
+    pub fn window_mda8(&self, first: DateTime, rules: RuleSet, config: &Config) -> Stat {
+        let start = self.index_of(first);
         let mut best: Option<Sum> = None;
         let mut count = 0;
         // Windows ending with the hours starting 07:00 … 23:00 (labelled 08 … 24).
@@ -306,7 +318,13 @@ impl<'a, T: HourValue> HourlySeries<'a, T> {
     /// least [`Config::min_hours_o3_max_1h`] hours, or with fewer when it exceeds the 1-h limit
     /// (UNVERIFIED, by analogy with MDA8). `count` is the number of valid hours.
     pub fn daily_max_1h(&self, date: Date, rules: RuleSet, config: &Config) -> Stat {
-        let start = self.index_of(midnight(date));
+        self.window_max_1h(midnight(date), rules, config)
+    }
+
+    /// The maximum 1-h value of the 24 hours from the hour starting `first`, with the validity
+    /// of [`HourlySeries::daily_max_1h`].
+    pub fn window_max_1h(&self, first: DateTime, rules: RuleSet, config: &Config) -> Stat {
+        let start = self.index_of(first);
         let mut best: Option<T> = None;
         let mut count = 0;
         for i in start..start + 24 {

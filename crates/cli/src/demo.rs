@@ -191,7 +191,7 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
         let now = jiff::Timestamp::now().as_second();
         out::line("  replaying the last 40 minutes of device data…")?;
         let backfill = SimConfig {
-            addr: hj212,
+            addrs: vec![hj212],
             devices: devices.clone(),
             interval: Duration::from_millis(1),
             duration: Duration::from_secs(120),
@@ -206,7 +206,7 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
         };
         lantian_server::simulate::run(backfill, shutdown.clone()).await;
         let live = SimConfig {
-            addr: hj212,
+            addrs: vec![hj212],
             devices,
             interval: Duration::from_secs(step),
             duration: Duration::from_secs(365 * 86_400),

@@ -22,6 +22,7 @@ mod import_boundary;
 mod import_cnemc;
 mod import_csv;
 mod import_stations;
+mod migrate_store;
 mod out;
 mod plan;
 mod report;
@@ -74,6 +75,9 @@ enum Command {
     /// The action plan as data (行动计划): check, load, show, export.
     #[command(subcommand)]
     Plan(plan::PlanCmd),
+    /// Copy a whole store into an empty PostgreSQL database and verify it table by table
+    /// (row counts and checksums): from one SQLite node to several nodes on PostgreSQL.
+    MigrateStore(migrate_store::Args),
 }
 
 #[derive(Debug, Subcommand)]
@@ -134,6 +138,7 @@ fn main() -> ExitCode {
         }),
         Command::Assess(a) => open(&cli.db).and_then(|store| assess::run(&store, a)),
         Command::Review(r) => open(&cli.db).and_then(|store| review::run(&store, r)),
+        Command::MigrateStore(a) => migrate_store::run(a),
     };
     match result {
         Ok(code) => code,

@@ -47,9 +47,17 @@ pub(crate) struct Args {
     /// Frames per second one connection may send (excess ones wait).
     #[arg(long, default_value_t = 100)]
     rate: u32,
-    /// Seconds between runs of the periodic alarm job (offline detection).
+    /// Seconds between runs of the offline job and of closing averaging windows.
     #[arg(long, default_value_t = 10)]
     tick: u64,
+    /// This node's name in job leases and the job log (default: host:pid). Several nodes on
+    /// one PostgreSQL run each periodic job on one node at a time.
+    #[arg(long)]
+    node: Option<String>,
+    /// A node that stops renewing a job's lease (it died) loses the job after this many of
+    /// the job's periods.
+    #[arg(long, default_value_t = 3)]
+    lease_periods: u32,
     /// Worker threads of the async runtime (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -79,16 +87,25 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
     cfg.limits.idle_timeout = Duration::from_secs(a.idle_timeout.max(1));
     cfg.limits.frames_per_second = a.rate;
     cfg.tick = Duration::from_secs(a.tick.max(1));
+    if let Some(node) = &a.node {
+        anyhow::ensure!(
+            !node.is_empty() && node.len() <= 64,
+            "--node: 1 to 64 characters"
+        );
+        cfg.jobs.node = node.clone();
+    }
+    cfg.jobs.lease_periods = a.lease_periods.max(2);
     let store = Arc::new(store);
     let code = rt.block_on(async {
         let server = Server::bind(store.clone(), cfg).await?;
         out::line(&format!(
-            "lantian serve: HJ 212 on {}, HTTP on {}",
+            "lantian serve: HJ 212 on {}, HTTP on {}, node {}",
             server.hj212_addr()?,
             server
                 .http_addr()
                 .map(|a| a.to_string())
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            server.node()
         ))?;
         let shutdown = CancellationToken::new();
         {

@@ -15,9 +15,10 @@ use crate::out;
 /// Arguments of `lantian simulate`.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
-    /// Receiver address.
-    #[arg(long, default_value = "127.0.0.1:9212")]
-    addr: SocketAddr,
+    /// Receiver address; several (comma-separated, or the option repeated) spread the devices
+    /// over them, and a device that cannot connect tries the next.
+    #[arg(long, default_value = "127.0.0.1:9212", value_delimiter = ',')]
+    addr: Vec<SocketAddr>,
     /// Smoke-stack CEMS devices.
     #[arg(long, default_value_t = 2)]
     cems: usize,
@@ -98,7 +99,7 @@ pub(crate) fn run(db: &str, a: &Args) -> Result<ExitCode> {
         }
     }
     let cfg = SimConfig {
-        addr: a.addr,
+        addrs: a.addr.clone(),
         devices,
         interval: Duration::from_millis(a.interval_ms.max(1)),
         duration: Duration::from_secs(a.duration),

@@ -275,6 +275,38 @@ impl DeviceMonitor {
         }
     }
 
+    /// Takes over an episode another monitor raised and the store holds open (unrecovered):
+    /// the device reconnected to another node, or the server restarted. An exceedance of
+    /// `factor` or its over-range (`T`) episode is then open here too: the next complying value
+    /// or window emits `Recovered`, and a continuing violation raises nothing new. Other kinds
+    /// are not taken over (`false`): their rules start afresh, and a violation that continues
+    /// raises again, which the store merges into the open alarm.
+    pub fn adopt_open(&mut self, device: &Device, kind: AlarmKind, factor: Option<&str>) -> bool {
+        let Some(code) = factor else {
+            return false;
+        };
+        match kind {
+            AlarmKind::Exceedance => {
+                let mut ignored = Vec::new();
+                self.sync_limits(device, 0, &mut ignored);
+                let mut any = false;
+                for s in self.limits.iter_mut().filter(|s| s.factor == code) {
+                    s.active = true;
+                    any = true;
+                }
+                any
+            }
+            AlarmKind::OverRange => {
+                if self.factors.len() >= MAX_FACTORS && !self.factors.contains_key(code) {
+                    return false;
+                }
+                self.factors.entry(code.to_owned()).or_default().over_range = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Whether an offline episode is open.
     #[must_use]
     pub fn is_offline(&self) -> bool {
@@ -309,30 +341,22 @@ impl DeviceMonitor {
     /// Evaluates time passing: offline, and averaging windows the clock has closed.
     pub fn on_tick(&mut self, device: &Device, now: i64) -> Vec<MonitorEvent> {
         let mut out = Vec::new();
-        if let Some(seen) = self.last_seen {
-            let after = offline_after_s(&device.intervals);
-            let silent = now.saturating_sub(seen);
-            if device.active && !self.offline && silent > after {
+        if !self.offline {
+            if let Some(e) = offline_event(device, self.last_seen, None, now) {
                 self.offline = true;
-                out.push(MonitorEvent::Raise(AlarmCandidate {
-                    mn: device.mn.clone(),
-                    kind: AlarmKind::Offline,
-                    factor: None,
-                    start: seen,
-                    end: now,
-                    value: None,
-                    limit: None,
-                    detail: format!(
-                        "最后一次收到数据 {}，已 {} 无数据（超过 {} 判定离线）",
-                        beijing(seen),
-                        duration_zh(silent),
-                        duration_zh(after)
-                    ),
-                    evidence: Vec::new(),
-                    evidence_kind: None,
-                }));
+                out.push(e);
             }
         }
+        out.extend(self.on_clock(device, now));
+        out
+    }
+
+    /// Evaluates time passing without the offline rule: the averaging windows the clock has
+    /// closed. A server with several nodes runs this on each node (each holds the windows of
+    /// the devices connected to it) and the offline rule once, on stored facts
+    /// ([`offline_event`]).
+    pub fn on_clock(&mut self, device: &Device, now: i64) -> Vec<MonitorEvent> {
+        let mut out = Vec::new();
         self.sync_limits(device, now, &mut out);
         for i in 0..device.limits.len() {
             let Some(limit) = device.limits.get(i) else {
@@ -622,6 +646,48 @@ impl DeviceMonitor {
 }
 
 // ---- helpers -----------------------------------------------------------------------------
+
+/// The offline rule (离线) on stored facts: `last_seen` is the receive time (Unix seconds) of
+/// the device's last stored frame, `offline_since` the start of its open offline alarm. An open
+/// alarm is recovered at the first frame after its start; without one, an active device silent
+/// for longer than its offline window (`Intervals::offline_after_s`) is raised, starting at
+/// its last frame. A device never seen is not raised (it is reported as never seen).
+///
+/// Being a function of what the store holds, it gives the same answer on whichever node runs
+/// it, and after a restart or a failover.
+#[must_use]
+pub fn offline_event(
+    device: &Device,
+    last_seen: Option<i64>,
+    offline_since: Option<i64>,
+    now: i64,
+) -> Option<MonitorEvent> {
+    let seen = last_seen?;
+    if let Some(since) = offline_since {
+        return (seen > since).then(|| recovered(&device.mn, AlarmKind::Offline, None, seen));
+    }
+    let after = offline_after_s(&device.intervals);
+    let silent = now.saturating_sub(seen);
+    (device.active && silent > after).then(|| {
+        MonitorEvent::Raise(AlarmCandidate {
+            mn: device.mn.clone(),
+            kind: AlarmKind::Offline,
+            factor: None,
+            start: seen,
+            end: now,
+            value: None,
+            limit: None,
+            detail: format!(
+                "最后一次收到数据 {}，已 {} 无数据（超过 {} 判定离线）",
+                beijing(seen),
+                duration_zh(silent),
+                duration_zh(after)
+            ),
+            evidence: Vec::new(),
+            evidence_kind: None,
+        })
+    })
+}
 
 fn recovered(mn: &str, kind: AlarmKind, factor: Option<&str>, at: i64) -> MonitorEvent {
     MonitorEvent::Recovered {
@@ -1587,6 +1653,33 @@ mod tests {
     }
 
     #[test]
+    fn an_adopted_episode_recovers_here_and_is_not_raised_again() {
+        let d = with_limit(Averaging::Sample, Intervals::default());
+        // Another node raised it; the device now sends here.
+        let mut m = DeviceMonitor::default();
+        assert!(m.adopt_open(&d, AlarmKind::Exceedance, Some(FUME)));
+        assert!(
+            feed(&mut m, &d, &rt(T0, 3 * U)).is_empty(),
+            "still open: nothing new"
+        );
+        let ev = feed(&mut m, &d, &rt(T0 + 60, U));
+        assert_eq!(recovered_at(&ev, AlarmKind::Exceedance), vec![T0 + 60]);
+        // A new episode afterwards is raised as usual.
+        let ev = feed(&mut m, &d, &rt(T0 + 120, 3 * U));
+        assert_eq!(raised(&ev, AlarmKind::Exceedance).len(), 1);
+        // Over-range: the next value without T recovers it.
+        let mut m = DeviceMonitor::default();
+        assert!(m.adopt_open(&d, AlarmKind::OverRange, Some(FUME)));
+        let ev = feed(&mut m, &d, &rt(T0, U));
+        assert_eq!(recovered_at(&ev, AlarmKind::OverRange), vec![T0]);
+        // Not taken over: unknown factor, rules that start afresh.
+        let mut m = DeviceMonitor::default();
+        assert!(!m.adopt_open(&d, AlarmKind::Exceedance, Some("a99999")));
+        assert!(!m.adopt_open(&d, AlarmKind::ConstantValue, Some(FUME)));
+        assert!(!m.adopt_open(&d, AlarmKind::Offline, None));
+    }
+
+    #[test]
     fn only_valid_flags_are_compared() {
         let d = with_limit(Averaging::Sample, Intervals::default());
         for flag in ["M", "C", "D", "F", "B", "S", "P", "X", "n"] {
@@ -2126,6 +2219,47 @@ mod tests {
     }
 
     // ---- offline -------------------------------------------------------------------------
+
+    #[test]
+    fn offline_event_decides_from_stored_facts() {
+        let d = fume();
+        // 3 intervals of 60 s.
+        assert_eq!(
+            offline_event(&d, None, None, T0 + 10_000),
+            None,
+            "never seen"
+        );
+        assert_eq!(
+            offline_event(&d, Some(T0), None, T0 + 180),
+            None,
+            "at the edge"
+        );
+        let Some(MonitorEvent::Raise(c)) = offline_event(&d, Some(T0), None, T0 + 181) else {
+            panic!("one second past the window raises")
+        };
+        assert_eq!((c.kind, c.start, c.end), (AlarmKind::Offline, T0, T0 + 181));
+        // Open: nothing new while silent; recovered at the first frame after its start.
+        assert_eq!(offline_event(&d, Some(T0), Some(T0), T0 + 5_000), None);
+        assert_eq!(
+            offline_event(&d, Some(T0 + 4_000), Some(T0), T0 + 5_000),
+            Some(MonitorEvent::Recovered {
+                mn: d.mn.clone(),
+                kind: AlarmKind::Offline,
+                factor: None,
+                at: T0 + 4_000
+            })
+        );
+        let inactive = Device {
+            active: false,
+            ..d.clone()
+        };
+        assert_eq!(offline_event(&inactive, Some(T0), None, T0 + 5_000), None);
+        // The windows' clock alone never raises offline.
+        let mut m = DeviceMonitor::new(AbnormalRules::default());
+        m.set_last_seen(T0);
+        assert!(m.on_clock(&d, T0 + 5_000).is_empty());
+        assert!(!m.is_offline());
+    }
 
     #[test]
     fn offline_raises_once_and_recovers() {

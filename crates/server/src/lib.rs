@@ -11,6 +11,7 @@
 //! ```
 
 pub mod http;
+pub mod jobs;
 pub mod receiver;
 pub mod registry;
 pub mod simulate;
@@ -25,6 +26,7 @@ use lantian_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use jobs::JobsConfig;
 pub use receiver::ReceiverLimits;
 pub use writer::WriterConfig;
 
@@ -39,8 +41,10 @@ pub struct ServeConfig {
     pub limits: ReceiverLimits,
     /// Writer settings.
     pub writer: WriterConfig,
-    /// How often the periodic alarm job runs (offline detection, window closing).
+    /// How often averaging windows are closed on the clock and the offline job runs.
     pub tick: Duration,
+    /// The periodic jobs that run on one node at a time (the offline job's period is `tick`).
+    pub jobs: JobsConfig,
     /// How often the device registry is reloaded from the store.
     pub registry_reload: Duration,
     /// The JSON API and console.
@@ -57,6 +61,7 @@ impl ServeConfig {
             limits: ReceiverLimits::default(),
             writer: WriterConfig::default(),
             tick: Duration::from_secs(10),
+            jobs: JobsConfig::default(),
             registry_reload: Duration::from_secs(30),
             web: lantian_web::WebConfig::default(),
         }
@@ -107,6 +112,12 @@ impl Server {
         self.hj212.local_addr()
     }
 
+    /// This node's name (job leases, the job log).
+    #[must_use]
+    pub fn node(&self) -> &str {
+        &self.config.jobs.node
+    }
+
     /// The bound HTTP address.
     #[must_use]
     pub fn http_addr(&self) -> Option<SocketAddr> {
@@ -139,7 +150,19 @@ impl Server {
         )?;
 
         let tasks = tokio_util::task::TaskTracker::new();
-        // The periodic job: alarm tick and registry reload.
+        // The jobs one node runs at a time (leases in the store).
+        {
+            let mut jobs = self.config.jobs.clone();
+            jobs.offline_every = self.config.tick;
+            jobs::spawn(
+                self.store.clone(),
+                registry.clone(),
+                &jobs,
+                &tasks,
+                shutdown.clone(),
+            );
+        }
+        // Every node: close averaging windows on the clock, reload the registry.
         {
             let tx = tx.clone();
             let shutdown = shutdown.clone();

@@ -266,8 +266,9 @@ pub fn fleet(spec: &FleetSpec) -> Vec<Device> {
 /// How the fleet behaves.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
-    /// Receiver address.
-    pub addr: SocketAddr,
+    /// Receiver addresses: device `i` starts at `addrs[i % n]` and, when it cannot connect,
+    /// tries the next one (several nodes without a balancer in front).
+    pub addrs: Vec<SocketAddr>,
     /// The devices (from [`fleet`]).
     pub devices: Vec<Device>,
     /// Time between a device's frames (it also waits for each answer).
@@ -446,11 +447,16 @@ async fn run_device(
         * step;
     let mut seq: u64 = 0;
     let mut buf = vec![0u8; 4096];
+    let mut at = index;
     'outer: while Instant::now() < end && !shutdown.is_cancelled() {
-        let mut stream = match TcpStream::connect(cfg.addr).await {
+        let Some(addr) = cfg.addrs.get(at % cfg.addrs.len().max(1)).copied() else {
+            break;
+        };
+        let mut stream = match TcpStream::connect(addr).await {
             Ok(s) => s,
             Err(_) => {
                 t.connect_failures += 1;
+                at = at.wrapping_add(1);
                 tokio::time::sleep(Duration::from_millis(500)).await;
                 continue;
             }

@@ -110,7 +110,7 @@ struct Writer {
 enum AlarmMsg {
     /// A newly stored reading of a device, received at (Unix seconds).
     Reading(Arc<Entry>, Box<Reading>, i64),
-    /// Run the periodic rules.
+    /// Close the averaging windows the clock has passed (offline is the `offline` job's).
     Tick(i64),
 }
 
@@ -127,6 +127,7 @@ impl Writer {
             registry,
             rules: config.rules.clone(),
             monitors: HashMap::new(),
+            seen_here: HashMap::new(),
             pending: Vec::new(),
         };
         let alarm_thread = std::thread::Builder::new()
@@ -284,34 +285,55 @@ struct AlarmJob {
     registry: Arc<Registry>,
     rules: AbnormalRules,
     monitors: HashMap<i64, DeviceMonitor>,
+    /// Receive time (Unix seconds) of each device's last reading on this node.
+    seen_here: HashMap<i64, i64>,
     /// Updates a failed store call left, retried with the next ones (bounded).
     pending: Vec<AlarmUpdate>,
 }
 
+/// A device whose readings arrive here after this long without any (or for the first time)
+/// may have been on another node meanwhile: its open episodes are read from the store.
+fn away_after_s(entry: &Entry) -> i64 {
+    i64::from(entry.device.intervals.shortest_s())
+        .saturating_mul(3)
+        .max(60)
+}
+
 impl AlarmJob {
-    /// Restores each device's last-seen time, so that a device silent since before a restart
-    /// is still found offline.
-    fn restore(&mut self) {
-        match self.store.devices_last_seen() {
-            Ok(list) => {
-                for (id, at_ms) in list {
-                    let mut m = DeviceMonitor::new(self.rules.clone());
-                    m.set_last_seen(at_ms.div_euclid(1000));
-                    self.monitors.insert(id, m);
-                }
+    /// Takes over the device's episodes that are open in the store (raised by another node
+    /// while the device was connected there, or before a restart), so that they recover here.
+    fn take_over(&mut self, entry: &Entry) {
+        // One indexed query per device arriving (or returning) here: off the answer path.
+        let open = match self.store.unrecovered_alarms(Some(entry.id)) {
+            Ok(list) => list,
+            Err(e) => {
+                tracing::warn!(error = %e, mn = %entry.device.mn, "Could not read the device's open alarms.");
+                return;
             }
-            Err(e) => tracing::warn!(error = %e, "Could not restore last-seen times."),
+        };
+        let monitor = self
+            .monitors
+            .entry(entry.id)
+            .or_insert_with(|| DeviceMonitor::new(self.rules.clone()));
+        for (_, kind, factor) in open {
+            monitor.adopt_open(&entry.device, kind, factor.as_deref());
         }
     }
 
     fn run(mut self, rx: &std::sync::mpsc::Receiver<AlarmMsg>) {
-        self.restore();
         let mut updates = Vec::new();
         while let Ok(first) = rx.recv() {
             let mut next = Some(first);
             while let Some(msg) = next.take().or_else(|| rx.try_recv().ok()) {
                 match msg {
                     AlarmMsg::Reading(entry, reading, at) => {
+                        let back = self
+                            .seen_here
+                            .insert(entry.id, at)
+                            .is_none_or(|last| at.saturating_sub(last) > away_after_s(&entry));
+                        if back {
+                            self.take_over(&entry);
+                        }
                         let monitor = self
                             .monitors
                             .entry(entry.id)
@@ -338,7 +360,7 @@ impl AlarmJob {
     fn tick(&mut self, now: i64, updates: &mut Vec<AlarmUpdate>) {
         for entry in self.registry.all() {
             if let Some(m) = self.monitors.get_mut(&entry.id) {
-                updates.extend(m.on_tick(&entry.device, now).into_iter().map(to_update));
+                updates.extend(m.on_clock(&entry.device, now).into_iter().map(to_update));
             }
         }
     }

@@ -50,6 +50,8 @@
 
 pub mod accounts;
 pub mod chunk;
+pub mod copy;
+pub mod jobs;
 pub mod model;
 pub mod monitoring;
 pub mod plan;
@@ -63,6 +65,7 @@ use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 
 pub use accounts::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
 pub use chunk::{ChunkError, DayValues};
+pub use jobs::{JobRun, JobRunRecord, Lease, OfflineWatch};
 pub use model::{
     Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
     Station, StationLevel, WriteSummary,
@@ -87,6 +90,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/sqlite/0006_audit_append_only.sql"),
     ),
+    (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -105,6 +109,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         6,
         include_str!("../migrations/postgres/0006_audit_append_only.sql"),
     ),
+    (7, include_str!("../migrations/postgres/0007_jobs.sql")),
 ];
 
 /// What went wrong in the store.
@@ -143,6 +148,9 @@ pub enum StoreError {
     /// A change the record's state does not allow (e.g. resubmitting an accepted report).
     #[error("{0}")]
     Conflict(String),
+    /// An argument the store refuses (e.g. an empty job name).
+    #[error("{0}")]
+    Invalid(String),
     /// A lock was poisoned by a panic in another thread.
     #[error("store lock poisoned")]
     Poisoned,
@@ -560,10 +568,70 @@ impl Store {
         dispatch!(self.indicator_values(plan_code))
     }
 
+    /// Takes or renews the lease of job `name` for node `holder` for `ttl_ms`: `Some` when
+    /// `holder` now holds it (it was free, expired, or already `holder`'s), `None` when another
+    /// node holds an unexpired lease. Times are the store's clock.
+    pub fn try_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        ttl_ms: i64,
+    ) -> Result<Option<Lease>, StoreError> {
+        jobs::check_name(name)?;
+        jobs::check_name(holder)?;
+        dispatch!(self.try_lease(name, holder, ttl_ms.max(1)))
+    }
+
+    /// Gives up `holder`'s lease of `name` (a node stopping cleanly), so that another node
+    /// takes the job at once; `false` if `holder` did not hold it.
+    pub fn release_lease(&self, name: &str, holder: &str) -> Result<bool, StoreError> {
+        dispatch!(self.release_lease(name, holder))
+    }
+
+    /// Every job's lease, by name.
+    pub fn leases(&self) -> Result<Vec<Lease>, StoreError> {
+        dispatch!(self.leases())
+    }
+
+    /// Records a job's run.
+    pub fn record_job_run(&self, run: &JobRun) -> Result<i64, StoreError> {
+        dispatch!(self.record_job_run(run))
+    }
+
+    /// The latest `limit` runs (of job `name`, or of all), newest first.
+    pub fn job_runs(
+        &self,
+        name: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<JobRunRecord>, StoreError> {
+        dispatch!(self.job_runs(name, i64::from(limit)))
+    }
+
+    /// Housekeeping: removes job runs started before `before_ms` and sessions expired by
+    /// `now_ms`; returns (runs, sessions) removed.
+    pub fn prune(&self, before_ms: i64, now_ms: i64) -> Result<(u64, u64), StoreError> {
+        dispatch!(self.prune(before_ms, now_ms))
+    }
+
+    /// Each device's last-seen time and open offline alarm, for the offline job.
+    pub fn offline_watch(&self) -> Result<Vec<OfflineWatch>, StoreError> {
+        dispatch!(self.offline_watch())
+    }
+
     /// `(device id, Unix milliseconds)` of each device's last stored frame (restores the
     /// offline rule's state after a restart).
     pub fn devices_last_seen(&self) -> Result<Vec<(i64, i64)>, StoreError> {
         dispatch!(self.devices_last_seen())
+    }
+
+    /// `(device id, kind, factor)` of every unrecovered alarm except offline ones (of one
+    /// device, or all): the episodes a node's alarm rules take over when a device connects to
+    /// it or the server starts ([`lantian_core::DeviceMonitor::adopt_open`]).
+    pub fn unrecovered_alarms(
+        &self,
+        device_id: Option<i64>,
+    ) -> Result<Vec<(i64, lantian_core::AlarmKind, Option<String>)>, StoreError> {
+        dispatch!(self.unrecovered_alarms(device_id))
     }
 
     /// A stored frame's bytes.

@@ -653,3 +653,188 @@ impl PgStore {
             .collect()
     }
 }
+
+/// A value read from PostgreSQL in the copy's engine-neutral form.
+fn neutral(row: &postgres::Row, i: usize) -> Result<crate::copy::Value, StoreError> {
+    use crate::copy::Value;
+    let ty = row
+        .columns()
+        .get(i)
+        .map(|c| c.type_().clone())
+        .ok_or_else(|| StoreError::Corrupt(format!("no column {i}")))?;
+    Ok(match ty {
+        Type::INT8 => row
+            .try_get::<_, Option<i64>>(i)?
+            .map_or(Value::Null, Value::Int),
+        Type::INT4 => row
+            .try_get::<_, Option<i32>>(i)?
+            .map_or(Value::Null, |v| Value::Int(i64::from(v))),
+        Type::INT2 => row
+            .try_get::<_, Option<i16>>(i)?
+            .map_or(Value::Null, |v| Value::Int(i64::from(v))),
+        Type::BOOL => row
+            .try_get::<_, Option<bool>>(i)?
+            .map_or(Value::Null, |v| Value::Int(i64::from(v))),
+        Type::FLOAT8 => row
+            .try_get::<_, Option<f64>>(i)?
+            .map_or(Value::Null, Value::Real),
+        Type::BYTEA => row
+            .try_get::<_, Option<Vec<u8>>>(i)?
+            .map_or(Value::Null, Value::Blob),
+        Type::TEXT | Type::VARCHAR => row
+            .try_get::<_, Option<String>>(i)?
+            .map_or(Value::Null, Value::Text),
+        other => {
+            return Err(StoreError::Corrupt(format!(
+                "column type {other} is not handled by the store copy"
+            )));
+        }
+    })
+}
+
+/// A neutral value as the target column's type, for binary COPY.
+fn typed(
+    v: crate::copy::Value,
+    ty: &Type,
+    table: &str,
+    column: &str,
+) -> Result<Box<dyn postgres::types::ToSql + Sync>, StoreError> {
+    use crate::copy::Value;
+    let bad = |v: &Value| {
+        StoreError::Invalid(format!(
+            "{table}.{column}: value {v:?} does not fit the target's type {ty}"
+        ))
+    };
+    Ok(match (ty, v) {
+        (&Type::INT8, Value::Null) => Box::new(None::<i64>),
+        (&Type::INT8, Value::Int(i)) => Box::new(i),
+        (&Type::INT4, Value::Null) => Box::new(None::<i32>),
+        (&Type::INT4, Value::Int(i)) => {
+            Box::new(i32::try_from(i).map_err(|_| bad(&Value::Int(i)))?)
+        }
+        (&Type::BOOL, Value::Null) => Box::new(None::<bool>),
+        (&Type::BOOL, Value::Int(i @ (0 | 1))) => Box::new(i == 1),
+        (&Type::FLOAT8, Value::Null) => Box::new(None::<f64>),
+        (&Type::FLOAT8, Value::Real(f)) => Box::new(f),
+        (&Type::FLOAT8, Value::Int(i)) => Box::new(i as f64),
+        (&Type::BYTEA, Value::Null) => Box::new(None::<Vec<u8>>),
+        (&Type::BYTEA, Value::Blob(b)) => Box::new(b),
+        (&Type::TEXT, Value::Null) => Box::new(None::<String>),
+        (&Type::TEXT, Value::Text(s)) => Box::new(s),
+        (_, v) => return Err(bad(&v)),
+    })
+}
+
+impl PgStore {
+    /// Runs a `SELECT` (built by the store, never from input) and hands each row to `f` as
+    /// engine-neutral values, fetching 10,000 rows at a time.
+    pub(crate) fn scan_rows(
+        &self,
+        sql: &str,
+        f: &mut dyn FnMut(Vec<crate::copy::Value>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut c = self.client()?;
+        let mut tx = c.build_transaction().read_only(true).start()?;
+        let portal = tx.bind(sql, &[])?;
+        loop {
+            let rows = tx.query_portal(&portal, 10_000)?;
+            if rows.is_empty() {
+                break;
+            }
+            for r in &rows {
+                let row = (0..r.len())
+                    .map(|i| neutral(r, i))
+                    .collect::<Result<Vec<_>, _>>()?;
+                f(row)?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Copies every table of `source` into this store (which must hold no data) in one
+    /// transaction, keeping ids, and moves the id sequences past the copied ids.
+    pub(crate) fn copy_from(
+        &self,
+        source: &crate::Store,
+        progress: &mut dyn FnMut(&str, u64),
+    ) -> Result<Vec<(&'static str, u64)>, StoreError> {
+        use crate::copy::{TABLES, Value, scan};
+        let mut c = self.client()?;
+        let mut tx = c.transaction()?;
+        for t in TABLES {
+            let any: bool = tx
+                .query_one(&format!("SELECT EXISTS (SELECT 1 FROM {})", t.name), &[])?
+                .get(0);
+            if any {
+                return Err(StoreError::Invalid(format!(
+                    "the target already holds data (table {}): copy into an empty database",
+                    t.name
+                )));
+            }
+        }
+        // The monthly partitions of `hourly` the source's days need.
+        let mut days = Vec::new();
+        let mut collect = |row: Vec<Value>| {
+            if let Some(Value::Int(d)) = row.first() {
+                days.push(day_date(i32::try_from(*d).unwrap_or(0)));
+            }
+            Ok(())
+        };
+        match source {
+            crate::Store::Sqlite(s) => {
+                s.scan_rows("SELECT DISTINCT day FROM hourly", &mut collect)?
+            }
+            crate::Store::Postgres(s) => {
+                s.scan_rows("SELECT DISTINCT day FROM hourly", &mut collect)?;
+            }
+        }
+        self.ensure_partitions(&mut tx, &days)?;
+
+        let mut copied = Vec::with_capacity(TABLES.len());
+        for t in TABLES {
+            let cols = t.columns.join(", ");
+            let types: Vec<Type> = tx
+                .prepare(&format!("SELECT {cols} FROM {} LIMIT 0", t.name))?
+                .columns()
+                .iter()
+                .map(|c| c.type_().clone())
+                .collect();
+            let sink = tx.copy_in(&format!(
+                "COPY {} ({cols}) FROM STDIN (FORMAT binary)",
+                t.name
+            ))?;
+            let mut w = BinaryCopyInWriter::new(sink, &types);
+            let mut n = 0u64;
+            scan(source, t, &mut |row: Vec<Value>| {
+                let vals = row
+                    .into_iter()
+                    .zip(types.iter().zip(t.columns))
+                    .map(|(v, (ty, col))| typed(v, ty, t.name, col))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    vals.iter().map(AsRef::as_ref).collect();
+                w.write(&refs)?;
+                n += 1;
+                if n % 100_000 == 0 {
+                    progress(t.name, n);
+                }
+                Ok(())
+            })?;
+            w.finish()?;
+            progress(t.name, n);
+            if t.key == ["id"] {
+                tx.execute(
+                    &format!(
+                        "SELECT setval(pg_get_serial_sequence('{0}', 'id'), max(id)) FROM {0} HAVING max(id) IS NOT NULL",
+                        t.name
+                    ),
+                    &[],
+                )?;
+            }
+            copied.push((t.name, n));
+        }
+        tx.commit()?;
+        Ok(copied)
+    }
+}

@@ -618,3 +618,38 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+impl SqliteStore {
+    /// Runs a `SELECT` (built by the store, never from input) and hands each row to `f` as
+    /// engine-neutral values.
+    pub(crate) fn scan_rows(
+        &self,
+        sql: &str,
+        f: &mut dyn FnMut(Vec<crate::copy::Value>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        use crate::copy::Value;
+        use rusqlite::types::ValueRef;
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare(sql)?;
+            let n = stmt.column_count();
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let mut row = Vec::with_capacity(n);
+                for i in 0..n {
+                    row.push(match r.get_ref(i)? {
+                        ValueRef::Null => Value::Null,
+                        ValueRef::Integer(v) => Value::Int(v),
+                        ValueRef::Real(v) => Value::Real(v),
+                        ValueRef::Text(t) => Value::Text(
+                            String::from_utf8(t.to_vec())
+                                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                        ),
+                        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                    });
+                }
+                f(row)?;
+            }
+            Ok(())
+        })
+    }
+}

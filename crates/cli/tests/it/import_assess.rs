@@ -3,7 +3,6 @@
 
 use crate::{lantian, number_after, run};
 use std::path::PathBuf;
-use std::process::Command;
 
 fn sites() -> PathBuf {
     lantian_testdata::path("cnemc/china_sites_2019")
@@ -205,55 +204,9 @@ fn bad_input_is_reported_and_nothing_stored_is_lost() {
     );
 }
 
-/// A PostgreSQL database of its own for this test, dropped afterwards.
-struct PgDb {
-    admin_url: String,
-    name: String,
-}
-
-impl PgDb {
-    fn new() -> Option<PgDb> {
-        let url = std::env::var("LANTIAN_TEST_PG").ok()?;
-        let name = format!("lantian_it_{}", std::process::id());
-        let psql = |sql: &str| {
-            Command::new("psql")
-                .args([url.as_str(), "-q", "-c", sql])
-                .output()
-                .unwrap()
-        };
-        psql(&format!("DROP DATABASE IF EXISTS {name}"));
-        let o = psql(&format!("CREATE DATABASE {name}"));
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-        Some(PgDb {
-            admin_url: url,
-            name,
-        })
-    }
-
-    fn url(&self) -> String {
-        match self.admin_url.rsplit_once('/') {
-            Some((base, _)) => format!("{base}/{}", self.name),
-            None => panic!("LANTIAN_TEST_PG must end in /database"),
-        }
-    }
-}
-
-impl Drop for PgDb {
-    fn drop(&mut self) {
-        let _ = Command::new("psql")
-            .args([
-                self.admin_url.as_str(),
-                "-q",
-                "-c",
-                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-            ])
-            .output();
-    }
-}
-
 #[test]
 fn postgres_gives_the_same_results_as_sqlite() {
-    let Some(pg) = PgDb::new() else {
+    let Some(pg) = crate::PgDb::new("assess") else {
         eprintln!("LANTIAN_TEST_PG is not set: PostgreSQL half not run");
         return;
     };

@@ -352,3 +352,7 @@ pub(crate) fn alarm_audit(
         .to_string(),
     }
 }
+
+/// Unrecovered alarms (all, or one device's), except offline ones (the offline job's).
+pub(crate) const UNRECOVERED_SQL: &str = "SELECT device_id, kind, factor FROM alarms
+     WHERE recovered_at IS NULL AND kind <> 'offline'";

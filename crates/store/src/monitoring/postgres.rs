@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use lantian_core::evidence::{GENESIS, chain_hash};
-use lantian_core::{AlarmAction, AlarmState, Device};
+use lantian_core::{AlarmAction, AlarmKind, AlarmState, Device};
 use postgres::Transaction;
 
 use super::{
@@ -344,6 +344,29 @@ impl PgStore {
             .iter()
             .map(|r| (r.get(0), r.get(1)))
             .collect())
+    }
+
+    pub(crate) fn unrecovered_alarms(
+        &self,
+        device_id: Option<i64>,
+    ) -> Result<Vec<(i64, AlarmKind, Option<String>)>, StoreError> {
+        let mut c = self.client()?;
+        c.query(
+            &format!(
+                "{} AND ($1::bigint IS NULL OR device_id = $1) ORDER BY id",
+                super::UNRECOVERED_SQL
+            ),
+            &[&device_id],
+        )?
+        .into_iter()
+        .map(|r| {
+            Ok((
+                r.get::<_, i64>(0),
+                parse_kind(r.get(1))?,
+                factor_of(r.get(2)),
+            ))
+        })
+        .collect()
     }
 
     pub(crate) fn frame_raw(&self, frame_id: i64) -> Result<Option<Vec<u8>>, StoreError> {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use lantian_core::evidence::{GENESIS, chain_hash};
-use lantian_core::{AlarmAction, AlarmState, Device};
+use lantian_core::{AlarmAction, AlarmKind, AlarmState, Device};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
@@ -268,6 +268,31 @@ impl SqliteStore {
             let mut stmt = conn.prepare_cached(super::LAST_SEEN_SQL)?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub(crate) fn unrecovered_alarms(
+        &self,
+        device_id: Option<i64>,
+    ) -> Result<Vec<(i64, AlarmKind, Option<String>)>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(&format!(
+                "{} AND (?1 IS NULL OR device_id = ?1) ORDER BY id",
+                super::UNRECOVERED_SQL
+            ))?;
+            let rows = stmt.query_map([device_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for r in rows {
+                let (id, kind, factor) = r?;
+                out.push((id, parse_kind(&kind)?, factor_of(factor)));
+            }
+            Ok(out)
         })
     }
 

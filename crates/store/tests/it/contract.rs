@@ -1071,3 +1071,171 @@ contract!(plan_versions_reports_attachments_and_values, |store| {
     assert_eq!(vals[2].value.attachments, [att]);
     assert!(store.indicator_values("other").unwrap().is_empty());
 });
+
+contract!(job_leases_move_when_they_run_out, |store| {
+    use lantian_store::JobRun;
+    // Free: the first node takes it; the second cannot while it is held.
+    let a = store
+        .try_lease("offline", "node-a", 60_000)
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.name.as_str(), a.holder.as_str()), ("offline", "node-a"));
+    assert!(a.expires_at_ms >= a.acquired_at_ms + 60_000);
+    assert!(
+        store
+            .try_lease("offline", "node-b", 60_000)
+            .unwrap()
+            .is_none()
+    );
+    // Renewal keeps the acquisition time and moves the expiry.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let renewed = store
+        .try_lease("offline", "node-a", 60_000)
+        .unwrap()
+        .unwrap();
+    assert_eq!(renewed.acquired_at_ms, a.acquired_at_ms);
+    assert!(renewed.expires_at_ms > a.expires_at_ms);
+    // Another job is independent.
+    assert!(
+        store
+            .try_lease("housekeeping", "node-b", 60_000)
+            .unwrap()
+            .is_some()
+    );
+    // A lease that ran out (node-a died) is taken by another node.
+    store.try_lease("short", "node-a", 1).unwrap().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let taken = store.try_lease("short", "node-b", 60_000).unwrap().unwrap();
+    assert_eq!(taken.holder, "node-b");
+    assert!(
+        store
+            .try_lease("short", "node-a", 60_000)
+            .unwrap()
+            .is_none()
+    );
+    // Releasing hands it over at once; only the holder can release.
+    assert!(!store.release_lease("offline", "node-b").unwrap());
+    assert!(store.release_lease("offline", "node-a").unwrap());
+    assert_eq!(
+        store
+            .try_lease("offline", "node-b", 60_000)
+            .unwrap()
+            .unwrap()
+            .holder,
+        "node-b"
+    );
+    let holders: Vec<(String, String)> = store
+        .leases()
+        .unwrap()
+        .into_iter()
+        .map(|l| (l.name, l.holder))
+        .collect();
+    assert_eq!(
+        holders,
+        [
+            ("housekeeping".to_owned(), "node-b".to_owned()),
+            ("offline".to_owned(), "node-b".to_owned()),
+            ("short".to_owned(), "node-b".to_owned())
+        ]
+    );
+    // Names are checked.
+    assert!(matches!(
+        store.try_lease("", "node-a", 1),
+        Err(StoreError::Invalid(_))
+    ));
+
+    // Runs are logged, newest first, and pruned by age.
+    for (i, node) in ["node-a", "node-b", "node-b"].iter().enumerate() {
+        let at = 1_000 * (i as i64 + 1);
+        store
+            .record_job_run(&JobRun {
+                name: "offline".to_owned(),
+                node: (*node).to_owned(),
+                started_at_ms: at,
+                finished_at_ms: at + 5,
+                ok: i != 1,
+                detail: format!("run {i}"),
+            })
+            .unwrap();
+    }
+    let runs = store.job_runs(Some("offline"), 10).unwrap();
+    assert_eq!(runs.len(), 3);
+    assert_eq!(runs[0].run.detail, "run 2");
+    assert!(!runs[1].run.ok);
+    assert!(store.job_runs(Some("other"), 10).unwrap().is_empty());
+    assert_eq!(store.job_runs(None, 2).unwrap().len(), 2);
+    assert_eq!(store.prune(2_500, 0).unwrap(), (2, 0));
+    assert_eq!(store.job_runs(None, 10).unwrap().len(), 1);
+});
+
+contract!(
+    offline_watch_reads_last_seen_and_open_offline_alarms,
+    |store| {
+        use lantian_core::{AlarmCandidate, AlarmKind};
+        store
+            .upsert_devices(&[device("MN-A"), device("MN-B")])
+            .unwrap();
+        let ids: Vec<i64> = store.devices().unwrap().iter().map(|d| d.id).collect();
+        store
+            .ingest(&[frame(ids[0], 2011, Some(100), 5_000, "##a")])
+            .unwrap();
+        let watch = store.offline_watch().unwrap();
+        assert_eq!(watch.len(), 2);
+        assert_eq!(
+            (
+                watch[0].device_id,
+                watch[0].last_seen_ms,
+                watch[0].offline_since
+            ),
+            (ids[0], Some(5_000), None)
+        );
+        assert_eq!(
+            (watch[1].last_seen_ms, watch[1].offline_since),
+            (None, None)
+        );
+        let offline = AlarmCandidate {
+            mn: "MN-A".to_owned(),
+            kind: AlarmKind::Offline,
+            factor: None,
+            start: 5,
+            end: 500,
+            value: None,
+            limit: None,
+            detail: "离线".to_owned(),
+            evidence: Vec::new(),
+            evidence_kind: None,
+        };
+        store
+            .apply_alarm_updates(&[AlarmUpdate::Raise(offline.clone())], 500_000)
+            .unwrap();
+        assert_eq!(store.offline_watch().unwrap()[0].offline_since, Some(5));
+        // Episodes a node takes over: unrecovered, offline ones excepted.
+        assert!(store.unrecovered_alarms(None).unwrap().is_empty());
+        let exceed = AlarmCandidate {
+            kind: AlarmKind::Exceedance,
+            factor: Some("a34041".to_owned()),
+            ..offline.clone()
+        };
+        store
+            .apply_alarm_updates(&[AlarmUpdate::Raise(exceed)], 500_000)
+            .unwrap();
+        assert_eq!(
+            store.unrecovered_alarms(Some(ids[0])).unwrap(),
+            [(ids[0], AlarmKind::Exceedance, Some("a34041".to_owned()))]
+        );
+        assert!(store.unrecovered_alarms(Some(ids[1])).unwrap().is_empty());
+        assert_eq!(store.unrecovered_alarms(None).unwrap().len(), 1);
+        store
+            .apply_alarm_updates(
+                &[AlarmUpdate::Recover {
+                    mn: "MN-A".to_owned(),
+                    kind: AlarmKind::Offline,
+                    factor: None,
+                    at: 600,
+                }],
+                600_000,
+            )
+            .unwrap();
+        assert_eq!(store.offline_watch().unwrap()[0].offline_since, None);
+    }
+);
