@@ -5,9 +5,8 @@
 //! surviving node and kept running, and the evidence chains verify.
 
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ use lantian_core::AlarmKind;
 use lantian_hj212::{Framer, FramerConfig, Packet};
 use lantian_store::{AlarmFilter, Store};
 
-use crate::{KillOnDrop, PgDb, lantian, run};
+use crate::{KillOnDrop, PgDb, beijing, lantian, run};
 
 const DEVICES: usize = 24;
 /// Devices whose every value exceeds the limit (one exceedance alarm each, across nodes).
@@ -56,38 +55,8 @@ fn register(db: &str, dir: &std::path::Path) {
 
 /// Starts a node; returns it and its HJ 212 and HTTP addresses.
 fn node(db: &str, name: &str) -> (KillOnDrop, SocketAddr, SocketAddr) {
-    let mut child = lantian(db)
-        .args([
-            "serve",
-            "--hj212",
-            "127.0.0.1:0",
-            "--http",
-            "127.0.0.1:0",
-            "--node",
-            name,
-            "--tick",
-            "1",
-            "--lease-periods",
-            "2",
-        ])
-        .env("LANTIAN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let field = |label: &str| -> SocketAddr {
-        line.split(label)
-            .nth(1)
-            .and_then(|s| s.split(',').next())
-            .unwrap_or_else(|| panic!("no {label} in {line:?}"))
-            .parse()
-            .unwrap()
-    };
-    (KillOnDrop(child), field("HJ 212 on "), field("HTTP on "))
+    let s = crate::serve(db, &["--node", name, "--tick", "1", "--lease-periods", "2"]);
+    (s.child, s.hj212, s.http)
 }
 
 /// One HTTP/1.1 request (`Connection: close`): status and body.
@@ -119,13 +88,6 @@ fn http(
         .split_once("\r\n\r\n")
         .map_or(String::new(), |(_, b)| b.to_owned());
     (status, body)
-}
-
-fn beijing(ts: i64) -> String {
-    jiff::Timestamp::from_second(ts + 8 * 3600)
-        .unwrap()
-        .strftime("%Y%m%d%H%M%S")
-        .to_string()
 }
 
 fn frame(mn: &str, data_time: i64, value: u32) -> Vec<u8> {
@@ -381,28 +343,7 @@ fn three_nodes_survive_a_sigkill_without_loss_or_duplicates() {
 
     // Every answered frame is stored, and each exactly once.
     let acked = Arc::try_unwrap(acked).unwrap().into_inner().unwrap();
-    let ids: HashMap<String, i64> = store
-        .devices()
-        .unwrap()
-        .into_iter()
-        .map(|d| (d.device.mn, d.id))
-        .collect();
-    let mut total = 0;
-    let mut readings_total = 0;
-    for (m, times) in &acked {
-        let stored: Vec<i64> = store
-            .readings(ids[m], 2011, i64::MIN, i64::MAX)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.data_time)
-            .collect();
-        let set: HashSet<i64> = stored.iter().copied().collect();
-        assert_eq!(set.len(), stored.len(), "{m}: a reading stored twice");
-        let missing = times.iter().filter(|t| !set.contains(t)).count();
-        assert_eq!(missing, 0, "{m}: {missing} answered frames lost");
-        total += times.len();
-        readings_total += stored.len();
-    }
+    let (total, readings_total) = crate::assert_answered_stored(&store, &acked);
     let counts = store.monitoring_counts().unwrap();
     assert_eq!(
         counts.frames as usize, readings_total,

@@ -3,9 +3,8 @@
 //! evidence hash chains verify.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,40 +12,9 @@ use std::time::{Duration, Instant};
 use lantian_hj212::{Framer, FramerConfig, Packet};
 use lantian_store::Store;
 
-use crate::{lantian, run};
+use crate::{beijing, lantian, run};
 
 const DEVICES: usize = 24;
-
-/// Starts `lantian serve` on free ports; returns the process and the HJ 212 address.
-fn serve(db: &std::path::Path) -> (Child, SocketAddr) {
-    let mut child = lantian(db)
-        .args(["serve", "--hj212", "127.0.0.1:0", "--http", "127.0.0.1:0"])
-        .env("LANTIAN_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    // "lantian serve: HJ 212 on 127.0.0.1:PORT, HTTP on …"
-    let addr = line
-        .split("HJ 212 on ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .parse()
-        .unwrap();
-    (child, addr)
-}
-
-fn beijing(ts: i64) -> String {
-    jiff::Timestamp::from_second(ts + 8 * 3600)
-        .unwrap()
-        .strftime("%Y%m%d%H%M%S")
-        .to_string()
-}
 
 fn frame(mn: &str, data_time: i64, seq: u64) -> Vec<u8> {
     let seg = format!(
@@ -148,26 +116,7 @@ fn load(addr: SocketAddr) -> HashMap<String, Vec<i64>> {
 /// Every answered frame is in the store.
 fn assert_stored(db: &std::path::Path, acked: &HashMap<String, Vec<i64>>) -> usize {
     let store = Store::open(db.to_str().unwrap()).unwrap();
-    let ids: HashMap<String, i64> = store
-        .devices()
-        .unwrap()
-        .into_iter()
-        .map(|d| (d.device.mn, d.id))
-        .collect();
-    let mut missing = 0;
-    let mut total = 0;
-    for (mn, times) in acked {
-        let stored: std::collections::HashSet<i64> = store
-            .readings(ids[mn], 2011, i64::MIN, i64::MAX)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.data_time)
-            .collect();
-        total += times.len();
-        missing += times.iter().filter(|t| !stored.contains(t)).count();
-    }
-    assert_eq!(missing, 0, "{missing} of {total} answered frames were lost");
-    total
+    crate::assert_answered_stored(&store, acked).0
 }
 
 #[test]
@@ -175,8 +124,12 @@ fn sigterm_under_load_drains() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("term.db");
     register(&db);
-    let (mut server, addr) = serve(&db);
-    let pid = server.id();
+    let crate::Served {
+        child: mut server,
+        hj212: addr,
+        ..
+    } = crate::serve(&db, &[]);
+    let pid = server.0.id();
     let killer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(700));
         let _ = std::process::Command::new("kill")
@@ -186,7 +139,7 @@ fn sigterm_under_load_drains() {
     let acked = load(addr);
     killer.join().unwrap();
     // A clean exit after draining, and nothing answered is missing.
-    assert!(server.wait().unwrap().success());
+    assert!(server.0.wait().unwrap().success());
     let total = assert_stored(&db, &acked);
     assert!(total > 0);
     let (out, stdout, _) = run(lantian(&db).args(["verify", "frames"]));
@@ -199,12 +152,16 @@ fn answered_frames_survive_sigkill() {
     let db = dir.path().join("crash.db");
     register(&db);
 
-    let (mut server, addr) = serve(&db);
+    let crate::Served {
+        child: mut server,
+        hj212: addr,
+        ..
+    } = crate::serve(&db, &[]);
     // Let the load run, then kill the server without warning.
     let killer = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(300));
-        server.kill().unwrap(); // SIGKILL
-        server.wait().unwrap();
+        server.0.kill().unwrap(); // SIGKILL
+        server.0.wait().unwrap();
     });
     let acked = load(addr);
     killer.join().unwrap();
@@ -213,7 +170,11 @@ fn answered_frames_survive_sigkill() {
     eprintln!("{total} answered frames before SIGKILL, all stored");
 
     // The restarted server serves, and the chains verify.
-    let (mut server, addr) = serve(&db);
+    let crate::Served {
+        child: mut server,
+        hj212: addr,
+        ..
+    } = crate::serve(&db, &[]);
     let mut s = TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     s.write_all(&frame(
@@ -228,9 +189,9 @@ fn answered_frames_survive_sigkill() {
     drop(s);
     // SIGTERM: a graceful stop.
     let _ = std::process::Command::new("kill")
-        .arg(server.id().to_string())
+        .arg(server.0.id().to_string())
         .status();
-    assert!(server.wait().unwrap().success());
+    assert!(server.0.wait().unwrap().success());
     let (out, stdout, _) = run(lantian(&db).args(["verify", "frames"]));
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains(" 0 broken chains"), "{stdout}");

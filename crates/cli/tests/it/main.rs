@@ -99,3 +99,87 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// A running `lantian serve` on free loopback ports; killed when dropped.
+pub(crate) struct Served {
+    /// The process.
+    pub(crate) child: KillOnDrop,
+    /// Its HJ 212 address.
+    pub(crate) hj212: std::net::SocketAddr,
+    /// Its HTTP address.
+    pub(crate) http: std::net::SocketAddr,
+}
+
+/// Starts `lantian --db db serve` on free ports with `extra` options and reads its addresses
+/// from the first line it prints ("lantian serve: HJ 212 on …, HTTP on …, node …").
+pub(crate) fn serve(db: impl AsRef<OsStr>, extra: &[&str]) -> Served {
+    use std::io::BufRead as _;
+    let mut child = lantian(db)
+        .args(["serve", "--hj212", "127.0.0.1:0", "--http", "127.0.0.1:0"])
+        .args(extra)
+        .env("LANTIAN_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let field = |label: &str| -> std::net::SocketAddr {
+        line.split(label)
+            .nth(1)
+            .and_then(|s| s.split(',').next())
+            .unwrap_or_else(|| panic!("no {label:?} in {line:?}"))
+            .parse()
+            .unwrap()
+    };
+    Served {
+        hj212: field("HJ 212 on "),
+        http: field("HTTP on "),
+        child: KillOnDrop(child),
+    }
+}
+
+/// `YYYYMMDDhhmmss` in Beijing time of a Unix time (HJ 212's `DataTime`).
+pub(crate) fn beijing(ts: i64) -> String {
+    jiff::Timestamp::from_second(ts + 8 * 3600)
+        .unwrap()
+        .strftime("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+/// Checks that every answered frame (`DataTime`s of real-time uploads per MN) is stored, none
+/// twice; returns (answered, real-time readings stored for those devices).
+pub(crate) fn assert_answered_stored(
+    store: &lantian_store::Store,
+    acked: &std::collections::HashMap<String, Vec<i64>>,
+) -> (usize, usize) {
+    let ids: std::collections::HashMap<String, i64> = store
+        .devices()
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.device.mn, d.id))
+        .collect();
+    let (mut answered, mut stored_total) = (0, 0);
+    for (mn, times) in acked {
+        let stored: Vec<i64> = store
+            .readings(ids[mn], 2011, i64::MIN, i64::MAX)
+            .unwrap()
+            .into_iter()
+            .map(|r| r.data_time)
+            .collect();
+        let set: std::collections::HashSet<i64> = stored.iter().copied().collect();
+        assert_eq!(set.len(), stored.len(), "{mn}: a reading stored twice");
+        let missing = times.iter().filter(|t| !set.contains(t)).count();
+        assert_eq!(
+            missing,
+            0,
+            "{mn}: {missing} of {} answered frames lost",
+            times.len()
+        );
+        answered += times.len();
+        stored_total += stored.len();
+    }
+    (answered, stored_total)
+}

@@ -3,10 +3,9 @@
 //! the copy serves the same assessment, its evidence chains verify, a second copy is refused,
 //! and `--verify-only` finds a changed row.
 
-use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
-use crate::{KillOnDrop, PgDb, lantian, number_after, run};
+use crate::{PgDb, lantian, number_after, run};
 
 #[test]
 fn sqlite_store_moves_to_postgres_verified() {
@@ -22,33 +21,9 @@ fn sqlite_store_moves_to_postgres_verified() {
     assert!(out.status.success(), "{stderr}");
     // Frames and alarms: the fleet sends 4 s of data (half an hour of `DataTime`), the fume
     // monitors over their limit: 10-minute windows close and raise.
-    let mut serve = KillOnDrop(
-        lantian(&db)
-            .args([
-                "serve",
-                "--hj212",
-                "127.0.0.1:0",
-                "--http",
-                "127.0.0.1:0",
-                "--tick",
-                "1",
-            ])
-            .env("LANTIAN_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let mut line = String::new();
-    BufReader::new(serve.0.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("HJ 212 on ")
-        .nth(1)
-        .and_then(|s| s.split(',').next())
-        .unwrap()
-        .to_owned();
+    let served = crate::serve(&db, &["--tick", "1"]);
+    let mut serve = served.child;
+    let addr = served.hj212.to_string();
     let (out, stdout, stderr) = run(lantian(&db).args([
         "simulate",
         "--addr",

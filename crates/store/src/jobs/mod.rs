@@ -65,6 +65,17 @@ pub(crate) const OFFLINE_WATCH_SQL: &str = "SELECT d.id, h.received_at,
      FROM devices d LEFT JOIN chain_heads h ON h.device_id = d.id
      ORDER BY d.id";
 
+/// The conflict clause of the lease upsert (both engines): keep `acquired_at` on renewal, take
+/// the row only for its holder or once it has expired, return it when taken.
+pub(crate) const LEASE_UPSERT_TAIL: &str = "ON CONFLICT (name) DO UPDATE SET
+        acquired_at = CASE WHEN job_leases.holder = excluded.holder
+                           THEN job_leases.acquired_at ELSE excluded.acquired_at END,
+        holder = excluded.holder,
+        renewed_at = excluded.renewed_at,
+        expires_at = excluded.expires_at
+     WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= excluded.renewed_at
+     RETURNING name, holder, acquired_at, renewed_at, expires_at";
+
 /// Lease names are short identifiers.
 pub(crate) fn check_name(name: &str) -> Result<(), crate::StoreError> {
     if name.is_empty() || name.len() > 64 {

@@ -26,17 +26,12 @@ impl PgStore {
     ) -> Result<Option<Lease>, StoreError> {
         let mut c = self.client()?;
         Ok(c.query_opt(
-            "WITH now AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms)
+            &format!(
+                "WITH now AS (SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint AS ms)
              INSERT INTO job_leases (name, holder, acquired_at, renewed_at, expires_at)
-             SELECT $1, $2, ms, ms, ms + $3 FROM now
-             ON CONFLICT (name) DO UPDATE SET
-                acquired_at = CASE WHEN job_leases.holder = excluded.holder
-                                   THEN job_leases.acquired_at ELSE excluded.acquired_at END,
-                holder = excluded.holder,
-                renewed_at = excluded.renewed_at,
-                expires_at = excluded.expires_at
-             WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= excluded.renewed_at
-             RETURNING name, holder, acquired_at, renewed_at, expires_at",
+             SELECT $1, $2, ms, ms, ms + $3 FROM now {}",
+                super::LEASE_UPSERT_TAIL
+            ),
             &[&name, &holder, &ttl_ms],
         )?
         .as_ref()

@@ -32,16 +32,11 @@ impl SqliteStore {
         self.with_writer(|conn| {
             Ok(conn
                 .query_row(
-                    "INSERT INTO job_leases (name, holder, acquired_at, renewed_at, expires_at)
-                     VALUES (?1, ?2, ?3, ?3, ?3 + ?4)
-                     ON CONFLICT (name) DO UPDATE SET
-                        acquired_at = CASE WHEN job_leases.holder = excluded.holder
-                                           THEN job_leases.acquired_at ELSE excluded.acquired_at END,
-                        holder = excluded.holder,
-                        renewed_at = excluded.renewed_at,
-                        expires_at = excluded.expires_at
-                     WHERE job_leases.holder = excluded.holder OR job_leases.expires_at <= excluded.renewed_at
-                     RETURNING name, holder, acquired_at, renewed_at, expires_at",
+                    &format!(
+                        "INSERT INTO job_leases (name, holder, acquired_at, renewed_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?3, ?3 + ?4) {}",
+                        super::LEASE_UPSERT_TAIL
+                    ),
                     params![name, holder, now, ttl_ms],
                     lease,
                 )
