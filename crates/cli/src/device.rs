@@ -267,96 +267,20 @@ fn write_xlsx(path: &Path, devices: &[Vec<String>], factors: &[Vec<String>]) -> 
 
 type Rows = Vec<(u64, BTreeMap<String, String>)>;
 
-fn is_xlsx(path: &Path) -> bool {
-    path.extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx") || e.eq_ignore_ascii_case("xls"))
-}
+use crate::table::is_xlsx;
 
-/// Reads a worksheet (by name, or else by position) into header-keyed rows with their row
-/// numbers.
+/// Reads a worksheet (by name, or else by position) into header-keyed rows.
 fn read_sheet(path: &Path, name: &str, index: usize, required: &[&str]) -> Result<Rows> {
-    use calamine::{Data, Reader, open_workbook_auto};
-    let mut book =
-        open_workbook_auto(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let names = book.sheet_names();
-    let sheet = names
-        .iter()
-        .find(|n| n.as_str() == name)
-        .or_else(|| names.get(index))
-        .cloned()
-        .ok_or_else(|| anyhow::anyhow!("{}: no sheet {name:?}", path.display()))?;
-    let range = book
-        .worksheet_range(&sheet)
-        .with_context(|| format!("{}: cannot read sheet {sheet:?}", path.display()))?;
-    let text = |d: &Data| match d {
-        Data::Empty => String::new(),
-        Data::String(s) => s.trim().to_owned(),
-        Data::Float(f) => {
-            if f.fract() == 0.0 && f.abs() < 1e15 {
-                format!("{}", *f as i64)
-            } else {
-                f.to_string()
-            }
-        }
-        Data::Int(i) => i.to_string(),
-        Data::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    };
-    let mut rows = range.rows();
-    let header: Vec<String> = rows
-        .next()
-        .map(|r| r.iter().map(text).collect())
-        .unwrap_or_default();
-    for col in required {
-        if !header.iter().any(|h| h == col) {
-            bail!(
-                "{} sheet {sheet:?}: the header has no column {col:?}",
-                path.display()
-            );
-        }
-    }
-    Ok(rows
-        .enumerate()
-        .filter(|(_, r)| r.iter().any(|c| !matches!(c, Data::Empty)))
-        .map(|(i, r)| {
-            (
-                i as u64 + 2,
-                header.iter().cloned().zip(r.iter().map(text)).collect(),
-            )
-        })
-        .collect())
+    let (sheet, grid) = crate::table::read_sheet(path, name, index)?;
+    grid.require(&format!("{} sheet {sheet:?}", path.display()), required)?;
+    Ok(grid.keyed())
 }
 
 /// Reads a CSV table into header-keyed rows with their line numbers.
 fn read_table(path: &Path, required: &[&str]) -> Result<Rows> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let (text, _) = crate::text::decode(&bytes);
-    let mut r = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let header: Vec<String> = r
-        .headers()
-        .with_context(|| format!("{}: no header line", path.display()))?
-        .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').to_owned())
-        .collect();
-    for col in required {
-        if !header.iter().any(|h| h == col) {
-            bail!("{}: the header has no column {col:?}", path.display());
-        }
-    }
-    let mut out = Vec::new();
-    for rec in r.records() {
-        let rec = rec.with_context(|| format!("{}: unreadable CSV", path.display()))?;
-        let line = rec.position().map_or(0, csv::Position::line);
-        let row = header
-            .iter()
-            .cloned()
-            .zip(rec.iter().map(str::to_owned))
-            .collect();
-        out.push((line, row));
-    }
-    Ok(out)
+    let grid = crate::table::read_csv(path)?;
+    grid.require(&path.display().to_string(), required)?;
+    Ok(grid.keyed())
 }
 
 fn get<'a>(row: &'a BTreeMap<String, String>, col: &str) -> &'a str {

@@ -18,6 +18,7 @@ mod assess;
 mod config;
 mod demo;
 mod device;
+mod emergency;
 mod import_boundary;
 mod import_cnemc;
 mod import_csv;
@@ -29,6 +30,7 @@ mod report;
 mod review;
 mod serve;
 mod simulate;
+mod table;
 mod text;
 mod user;
 mod verify_cnemc;
@@ -75,6 +77,10 @@ enum Command {
     /// The action plan as data (行动计划): check, load, show, export.
     #[command(subcommand)]
     Plan(plan::PlanCmd),
+    /// Heavy-pollution weather (重污染天气): warning proposals, the warning workflow, the
+    /// emergency-reduction list, gate records of key vehicle-using units.
+    #[command(subcommand)]
+    Emergency(emergency::EmergencyCmd),
     /// Copy a whole store into an empty PostgreSQL database and verify it table by table
     /// (row counts and checksums): from one SQLite node to several nodes on PostgreSQL.
     MigrateStore(migrate_store::Args),
@@ -139,6 +145,7 @@ fn main() -> ExitCode {
         Command::Assess(a) => open(&cli.db).and_then(|store| assess::run(&store, a)),
         Command::Review(r) => open(&cli.db).and_then(|store| review::run(&store, r)),
         Command::MigrateStore(a) => migrate_store::run(a),
+        Command::Emergency(e) => open(&cli.db).and_then(|store| emergency::run(&store, e)),
     };
     match result {
         Ok(code) => code,

@@ -11,6 +11,7 @@
 //! - [`plan`]: where the action plan stands (tasks, indicators, scorecards, reminders) and its
 //!   workbook in the layout of the plan's own table.
 
+pub mod emergency;
 pub mod plan;
 mod tabular;
 

@@ -294,6 +294,57 @@ pub(crate) const TABLES: &[TableSpec] = &[
         ],
         ["id"]
     ),
+    t!(
+        "warnings",
+        [
+            "id",
+            "area",
+            "status",
+            "level",
+            "proposed_level",
+            "advisory",
+            "may_lift",
+            "grading",
+            "forecast",
+            "proposal",
+            "issued_at",
+            "lifted_at",
+            "created_at",
+            "created_by",
+            "updated_at"
+        ],
+        ["id"]
+    ),
+    t!(
+        "warning_events",
+        [
+            "id",
+            "warning_id",
+            "at",
+            "actor",
+            "action",
+            "from_status",
+            "to_status",
+            "from_level",
+            "to_level",
+            "reason",
+            "detail"
+        ],
+        ["id"]
+    ),
+    t!(
+        "reduction_lists",
+        [
+            "id",
+            "sha256",
+            "name",
+            "body",
+            "enterprises",
+            "loaded_at",
+            "loaded_by"
+        ],
+        ["id"]
+    ),
 ];
 
 /// A stored value in an engine-neutral form (booleans are integers 0/1, as SQLite keeps them).
@@ -444,5 +495,56 @@ pub(crate) fn scan(
     match store {
         Store::Sqlite(s) => s.scan_rows(&select_sql(t, false), f),
         Store::Postgres(s) => s.scan_rows(&select_sql(t, true), f),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table the migrations create is copied, with all its columns (a new migration
+    /// cannot be forgotten by `migrate-store`); only the migrations' own table and the
+    /// cluster's leases are left out.
+    #[test]
+    #[allow(clippy::unwrap_used)]
+    fn the_copy_covers_every_table_and_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap();
+        let Store::Sqlite(s) = &store else {
+            unreachable!()
+        };
+        let mut tables = Vec::new();
+        s.scan_rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name",
+            &mut |row| {
+                if let Some(Value::Text(t)) = row.first() {
+                    tables.push(t.clone());
+                }
+                Ok(())
+            },
+        )
+        .unwrap();
+        for t in &tables {
+            if matches!(t.as_str(), "schema_migrations" | "job_leases") {
+                continue;
+            }
+            let spec = TABLES
+                .iter()
+                .find(|s| s.name == t)
+                .unwrap_or_else(|| panic!("table {t} is not copied"));
+            let mut cols = Vec::new();
+            s.scan_rows(
+                &format!("SELECT name FROM pragma_table_info('{t}')"),
+                &mut |row| {
+                    if let Some(Value::Text(c)) = row.first() {
+                        cols.push(c.clone());
+                    }
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(cols, spec.columns, "columns of {t}");
+        }
+        assert_eq!(TABLES.len(), tables.len() - 2);
     }
 }

@@ -51,6 +51,7 @@
 pub mod accounts;
 pub mod chunk;
 pub mod copy;
+pub mod emergency;
 pub mod jobs;
 pub mod model;
 pub mod monitoring;
@@ -65,6 +66,7 @@ use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 
 pub use accounts::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
 pub use chunk::{ChunkError, DayValues};
+pub use emergency::{NewWarning, ReductionListRecord, WarningEvent, WarningRecord};
 pub use jobs::{JobRun, JobRunRecord, Lease, OfflineWatch};
 pub use model::{
     Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
@@ -91,6 +93,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0006_audit_append_only.sql"),
     ),
     (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
+    (8, include_str!("../migrations/sqlite/0008_emergency.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -110,6 +113,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../migrations/postgres/0006_audit_append_only.sql"),
     ),
     (7, include_str!("../migrations/postgres/0007_jobs.sql")),
+    (8, include_str!("../migrations/postgres/0008_emergency.sql")),
 ];
 
 /// What went wrong in the store.
@@ -566,6 +570,77 @@ impl Store {
         plan_code: &str,
     ) -> Result<Vec<IndicatorValueRecord>, StoreError> {
         dispatch!(self.indicator_values(plan_code))
+    }
+
+    /// Opens a warning under assessment (研判) with its forecast and proposal; its history and
+    /// audit entry are written with it.
+    pub fn open_warning(
+        &self,
+        w: &NewWarning,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<WarningRecord, StoreError> {
+        dispatch!(self.open_warning(w, actor, at_ms))
+    }
+
+    /// Replaces the forecast and proposal of a warning not yet lifted or cancelled (a new
+    /// assessment); recorded in its history.
+    pub fn reassess_warning(
+        &self,
+        id: i64,
+        w: &NewWarning,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<WarningRecord, StoreError> {
+        dispatch!(self.reassess_warning(id, w, actor, at_ms))
+    }
+
+    /// Applies a workflow step (发布, 调整, 解除, 不发布) checked by
+    /// `lantian_emergency::warning::WarningState::apply` against the stored proposal; a refused
+    /// step is [`StoreError::Conflict`] with the reason. The step's history row and audit entry
+    /// (before and after) are written in the same transaction.
+    pub fn warning_step(
+        &self,
+        id: i64,
+        action: &lantian_emergency::WarningAction,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<WarningRecord, StoreError> {
+        dispatch!(self.warning_step(id, action, actor, at_ms))
+    }
+
+    /// Warnings (of one area, or all), newest first.
+    pub fn warnings(
+        &self,
+        area: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<WarningRecord>, StoreError> {
+        dispatch!(self.warnings(area, i64::from(limit)))
+    }
+
+    /// One warning.
+    pub fn warning(&self, id: i64) -> Result<WarningRecord, StoreError> {
+        dispatch!(self.warning(id))
+    }
+
+    /// A warning's history, oldest first.
+    pub fn warning_events(&self, id: i64) -> Result<Vec<WarningEvent>, StoreError> {
+        dispatch!(self.warning_events(id))
+    }
+
+    /// Stores an emergency-reduction list unless the same one (by SHA-256) is stored; returns
+    /// its id and whether it is new. The newest is the list in force.
+    pub fn put_reduction_list(
+        &self,
+        l: &ReductionListRecord,
+        audit: &AuditEntry,
+    ) -> Result<(i64, bool), StoreError> {
+        dispatch!(self.put_reduction_list(l, audit))
+    }
+
+    /// Every stored list, newest first (with their bodies when `with_body`).
+    pub fn reduction_lists(&self, with_body: bool) -> Result<Vec<ReductionListRecord>, StoreError> {
+        dispatch!(self.reduction_lists(with_body))
     }
 
     /// Takes or renews the lease of job `name` for node `holder` for `ttl_ms`: `Some` when

@@ -7,6 +7,7 @@ mod boundary;
 mod cluster;
 mod crash;
 mod demo;
+mod emergency;
 mod import_assess;
 mod import_csv;
 mod migrate;

@@ -1239,3 +1239,145 @@ contract!(
         assert_eq!(store.offline_watch().unwrap()[0].offline_since, None);
     }
 );
+
+contract!(
+    warnings_follow_their_workflow_with_history_and_audit,
+    |store| {
+        use lantian_emergency::{Level, WarningAction, WarningStatus};
+        use lantian_store::{NewWarning, ReductionListRecord};
+        let w = NewWarning {
+            area: "haimen".into(),
+            grading: "2024".into(),
+            proposed_level: None,
+            advisory: true,
+            may_lift: false,
+            forecast: r#"{"start":"2019-01-17T00:00:00"}"#.into(),
+            proposal: r#"{"level":null}"#.into(),
+        };
+        let rec = store.open_warning(&w, "office", 1_000).unwrap();
+        assert_eq!((rec.status, rec.level), (WarningStatus::Assessing, None));
+        // Issuing yellow although the forecast proposes none needs a reason: refused, nothing
+        // changes.
+        let bare = WarningAction::Issue {
+            level: Level::Yellow,
+            reason: String::new(),
+        };
+        assert!(matches!(
+            store.warning_step(rec.id, &bare, "office", 2_000),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(
+            store.warning(rec.id).unwrap().status,
+            WarningStatus::Assessing
+        );
+        let issue = WarningAction::Issue {
+            level: Level::Yellow,
+            reason: "接到长三角区域重污染天气预警".into(),
+        };
+        let rec = store.warning_step(rec.id, &issue, "office", 2_000).unwrap();
+        assert_eq!(
+            (rec.status, rec.level, rec.issued_at_ms),
+            (WarningStatus::Issued, Some(Level::Yellow), Some(2_000))
+        );
+        // A new forecast, then raising to orange, then lifting when the forecast allows.
+        let again = NewWarning {
+            proposed_level: Some(Level::Orange),
+            advisory: false,
+            ..w.clone()
+        };
+        store
+            .reassess_warning(rec.id, &again, "office", 3_000)
+            .unwrap();
+        let up = WarningAction::Adjust {
+            level: Level::Orange,
+            reason: "预测加重".into(),
+        };
+        store.warning_step(rec.id, &up, "office", 4_000).unwrap();
+        let better = NewWarning {
+            proposed_level: None,
+            may_lift: true,
+            ..w.clone()
+        };
+        store
+            .reassess_warning(rec.id, &better, "office", 5_000)
+            .unwrap();
+        let lift = WarningAction::Lift {
+            reason: String::new(),
+        };
+        let rec = store.warning_step(rec.id, &lift, "office", 6_000).unwrap();
+        assert_eq!(
+            (rec.status, rec.level, rec.lifted_at_ms),
+            (WarningStatus::Lifted, Some(Level::Orange), Some(6_000))
+        );
+        // Nothing after lifting; a new forecast opens a new warning.
+        assert!(matches!(
+            store.warning_step(rec.id, &up, "office", 7_000),
+            Err(StoreError::Conflict(_))
+        ));
+        assert!(matches!(
+            store.reassess_warning(rec.id, &w, "office", 7_000),
+            Err(StoreError::Conflict(_))
+        ));
+        let steps: Vec<(String, String, Option<Level>)> = store
+            .warning_events(rec.id)
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.action, e.to_status, e.to_level))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("assess".to_owned(), "assessing".to_owned(), None),
+                ("issue".into(), "issued".into(), Some(Level::Yellow)),
+                ("reassess".into(), "issued".into(), Some(Level::Yellow)),
+                ("adjust".into(), "issued".into(), Some(Level::Orange)),
+                ("reassess".into(), "issued".into(), Some(Level::Orange)),
+                ("lift".into(), "lifted".into(), Some(Level::Orange)),
+            ]
+        );
+        let audit: Vec<String> = store
+            .audit_log(100)
+            .unwrap()
+            .into_iter()
+            .filter(|a| a.entry.target == format!("warning:{}", rec.id))
+            .map(|a| a.entry.action)
+            .collect();
+        assert_eq!(audit.len(), 6);
+        assert!(audit.contains(&"warning.issue".to_owned()));
+        assert_eq!(store.warnings(Some("haimen"), 10).unwrap().len(), 1);
+        assert!(store.warnings(Some("nantong"), 10).unwrap().is_empty());
+        assert!(matches!(store.warning(999), Err(StoreError::NotFound(..))));
+
+        // Lists: each distinct body once, newest first.
+        let list = |sha: &str| ReductionListRecord {
+            id: 0,
+            sha256: sha.into(),
+            name: "清单.xlsx".into(),
+            body: r#"{"enterprises":[]}"#.into(),
+            enterprises: 0,
+            loaded_at_ms: 8_000,
+            loaded_by: "office".into(),
+        };
+        let entry = AuditEntry {
+            at_ms: 8_000,
+            actor: "office".into(),
+            action: "reduction_list.load".into(),
+            target: String::new(),
+            detail: "{}".into(),
+        };
+        let (a, new) = store.put_reduction_list(&list("aa"), &entry).unwrap();
+        assert!(new);
+        assert_eq!(
+            store.put_reduction_list(&list("aa"), &entry).unwrap(),
+            (a, false)
+        );
+        let (b, _) = store.put_reduction_list(&list("bb"), &entry).unwrap();
+        let all = store.reduction_lists(false).unwrap();
+        assert_eq!(all.iter().map(|l| l.id).collect::<Vec<_>>(), [b, a]);
+        assert!(all[0].body.is_empty());
+        assert_eq!(
+            store.reduction_lists(true).unwrap()[0].body,
+            r#"{"enterprises":[]}"#
+        );
+    }
+);

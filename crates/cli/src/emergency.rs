@@ -1,0 +1,702 @@
+//! `lantian emergency`: heavy-pollution weather (重污染天气). The level a forecast calls for
+//! (`propose`, from an imported forecast CSV or replayed from the area's measured hours), the
+//! warning workflow (`warning open|reassess|act|list|show`: 研判 → 发布 → 调整 → 解除), the
+//! emergency-reduction list (`list import|check|export`), and gate records of key
+//! vehicle-using units checked against the warnings in force (`gate-check`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args as ClapArgs, Subcommand};
+use jiff::civil::{Date, DateTime};
+use lantian_emergency::grading::{Grading, Proposal, propose};
+use lantian_emergency::list::{
+    self, GradeRules, HEADERS, ReductionList, RegistryEnterprise, RequiredShares,
+};
+use lantian_emergency::vehicles::{self, GateRecord, Period, Stage, Vehicle, VehicleUnit};
+use lantian_emergency::{Forecast, Level, WarningAction, WarningStatus};
+use lantian_store::{AuditEntry, NewWarning, ReductionListRecord, Store, WarningRecord};
+use sha2::{Digest, Sha256};
+
+use crate::out;
+use crate::table::{is_xlsx, read_any};
+use crate::user::cli_actor;
+
+/// `lantian emergency …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum EmergencyCmd {
+    /// The warning level a forecast calls for under the grading in force (研判建议).
+    Propose {
+        #[command(flatten)]
+        forecast: ForecastArgs,
+        /// Print the proposal as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Warnings (预警): open (研判), reassess, act (发布, 调整, 解除, 不发布), list, show.
+    #[command(subcommand)]
+    Warning(WarningCmd),
+    /// The emergency-reduction list (应急减排清单): import, check, export.
+    #[command(subcommand)]
+    List(ListCmd),
+    /// Gate entry records of key vehicle-using units (重点用车单位) checked against the
+    /// warnings in force: exit 1 if any entry breaks its level's rule.
+    GateCheck {
+        /// The units' vehicles: CSV or xlsx with 单位, 车牌, 燃料, 排放阶段.
+        #[arg(long)]
+        vehicles: PathBuf,
+        /// Gate records: CSV or xlsx with 单位, 车牌, 时间 (Beijing).
+        #[arg(long)]
+        records: PathBuf,
+        /// Only the warnings of this area.
+        #[arg(long, default_value = "haimen")]
+        area: String,
+    },
+}
+
+/// Where the forecast comes from.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct ForecastArgs {
+    /// The area (code, name or alias).
+    #[arg(long, default_value = "haimen")]
+    area: String,
+    /// A forecast CSV: `time,aqi` (hourly rolling 24-h AQI) or `date,aqi` (daily AQI).
+    #[arg(long, conflicts_with_all = ["replay_from", "replay_to"])]
+    forecast: Option<PathBuf>,
+    /// Replay the area's measured hours as a forecast, from this day (Beijing)…
+    #[arg(long, requires = "replay_to")]
+    replay_from: Option<Date>,
+    /// …to this day.
+    #[arg(long, requires = "replay_from")]
+    replay_to: Option<Date>,
+    /// The grading (`2024`, `2017`); default: the one in force on the forecast's first day.
+    #[arg(long)]
+    grading: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WarningCmd {
+    /// Open a warning under assessment (研判) with its forecast and proposal.
+    Open {
+        #[command(flatten)]
+        forecast: ForecastArgs,
+        /// Who (audit log).
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// A new forecast for an open warning.
+    Reassess {
+        /// Warning id.
+        id: i64,
+        #[command(flatten)]
+        forecast: ForecastArgs,
+        /// Who.
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// A step: issue (发布), adjust (调整), lift (解除), cancel (不发布).
+    Act {
+        /// Warning id.
+        id: i64,
+        /// issue, adjust, lift or cancel.
+        action: String,
+        /// The level (issue, adjust): yellow, orange, red (or 黄色, 橙色, 红色).
+        #[arg(long)]
+        level: Option<String>,
+        /// Why (required when departing from the proposal, for adjusting and cancelling).
+        #[arg(long, default_value = "")]
+        reason: String,
+        /// Who.
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Warnings, newest first.
+    List {
+        /// Only this area.
+        #[arg(long)]
+        area: Option<String>,
+    },
+    /// One warning with its history.
+    Show {
+        /// Warning id.
+        id: i64,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ListCmd {
+    /// Read a list (CSV or xlsx in the layout of `list export`), validate it whole, store it.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Who.
+        #[arg(long)]
+        actor: Option<String>,
+    },
+    /// Check the list in force: coverage of the enterprise registry, required shares per level.
+    /// Exit 1 if a check fails.
+    Check {
+        /// The enterprise registry (企业档案): CSV or xlsx with 统一社会信用代码, 企业名称, 涉气
+        /// (是/否) and optionally 未列入原因.
+        #[arg(long)]
+        registry: Option<PathBuf>,
+        /// The region's total daily emissions (全社会排放量, kg/d) the shares are of, as
+        /// `SO2,NOx,PM,VOCs`; default: the listed enterprises' baseline.
+        #[arg(long)]
+        region_total: Option<String>,
+    },
+    /// Write the list in force (CSV or xlsx by the extension).
+    Export {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub(crate) fn run(store: &Store, cmd: &EmergencyCmd) -> Result<ExitCode> {
+    match cmd {
+        EmergencyCmd::Propose { forecast, json } => {
+            let (f, g) = load_forecast(store, forecast)?;
+            let p = propose(&f, &g);
+            if *json {
+                out::line(&serde_json::to_string_pretty(&p)?)?;
+            } else {
+                print_proposal(&f, &p)?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        EmergencyCmd::Warning(w) => warning(store, w),
+        EmergencyCmd::List(l) => reduction_list(store, l),
+        EmergencyCmd::GateCheck {
+            vehicles,
+            records,
+            area,
+        } => gate_check(store, vehicles, records, area),
+    }
+}
+
+fn load_forecast(store: &Store, a: &ForecastArgs) -> Result<(Forecast, Grading)> {
+    let f = match (&a.forecast, a.replay_from, a.replay_to) {
+        (Some(path), _, _) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            Forecast::parse_csv(&text).with_context(|| format!("{}", path.display()))?
+        }
+        (None, Some(from), Some(to)) => lantian_report::emergency::replay_forecast(
+            store,
+            &a.area,
+            from,
+            to,
+            &lantian_aq::Config::default(),
+        )
+        .with_context(|| format!("replaying {} from {from} to {to}", a.area))?,
+        _ => bail!("give --forecast FILE, or --replay-from and --replay-to"),
+    };
+    let all = Grading::builtin();
+    let g = match &a.grading {
+        Some(name) => all
+            .iter()
+            .find(|g| &g.name == name)
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("--grading {name:?}: known are 2017 and 2024"))?,
+        None => Grading::for_date(&all, f.start().date())
+            .cloned()
+            .ok_or_else(|| anyhow::anyhow!("no grading"))?,
+    };
+    Ok((f, g))
+}
+
+fn hour(t: DateTime) -> String {
+    format!("{} {:02}时", t.date(), t.hour())
+}
+
+fn print_proposal(f: &Forecast, p: &Proposal) -> Result<()> {
+    let level = match p.level {
+        Some(l) => format!("{}预警（{}响应）", l.zh(), l.response()),
+        None if p.advisory => "不发布预警；可采取临时管控措施".to_owned(),
+        None => "不发布预警".to_owned(),
+    };
+    out::line(&format!(
+        "研判建议（{} 分级；预测自 {} 起 {} 小时）：{level}",
+        p.grading,
+        hour(f.start()),
+        f.hours()
+    ))?;
+    for r in &p.reasons {
+        out::line(&format!("  {r}"))?;
+    }
+    let runs: Vec<String> = p
+        .runs
+        .iter()
+        .map(|r| {
+            if r.hours == 0 {
+                format!("AQI>{} 0小时", r.above)
+            } else {
+                format!(
+                    "AQI>{} {}小时（{}至{}）",
+                    r.above,
+                    r.hours,
+                    hour(r.start),
+                    hour(r.end)
+                )
+            }
+        })
+        .collect();
+    out::line(&format!("  最长连续：{}", runs.join("；")))?;
+    out::line(&format!(
+        "  解除条件（预测低于黄色预警条件持续36小时）：{}",
+        if p.may_lift { "满足" } else { "不满足" }
+    ))
+}
+
+fn new_warning(store: &Store, a: &ForecastArgs) -> Result<(NewWarning, Forecast, Proposal)> {
+    let (f, g) = load_forecast(store, a)?;
+    let p = propose(&f, &g);
+    let area = store
+        .area(&a.area)?
+        .map_or_else(|| a.area.clone(), |x| x.code);
+    Ok((
+        NewWarning {
+            area,
+            grading: g.name.clone(),
+            proposed_level: p.level,
+            advisory: p.advisory,
+            may_lift: p.may_lift,
+            forecast: serde_json::to_string(&f)?,
+            proposal: serde_json::to_string(&p)?,
+        },
+        f,
+        p,
+    ))
+}
+
+fn now_ms() -> i64 {
+    jiff::Timestamp::now().as_millisecond()
+}
+
+fn beijing_ms(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn summary(w: &WarningRecord) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\t建议 {}\t{}",
+        w.id,
+        w.warning.area,
+        w.status.zh(),
+        w.level.map_or("—", Level::zh),
+        w.warning.proposed_level.map_or(
+            if w.warning.advisory {
+                "临时管控"
+            } else {
+                "不发布"
+            },
+            Level::zh
+        ),
+        beijing_ms(w.updated_at_ms)
+    )
+}
+
+fn warning(store: &Store, cmd: &WarningCmd) -> Result<ExitCode> {
+    match cmd {
+        WarningCmd::Open { forecast, actor } => {
+            let (w, f, p) = new_warning(store, forecast)?;
+            let actor = actor.clone().unwrap_or_else(cli_actor);
+            let rec = store.open_warning(&w, &actor, now_ms())?;
+            out::line(&format!("warning {} opened (研判中)", rec.id))?;
+            print_proposal(&f, &p)?;
+        }
+        WarningCmd::Reassess {
+            id,
+            forecast,
+            actor,
+        } => {
+            let (w, f, p) = new_warning(store, forecast)?;
+            let actor = actor.clone().unwrap_or_else(cli_actor);
+            let rec = store.reassess_warning(*id, &w, &actor, now_ms())?;
+            out::line(&format!("warning {}: new assessment", rec.id))?;
+            print_proposal(&f, &p)?;
+        }
+        WarningCmd::Act {
+            id,
+            action,
+            level,
+            reason,
+            actor,
+        } => {
+            let level = || -> Result<Level> {
+                let l = level
+                    .as_deref()
+                    .ok_or_else(|| anyhow::anyhow!("--level is required for {action}"))?;
+                Level::parse(l)
+                    .ok_or_else(|| anyhow::anyhow!("--level {l:?}: yellow, orange or red"))
+            };
+            let reason = reason.clone();
+            let a = match action.as_str() {
+                "issue" | "发布" => WarningAction::Issue {
+                    level: level()?,
+                    reason,
+                },
+                "adjust" | "调整" => WarningAction::Adjust {
+                    level: level()?,
+                    reason,
+                },
+                "lift" | "解除" => WarningAction::Lift { reason },
+                "cancel" | "不发布" => WarningAction::Cancel { reason },
+                other => bail!("{other:?}: the steps are issue, adjust, lift, cancel"),
+            };
+            let actor = actor.clone().unwrap_or_else(cli_actor);
+            let rec = store
+                .warning_step(*id, &a, &actor, now_ms())
+                .with_context(|| format!("warning {id}: {}", a.zh()))?;
+            out::line(&summary(&rec))?;
+        }
+        WarningCmd::List { area } => {
+            let area = match area {
+                Some(a) => Some(store.area(a)?.map_or_else(|| a.clone(), |x| x.code)),
+                None => None,
+            };
+            out::line("id\tarea\tstatus\tlevel\tproposal\tupdated (Beijing)")?;
+            for w in store.warnings(area.as_deref(), 1000)? {
+                out::line(&summary(&w))?;
+            }
+        }
+        WarningCmd::Show { id } => {
+            let w = store.warning(*id)?;
+            out::line(&summary(&w))?;
+            let f: Forecast = serde_json::from_str(&w.warning.forecast)?;
+            let p: Proposal = serde_json::from_str(&w.warning.proposal)?;
+            print_proposal(&f, &p)?;
+            for e in store.warning_events(*id)? {
+                out::line(&format!(
+                    "  {}\t{}\t{}\t{} → {}\t{}",
+                    beijing_ms(e.at_ms),
+                    e.actor,
+                    e.action,
+                    e.from_level.map_or("—", Level::zh),
+                    e.to_level.map_or("—", Level::zh),
+                    e.reason
+                ))?;
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn in_force(store: &Store) -> Result<ReductionList> {
+    let Some(rec) = store.reduction_lists(true)?.into_iter().next() else {
+        bail!("no emergency-reduction list is stored (lantian emergency list import FILE)");
+    };
+    Ok(serde_json::from_str(&rec.body)?)
+}
+
+fn reduction_list(store: &Store, cmd: &ListCmd) -> Result<ExitCode> {
+    match cmd {
+        ListCmd::Import { file, actor } => {
+            let grid = read_any(file)?;
+            let rows: Vec<Vec<String>> = grid.rows.iter().map(|(_, r)| r.clone()).collect();
+            let list = match list::from_rows(&grid.headers, &rows, &GradeRules::default()) {
+                Ok(l) => l,
+                Err(errors) => {
+                    for e in &errors {
+                        out::warn(&format!("{}: {e}", file.display()));
+                    }
+                    bail!(
+                        "{}: {} errors; nothing was stored",
+                        file.display(),
+                        errors.len()
+                    );
+                }
+            };
+            let body = serde_json::to_string(&list)?;
+            let sha = Sha256::digest(body.as_bytes())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<String>();
+            let actor = actor.clone().unwrap_or_else(cli_actor);
+            let at = now_ms();
+            let name = file
+                .file_name()
+                .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+            let (id, new) = store.put_reduction_list(
+                &ReductionListRecord {
+                    id: 0,
+                    sha256: sha.clone(),
+                    name: name.clone(),
+                    body,
+                    enterprises: i64::try_from(list.enterprises.len()).unwrap_or(i64::MAX),
+                    loaded_at_ms: at,
+                    loaded_by: actor.clone(),
+                },
+                &AuditEntry {
+                    at_ms: at,
+                    actor,
+                    action: "reduction_list.load".into(),
+                    target: format!("reduction_list:{name}"),
+                    detail:
+                        serde_json::json!({"sha256": sha, "enterprises": list.enterprises.len()})
+                            .to_string(),
+                },
+            )?;
+            out::line(&format!(
+                "{}: {} enterprises, list {id}{}",
+                file.display(),
+                list.enterprises.len(),
+                if new {
+                    " stored (in force)"
+                } else {
+                    " (the same list was already stored)"
+                }
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        ListCmd::Check {
+            registry,
+            region_total,
+        } => {
+            let list = in_force(store)?;
+            let registry = match registry {
+                Some(p) => read_registry(p)?,
+                None => Vec::new(),
+            };
+            let shares = RequiredShares {
+                region_total: region_total.as_deref().map(parse_total).transpose()?,
+                ..RequiredShares::default()
+            };
+            let c = list::check(&list, &registry, &shares);
+            out::line(&format!(
+                "清单企业 {} 家；基准为{}",
+                list.enterprises.len(),
+                if shares.region_total.is_some() {
+                    "全社会排放量"
+                } else {
+                    "清单企业基准排放"
+                }
+            ))?;
+            out::line("级别\t污染物\t基准(kg/d)\t减排(kg/d)\t比例\t要求\t结果")?;
+            for t in &c.totals {
+                out::line(&format!(
+                    "{}\t{}\t{}\t{}\t{}\t≥{}%\t{}",
+                    t.level.zh(),
+                    t.pollutant.zh(),
+                    t.baseline.normalize(),
+                    t.reduction.normalize(),
+                    t.share.map_or("—".to_owned(), |s| format!("{s}%")),
+                    t.required,
+                    if t.met { "达标" } else { "不足" }
+                ))?;
+            }
+            if registry.is_empty() {
+                out::line("未给出企业档案（--registry）：未核查覆盖情况")?;
+            } else {
+                for m in &c.missing {
+                    out::line(&format!(
+                        "未纳入清单且无说明的涉气企业：{}（{}）",
+                        m.name, m.uscc
+                    ))?;
+                }
+                for u in &c.unknown {
+                    out::line(&format!("清单中不在企业档案内：{u}"))?;
+                }
+            }
+            let ok = c.passed();
+            out::line(if ok {
+                "核查通过"
+            } else {
+                "核查未通过"
+            })?;
+            Ok(if ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        ListCmd::Export { out: path } => {
+            let list = in_force(store)?;
+            let table = lantian_report::Tabular {
+                headers: HEADERS.iter().map(|h| (*h).to_owned()).collect(),
+                rows: list::to_rows(&list),
+            };
+            let bytes = if is_xlsx(path) {
+                lantian_report::xlsx_workbook(&[lantian_report::Sheet {
+                    name: "应急减排清单".into(),
+                    table,
+                }])?
+            } else {
+                table.to_csv()
+            };
+            std::fs::write(path, bytes)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            out::line(&format!(
+                "{}: {} enterprises",
+                path.display(),
+                list.enterprises.len()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn parse_total(s: &str) -> Result<list::Emissions> {
+    let v: Vec<rust_decimal::Decimal> = s
+        .split(',')
+        .map(|x| x.trim().parse())
+        .collect::<Result<_, _>>()
+        .map_err(|_| anyhow::anyhow!("--region-total {s:?}: four numbers SO2,NOx,PM,VOCs"))?;
+    let [so2, nox, pm, vocs] = v[..] else {
+        bail!("--region-total {s:?}: four numbers SO2,NOx,PM,VOCs");
+    };
+    Ok(list::Emissions { so2, nox, pm, vocs })
+}
+
+fn read_registry(path: &Path) -> Result<Vec<RegistryEnterprise>> {
+    let grid = read_any(path)?;
+    grid.require(
+        &path.display().to_string(),
+        &["统一社会信用代码", "企业名称", "涉气"],
+    )?;
+    let mut out = Vec::new();
+    for (line, row) in grid.keyed() {
+        let get = |c: &str| row.get(c).map_or("", |s| s.trim());
+        let emits_air = match get("涉气") {
+            "是" | "1" | "true" | "yes" => true,
+            "否" | "0" | "false" | "no" => false,
+            other => bail!("{}:{line}: 涉气 {other:?}: 是 or 否", path.display()),
+        };
+        out.push(RegistryEnterprise {
+            uscc: get("统一社会信用代码").to_uppercase(),
+            name: get("企业名称").to_owned(),
+            emits_air,
+            not_listed_reason: Some(get("未列入原因").to_owned()).filter(|s| !s.is_empty()),
+        });
+    }
+    Ok(out)
+}
+
+/// The warning periods of an area from the warnings' histories: each issue or adjustment
+/// starts its level, the next step or the lift ends it.
+fn periods(store: &Store, area: &str) -> Result<Vec<Period>> {
+    let code = store
+        .area(area)?
+        .map_or_else(|| area.to_owned(), |a| a.code);
+    let at = |ms: i64| -> Result<DateTime> {
+        Ok(jiff::Timestamp::from_millisecond(ms)?
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+            .datetime())
+    };
+    let mut out = Vec::new();
+    for w in store.warnings(Some(&code), 10_000)? {
+        if !matches!(w.status, WarningStatus::Issued | WarningStatus::Lifted) {
+            continue;
+        }
+        let mut open: Option<Period> = None;
+        for e in store.warning_events(w.id)? {
+            match e.action.as_str() {
+                "issue" | "adjust" => {
+                    let t = at(e.at_ms)?;
+                    if let Some(mut p) = open.take() {
+                        p.end = Some(t);
+                        out.push(p);
+                    }
+                    if let Some(level) = e.to_level {
+                        open = Some(Period {
+                            level,
+                            start: t,
+                            end: None,
+                        });
+                    }
+                }
+                "lift" => {
+                    if let Some(mut p) = open.take() {
+                        p.end = Some(at(e.at_ms)?);
+                        out.push(p);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out.extend(open);
+    }
+    Ok(out)
+}
+
+fn gate_check(store: &Store, vehicles_path: &Path, records: &Path, area: &str) -> Result<ExitCode> {
+    let grid = read_any(vehicles_path)?;
+    grid.require(
+        &vehicles_path.display().to_string(),
+        &["单位", "车牌", "燃料", "排放阶段"],
+    )?;
+    let mut units: Vec<VehicleUnit> = Vec::new();
+    for (line, row) in grid.keyed() {
+        let get = |c: &str| row.get(c).map_or("", |s| s.trim());
+        let stage = Stage::parse(get("排放阶段")).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}:{line}: 排放阶段 {:?}: 国三…国六 or 新能源",
+                vehicles_path.display(),
+                get("排放阶段")
+            )
+        })?;
+        let v = Vehicle {
+            plate: get("车牌").to_owned(),
+            fuel: get("燃料").to_owned(),
+            stage,
+        };
+        match units.iter_mut().find(|u| u.name == get("单位")) {
+            Some(u) => u.vehicles.push(v),
+            None => units.push(VehicleUnit {
+                name: get("单位").to_owned(),
+                vehicles: vec![v],
+            }),
+        }
+    }
+    let grid = read_any(records)?;
+    grid.require(&records.display().to_string(), &["单位", "车牌", "时间"])?;
+    let mut recs = Vec::new();
+    for (line, row) in grid.keyed() {
+        let get = |c: &str| row.get(c).map_or("", |s| s.trim());
+        let t = get("时间");
+        let at: DateTime = t.replace('/', "-").parse().with_context(|| {
+            format!(
+                "{}:{line}: 时间 {t:?} is not a date and time",
+                records.display()
+            )
+        })?;
+        recs.push(GateRecord {
+            unit: get("单位").to_owned(),
+            plate: get("车牌").to_owned(),
+            at,
+            row: usize::try_from(line).unwrap_or(0),
+        });
+    }
+    let periods = periods(store, area)?;
+    let v = vehicles::check_gate(&units, &recs, &periods, &vehicles::VehicleRule::default());
+    out::line(&format!(
+        "{} records, {} warning periods, {} entries not allowed",
+        recs.len(),
+        periods.len(),
+        v.len()
+    ))?;
+    for x in &v {
+        out::line(&format!(
+            "{}:{}\t{}\t{}\t{}\t{}",
+            records.display(),
+            x.record.row,
+            x.record.unit,
+            x.record.plate,
+            x.record.at,
+            x.reason
+        ))?;
+    }
+    Ok(if v.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
