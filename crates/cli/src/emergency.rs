@@ -15,7 +15,7 @@ use lantian_emergency::list::{
     self, GradeRules, HEADERS, ReductionList, RegistryEnterprise, RequiredShares,
 };
 use lantian_emergency::vehicles::{self, GateRecord, Period, Stage, Vehicle, VehicleUnit};
-use lantian_emergency::{Forecast, Level, WarningAction, WarningStatus};
+use lantian_emergency::{Forecast, Level, WarningAction};
 use lantian_store::{AuditEntry, NewWarning, ReductionListRecord, Store, WarningRecord};
 use sha2::{Digest, Sha256};
 
@@ -40,6 +40,32 @@ pub(crate) enum EmergencyCmd {
     /// The emergency-reduction list (应急减排清单): import, check, export.
     #[command(subcommand)]
     List(ListCmd),
+    /// Whether the listed enterprises reduced as their measures require during a warning, from
+    /// their monitors (mean level during each level's period against the 7 days before);
+    /// `--raise` stores an alarm (应急减排未落实) for each failure. Exit 1 if any failed.
+    Verify {
+        /// Warning id.
+        id: i64,
+        /// Store the failures as alarms, with their readings as evidence.
+        #[arg(long)]
+        raise: bool,
+        /// Percentage points a measured fall may fall short of the required one.
+        #[arg(long, default_value = "10")]
+        tolerance: rust_decimal::Decimal,
+    },
+    /// The after-action report of a warning (应急响应总结): expected against achieved
+    /// reductions per enterprise and in total, the AQI course, the alarms; on screen, or as an
+    /// xlsx workbook with `--out`.
+    Report {
+        /// Warning id.
+        id: i64,
+        /// Write the workbook here.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Percentage points a measured fall may fall short of the required one.
+        #[arg(long, default_value = "10")]
+        tolerance: rust_decimal::Decimal,
+    },
     /// Gate entry records of key vehicle-using units (重点用车单位) checked against the
     /// warnings in force: exit 1 if any entry breaks its level's rule.
     GateCheck {
@@ -107,6 +133,9 @@ pub(crate) enum WarningCmd {
         /// Why (required when departing from the proposal, for adjusting and cancelling).
         #[arg(long, default_value = "")]
         reason: String,
+        /// When it takes effect, Beijing (`2019-01-22 08:00`); default now.
+        #[arg(long)]
+        at: Option<String>,
         /// Who.
         #[arg(long)]
         actor: Option<String>,
@@ -173,6 +202,14 @@ pub(crate) fn run(store: &Store, cmd: &EmergencyCmd) -> Result<ExitCode> {
             records,
             area,
         } => gate_check(store, vehicles, records, area),
+        EmergencyCmd::Verify {
+            id,
+            raise,
+            tolerance,
+        } => verify(store, *id, *raise, *tolerance),
+        EmergencyCmd::Report { id, out, tolerance } => {
+            report(store, *id, out.as_deref(), *tolerance)
+        }
     }
 }
 
@@ -285,6 +322,19 @@ fn beijing_ms(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A Beijing time (`2019-01-22 08:00`, `2019-01-22 08:00:00`, `2019-01-22T08:00`) as Unix ms.
+fn beijing_to_ms(t: &str) -> Result<i64> {
+    let t = t.trim();
+    let dt: DateTime = t
+        .parse()
+        .or_else(|_| format!("{t}:00").parse())
+        .map_err(|_| anyhow::anyhow!("not a date and time (YYYY-MM-DD HH:MM)"))?;
+    Ok(dt
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))?
+        .timestamp()
+        .as_millisecond())
+}
+
 fn summary(w: &WarningRecord) -> String {
     format!(
         "{}\t{}\t{}\t{}\t建议 {}\t{}",
@@ -329,6 +379,7 @@ fn warning(store: &Store, cmd: &WarningCmd) -> Result<ExitCode> {
             action,
             level,
             reason,
+            at,
             actor,
         } => {
             let level = || -> Result<Level> {
@@ -353,8 +404,13 @@ fn warning(store: &Store, cmd: &WarningCmd) -> Result<ExitCode> {
                 other => bail!("{other:?}: the steps are issue, adjust, lift, cancel"),
             };
             let actor = actor.clone().unwrap_or_else(cli_actor);
+            let recorded = now_ms();
+            let effective = match at {
+                Some(t) => beijing_to_ms(t).with_context(|| format!("--at {t:?}"))?,
+                None => recorded,
+            };
             let rec = store
-                .warning_step(*id, &a, &actor, now_ms())
+                .warning_step(*id, &a, effective, &actor, recorded)
                 .with_context(|| format!("warning {id}: {}", a.zh()))?;
             out::line(&summary(&rec))?;
         }
@@ -376,8 +432,9 @@ fn warning(store: &Store, cmd: &WarningCmd) -> Result<ExitCode> {
             print_proposal(&f, &p)?;
             for e in store.warning_events(*id)? {
                 out::line(&format!(
-                    "  {}\t{}\t{}\t{} → {}\t{}",
+                    "  {}（生效 {}）\t{}\t{}\t{} → {}\t{}",
                     beijing_ms(e.at_ms),
+                    beijing_ms(e.effective_at_ms),
                     e.actor,
                     e.action,
                     e.from_level.map_or("—", Level::zh),
@@ -580,49 +637,14 @@ fn read_registry(path: &Path) -> Result<Vec<RegistryEnterprise>> {
     Ok(out)
 }
 
-/// The warning periods of an area from the warnings' histories: each issue or adjustment
-/// starts its level, the next step or the lift ends it.
+/// The warning periods of an area: every issued or lifted warning's levels in force.
 fn periods(store: &Store, area: &str) -> Result<Vec<Period>> {
     let code = store
         .area(area)?
         .map_or_else(|| area.to_owned(), |a| a.code);
-    let at = |ms: i64| -> Result<DateTime> {
-        Ok(jiff::Timestamp::from_millisecond(ms)?
-            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-            .datetime())
-    };
     let mut out = Vec::new();
     for w in store.warnings(Some(&code), 10_000)? {
-        if !matches!(w.status, WarningStatus::Issued | WarningStatus::Lifted) {
-            continue;
-        }
-        let mut open: Option<Period> = None;
-        for e in store.warning_events(w.id)? {
-            match e.action.as_str() {
-                "issue" | "adjust" => {
-                    let t = at(e.at_ms)?;
-                    if let Some(mut p) = open.take() {
-                        p.end = Some(t);
-                        out.push(p);
-                    }
-                    if let Some(level) = e.to_level {
-                        open = Some(Period {
-                            level,
-                            start: t,
-                            end: None,
-                        });
-                    }
-                }
-                "lift" => {
-                    if let Some(mut p) = open.take() {
-                        p.end = Some(at(e.at_ms)?);
-                        out.push(p);
-                    }
-                }
-                _ => {}
-            }
-        }
-        out.extend(open);
+        out.extend(lantian_report::emergency::warning_periods(store, &w)?);
     }
     Ok(out)
 }
@@ -699,4 +721,105 @@ fn gate_check(store: &Store, vehicles_path: &Path, records: &Path, area: &str) -
     } else {
         ExitCode::from(1)
     })
+}
+
+fn now_beijing() -> DateTime {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .datetime()
+}
+
+fn dec(d: Option<rust_decimal::Decimal>) -> String {
+    d.map_or("—".to_owned(), |d| d.round_dp(3).normalize().to_string())
+}
+
+fn verify(
+    store: &Store,
+    id: i64,
+    raise: bool,
+    tolerance: rust_decimal::Decimal,
+) -> Result<ExitCode> {
+    let w = store.warning(id)?;
+    let list = in_force(store)?;
+    let checks =
+        lantian_report::emergency::verify_warning(store, &w, &list, now_beijing(), tolerance)?;
+    out::line("企业	设备	级别	时段	措施	污染物	基准均值	预警期间均值	结论")?;
+    for c in &checks {
+        out::line(&format!(
+            "{}\t{}\t{}\t{} 至 {}\t{}\t{}{}\t{}\t{}\t{}",
+            c.enterprise,
+            c.mn,
+            c.level.zh(),
+            c.start,
+            c.end,
+            c.action,
+            c.pollutant,
+            if c.with_flow {
+                "（浓度×流量）"
+            } else {
+                ""
+            },
+            dec(c.baseline),
+            dec(c.during),
+            c.compliance.text
+        ))?;
+    }
+    let failed = checks
+        .iter()
+        .filter(|c| c.compliance.compliant == Some(false))
+        .count();
+    out::line(&format!("{} checks, {failed} not met", checks.len()))?;
+    if raise && failed > 0 {
+        let updates: Vec<lantian_store::AlarmUpdate> =
+            lantian_report::emergency::alarms_of(&checks)?
+                .into_iter()
+                .map(lantian_store::AlarmUpdate::Raise)
+                .collect();
+        let raised = store.apply_alarm_updates(&updates, now_ms())?;
+        out::line(&format!(
+            "alarms raised: {} (an open one is extended, not raised again)",
+            raised.len()
+        ))?;
+    }
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn report(
+    store: &Store,
+    id: i64,
+    path: Option<&Path>,
+    tolerance: rust_decimal::Decimal,
+) -> Result<ExitCode> {
+    let w = store.warning(id)?;
+    let list = in_force(store)?;
+    let ep = lantian_report::emergency::episode(
+        store,
+        &w,
+        &list,
+        now_beijing(),
+        tolerance,
+        &lantian_aq::Config::default(),
+    )?;
+    let sheets = lantian_report::emergency::episode_sheets(&ep);
+    match path {
+        Some(p) => {
+            std::fs::write(p, lantian_report::xlsx_workbook(&sheets)?)
+                .with_context(|| format!("cannot write {}", p.display()))?;
+            out::line(&format!("{}: {} sheets", p.display(), sheets.len()))?;
+        }
+        None => {
+            for s in &sheets {
+                out::line(&format!("== {}", s.name))?;
+                out::line(&s.table.headers.join("\t"))?;
+                for r in &s.table.rows {
+                    out::line(&r.join("\t"))?;
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

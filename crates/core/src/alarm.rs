@@ -30,11 +30,14 @@ pub enum AlarmKind {
     FlagRun,
     /// 时钟偏差: the device's clock is far from ours.
     ClockSkew,
+    /// 应急减排未落实: during a heavy-pollution warning, a listed enterprise's monitors do not
+    /// show the reduction its measure requires.
+    EmergencyReduction,
 }
 
 impl AlarmKind {
     /// All kinds.
-    pub const ALL: [AlarmKind; 9] = [
+    pub const ALL: [AlarmKind; 10] = [
         AlarmKind::Exceedance,
         AlarmKind::OverRange,
         AlarmKind::Offline,
@@ -44,6 +47,7 @@ impl AlarmKind {
         AlarmKind::SuddenStep,
         AlarmKind::FlagRun,
         AlarmKind::ClockSkew,
+        AlarmKind::EmergencyReduction,
     ];
 
     /// Stable machine name.
@@ -59,6 +63,7 @@ impl AlarmKind {
             AlarmKind::SuddenStep => "sudden_step",
             AlarmKind::FlagRun => "flag_run",
             AlarmKind::ClockSkew => "clock_skew",
+            AlarmKind::EmergencyReduction => "emergency_reduction",
         }
     }
 
@@ -75,6 +80,7 @@ impl AlarmKind {
             AlarmKind::SuddenStep => "数据突变",
             AlarmKind::FlagRun => "长时间维护/校准",
             AlarmKind::ClockSkew => "设备时钟偏差",
+            AlarmKind::EmergencyReduction => "应急减排未落实",
         }
     }
 

@@ -113,3 +113,48 @@ mod tests {
         );
     }
 }
+
+/// The HJ 212-2017 factor of each list pollutant as monitors send it: SO2 a21026, NOx a21002,
+/// 颗粒物 a34013, VOCs as 非甲烷总烃 a24088.
+#[must_use]
+pub fn factor_code(p: crate::list::Pollutant) -> &'static str {
+    use crate::list::Pollutant;
+    match p {
+        Pollutant::So2 => "a21026",
+        Pollutant::Nox => "a21002",
+        Pollutant::Pm => "a34013",
+        Pollutant::Vocs => "a24088",
+    }
+}
+
+/// Flow factors, in order of preference: 废气流量 (a00000) or 烟气流速 (a01011). With one of
+/// them, a reading's emission level is concentration × flow (what a limit of production cuts);
+/// without, the concentration alone.
+pub const FLOW_FACTORS: [&str; 2] = ["a00000", "a01011"];
+
+/// The exact mean of values, `None` for none.
+#[must_use]
+pub fn mean(values: &[Decimal]) -> Option<Decimal> {
+    let n = Decimal::from(u64::try_from(values.len()).ok()?);
+    if n.is_zero() {
+        return None;
+    }
+    let sum = values
+        .iter()
+        .try_fold(Decimal::ZERO, |a, v| a.checked_add(*v))?;
+    sum.checked_div(n)
+}
+
+#[cfg(test)]
+mod mean_tests {
+    use super::*;
+
+    #[test]
+    fn means() {
+        assert_eq!(mean(&[]), None);
+        assert_eq!(
+            mean(&[Decimal::from(1), Decimal::from(2)]),
+            Some("1.5".parse().unwrap())
+        );
+    }
+}

@@ -603,10 +603,11 @@ impl Store {
         &self,
         id: i64,
         action: &lantian_emergency::WarningAction,
+        effective_ms: i64,
         actor: &str,
         at_ms: i64,
     ) -> Result<WarningRecord, StoreError> {
-        dispatch!(self.warning_step(id, action, actor, at_ms))
+        dispatch!(self.warning_step(id, action, effective_ms, actor, at_ms))
     }
 
     /// Warnings (of one area, or all), newest first.

@@ -295,3 +295,257 @@ fn warnings_lists_and_gates() {
     let (_, list, _) = run(lantian(&db).args(["emergency", "warning", "list"]));
     assert!(list.contains("1\t320614\t已解除\t橙色"), "{list}");
 }
+
+/// Hourly CEMS data of `mn` (NOx `nox` mg/m³, flow 10,000 m³/h) for every hour of
+/// [`from`, `to`) (Beijing), stored as received frames.
+fn cems_hours(store: &lantian_store::Store, mn: &str, from: &str, to: &str, nox: i64) {
+    let id = store
+        .devices()
+        .unwrap()
+        .into_iter()
+        .find(|d| d.device.mn == mn)
+        .unwrap()
+        .id;
+    let tz = jiff::tz::TimeZone::fixed(jiff::tz::offset(8));
+    let start: jiff::civil::DateTime = from.parse().unwrap();
+    let end: jiff::civil::DateTime = to.parse().unwrap();
+    let mut t = start;
+    let mut frames = Vec::new();
+    while t < end {
+        let ts = t.to_zoned(tz.clone()).unwrap().timestamp().as_second();
+        let dt = t.strftime("%Y%m%d%H%M%S").to_string();
+        let seg = format!(
+            "QN={dt}000;ST=31;CN=2061;PW=123456;MN={mn};Flag=4;CP=&&DataTime={dt};a21002-Avg={nox},a21002-Flag=N;a00000-Avg=10000,a00000-Flag=N&&"
+        );
+        frames.push(lantian_store::IngestFrame {
+            device_id: id,
+            received_at_ms: ts * 1000 + 60_000,
+            cn: 2061,
+            qn: Some(format!("{dt}000")),
+            data_time: Some(ts),
+            part: 0,
+            raw: lantian_hj212::encode::encode_frame(seg.as_bytes()).unwrap(),
+            vals: lantian_core::reading::encode_values(&[
+                lantian_core::FactorValue {
+                    code: "a21002".into(),
+                    value: Some(nox * 1_000_000),
+                    flag: Some("N".into()),
+                    ..Default::default()
+                },
+                lantian_core::FactorValue {
+                    code: "a00000".into(),
+                    value: Some(10_000 * 1_000_000),
+                    flag: Some("N".into()),
+                    ..Default::default()
+                },
+            ]),
+        });
+        t = t.checked_add(jiff::Span::new().hours(1)).unwrap();
+    }
+    store.ingest(&frames).unwrap();
+}
+
+/// The scenario of issue #9 on the real January 2019 episode at Haimen: the grading proposes
+/// the temporary-control tier; the office issues yellow on the regional trigger from 22
+/// January 08:00 and lifts it on 25 January 12:00. Of two listed enterprises with CEMS, one
+/// limits as its measure requires and one does not stop as it must: verification raises one
+/// alarm, with the hours as evidence, and the after-action report's totals are the sums of its
+/// rows.
+#[test]
+fn a_2019_episode_is_verified_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let db = d.join("ep.db");
+    let data = lantian_testdata::path("");
+    assert!(
+        run(lantian(&db)
+            .args(["import", "stations"])
+            .arg(data.join("stations/match1.csv")))
+        .0
+        .status
+        .success()
+    );
+    assert!(
+        run(lantian(&db).args(["import", "areas"]))
+            .0
+            .status
+            .success()
+    );
+    let files: Vec<_> = (14..=27)
+        .map(|day| {
+            data.join(format!(
+                "cnemc/china_sites_2019/china_sites_201901{day}.csv.xz"
+            ))
+        })
+        .collect();
+    assert!(
+        run(lantian(&db)
+            .args(["import", "cnemc", "--quiet"])
+            .args(&files))
+        .0
+        .status
+        .success()
+    );
+
+    // Two CEMS, one per enterprise.
+    fs::write(
+        d.join("devices.csv"),
+        "mn,password,name,kind,owner_kind,owner_name,address,town,lon,lat,realtime_s,offline_after\n\
+         CEMSJIA01,123456,甲化工1号炉,cems,enterprise,甲化工,海门区,海门街道,121.17,31.89,,\n\
+         CEMSYI001,123456,乙建材窑炉,cems,enterprise,乙建材,海门区,海门街道,121.18,31.88,,\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("factors.csv"),
+        "mn,code,name,unit,range_max,limit,window,converted,allowed_per_day,basis\n\
+         CEMSJIA01,a21002,氮氧化物,mg/m3,500,,,,,\nCEMSJIA01,a00000,废气流量,m3/h,,,,,,\n\
+         CEMSYI001,a21002,氮氧化物,mg/m3,500,,,,,\nCEMSYI001,a00000,废气流量,m3/h,,,,,,\n",
+    )
+    .unwrap();
+    let (out, _, stderr) = run(lantian(&db)
+        .args(["device", "import"])
+        .arg(d.join("devices.csv"))
+        .arg("--factors")
+        .arg(d.join("factors.csv")));
+    assert!(out.status.success(), "{stderr}");
+    {
+        let store = lantian_store::Store::open(db.to_str().unwrap()).unwrap();
+        // Baseline: the 7 days before; 甲 cuts NOx by 30 % (limit 20 % required), 乙 by 20 %
+        // although it must stop.
+        cems_hours(
+            &store,
+            "CEMSJIA01",
+            "2019-01-15T08:00",
+            "2019-01-22T08:00",
+            50,
+        );
+        cems_hours(
+            &store,
+            "CEMSJIA01",
+            "2019-01-22T08:00",
+            "2019-01-25T12:00",
+            35,
+        );
+        cems_hours(
+            &store,
+            "CEMSYI001",
+            "2019-01-15T08:00",
+            "2019-01-22T08:00",
+            50,
+        );
+        cems_hours(
+            &store,
+            "CEMSYI001",
+            "2019-01-22T08:00",
+            "2019-01-25T12:00",
+            40,
+        );
+    }
+    let mut jia = enterprise(
+        "甲化工",
+        &uscc(1),
+        "B级",
+        ["限产20%", "限产30%", "限产50%"],
+        ["20", "30", "50"],
+    );
+    jia = jia.replace(&format!("CEMS{}", &uscc(1)[14..]), "CEMSJIA01");
+    let mut yi = enterprise(
+        "乙建材",
+        &uscc(2),
+        "D级",
+        ["停产", "停产", "停产"],
+        ["100", "100", "100"],
+    );
+    yi = yi.replace(&format!("CEMS{}", &uscc(2)[14..]), "CEMSYI001");
+    fs::write(d.join("list.csv"), list_csv(&[jia, yi])).unwrap();
+    assert!(
+        run(lantian(&db)
+            .args(["emergency", "list", "import"])
+            .arg(d.join("list.csv")))
+        .0
+        .status
+        .success()
+    );
+
+    let replay = [
+        "--area",
+        "haimen",
+        "--replay-from",
+        "2019-01-15",
+        "--replay-to",
+        "2019-01-26",
+        "--grading",
+        "2024",
+    ];
+    let (out, text, stderr) = run(lantian(&db)
+        .args(["emergency", "warning", "open"])
+        .args(replay));
+    assert!(out.status.success(), "{stderr}");
+    assert!(text.contains("可采取临时管控措施"), "{text}");
+    let act = |args: &[&str]| {
+        run(lantian(&db)
+            .args(["emergency", "warning", "act", "1"])
+            .args(args))
+    };
+    let (out, _, stderr) = act(&[
+        "issue",
+        "--level",
+        "yellow",
+        "--reason",
+        "接到长三角区域重污染天气预警",
+        "--at",
+        "2019-01-22 08:00",
+    ]);
+    assert!(out.status.success(), "{stderr}");
+    let (out, _, stderr) = act(&["lift", "--at", "2019-01-25 12:00"]);
+    assert!(out.status.success(), "{stderr}");
+
+    let (out, text, _) = run(lantian(&db).args(["emergency", "verify", "1", "--raise"]));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("甲化工\tCEMSJIA01\t黄色"), "{text}");
+    assert!(
+        text.contains("限产20%：要求下降20%，实际下降30%，符合"),
+        "{text}"
+    );
+    assert!(
+        text.contains("停产：要求下降100%，实际下降20%，未落实"),
+        "{text}"
+    );
+    assert!(text.contains("2 checks, 1 not met"), "{text}");
+    assert!(text.contains("alarms raised: 1"), "{text}");
+    // Raised once: verifying again extends the open alarm.
+    let (_, text, _) = run(lantian(&db).args(["emergency", "verify", "1", "--raise"]));
+    assert!(text.contains("alarms raised: 0"), "{text}");
+    let (_, alarms, _) = run(lantian(&db).args(["alarm", "list"]));
+    assert!(
+        alarms.contains("应急减排未落实") || alarms.contains("emergency_reduction"),
+        "{alarms}"
+    );
+    assert_eq!(
+        alarms.lines().filter(|l| l.contains("CEMSYI001")).count(),
+        1,
+        "{alarms}"
+    );
+
+    // The after-action report: 76 hours of yellow; NOx expected 20 + 100 = 120 kg/d, achieved
+    // 100 × 30 % + 100 × 20 % = 50 kg/d; the total row is the sum of the rows.
+    let (out, text, stderr) = run(lantian(&db).args(["emergency", "report", "1"]));
+    assert!(out.status.success(), "{stderr}");
+    assert!(text.contains("持续小时\t76"), "{text}");
+    assert!(
+        text.contains("甲化工\tB级\t限产20%\t0\t\t20\t30\t"),
+        "{text}"
+    );
+    assert!(text.contains("乙建材\tD级\t停产\t0\t\t100\t20\t"), "{text}");
+    assert!(text.contains("合计\t\t\t0\t0\t120\t50\t"), "{text}");
+    assert!(
+        text.contains("2019-01-22T08:00:00\t"),
+        "the AQI course: {text}"
+    );
+    assert!(text.contains("CEMSYI001\t应急减排未落实\traised"), "{text}");
+    let (out, _, stderr) = run(lantian(&db)
+        .args(["emergency", "report", "1", "--out"])
+        .arg(d.join("总结.xlsx")));
+    assert!(out.status.success(), "{stderr}");
+    assert!(fs::metadata(d.join("总结.xlsx")).unwrap().len() > 1000);
+}

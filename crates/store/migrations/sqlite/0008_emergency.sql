@@ -12,8 +12,8 @@ CREATE TABLE warnings (
     grading TEXT NOT NULL,           -- the grading's name
     forecast TEXT NOT NULL,          -- JSON: lantian_emergency::Forecast
     proposal TEXT NOT NULL,          -- JSON: lantian_emergency::Proposal
-    issued_at INTEGER,               -- Unix ms
-    lifted_at INTEGER,
+    issued_at INTEGER,               -- when it took effect (Unix ms; the step's `effective_at`)
+    lifted_at INTEGER,               -- when it ended
     created_at INTEGER NOT NULL,
     created_by TEXT NOT NULL,
     updated_at INTEGER NOT NULL
@@ -22,7 +22,8 @@ CREATE TABLE warnings (
 CREATE TABLE warning_events (
     id INTEGER PRIMARY KEY,
     warning_id INTEGER NOT NULL REFERENCES warnings (id),
-    at INTEGER NOT NULL,
+    at INTEGER NOT NULL,                 -- when it was recorded (Unix ms)
+    effective_at INTEGER NOT NULL,       -- when it takes effect (a warning's start, a change, the lift)
     actor TEXT NOT NULL,
     action TEXT NOT NULL,            -- assess | forecast | issue | adjust | lift | cancel
     from_status TEXT NOT NULL,

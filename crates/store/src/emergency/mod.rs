@@ -43,9 +43,9 @@ pub struct WarningRecord {
     pub status: WarningStatus,
     /// The level in force (or last in force).
     pub level: Option<Level>,
-    /// When issued (Unix ms).
+    /// When it took effect (Unix ms).
     pub issued_at_ms: Option<i64>,
-    /// When lifted.
+    /// When it ended.
     pub lifted_at_ms: Option<i64>,
     /// When opened.
     pub created_at_ms: i64,
@@ -60,8 +60,10 @@ pub struct WarningRecord {
 pub struct WarningEvent {
     /// Store id.
     pub id: i64,
-    /// Unix ms.
+    /// When it was recorded (Unix ms).
     pub at_ms: i64,
+    /// When it takes effect (Unix ms): the warning's start, the change, the lift.
+    pub effective_at_ms: i64,
     /// Who.
     pub actor: String,
     /// `assess`, `reassess`, `issue`, `adjust`, `lift`, `cancel`.

@@ -57,6 +57,7 @@ fn insert_event(
     tx: &mut Transaction<'_>,
     id: i64,
     at_ms: i64,
+    effective_ms: i64,
     actor: &str,
     action: &str,
     before: Option<&WarningRecord>,
@@ -64,11 +65,12 @@ fn insert_event(
     reason: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO warning_events (warning_id, at, actor, action, from_status, to_status, from_level, to_level, reason, detail)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO warning_events (warning_id, at, effective_at, actor, action, from_status, to_status, from_level, to_level, reason, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         &[
             &id,
             &at_ms,
+            &effective_ms,
             &actor,
             &action,
             &before.map_or("", |b| b.status.as_str()),
@@ -112,7 +114,7 @@ impl PgStore {
             )?
             .get(0);
         let rec = warning_by_id(&mut tx, id, false)?;
-        insert_event(&mut tx, id, at_ms, actor, "assess", None, &rec, "")?;
+        insert_event(&mut tx, id, at_ms, at_ms, actor, "assess", None, &rec, "")?;
         tx.commit()?;
         Ok(rec)
     }
@@ -154,6 +156,7 @@ impl PgStore {
             &mut tx,
             id,
             at_ms,
+            at_ms,
             actor,
             "reassess",
             Some(&before),
@@ -168,6 +171,7 @@ impl PgStore {
         &self,
         id: i64,
         action: &WarningAction,
+        effective_ms: i64,
         actor: &str,
         at_ms: i64,
     ) -> Result<WarningRecord, StoreError> {
@@ -175,8 +179,8 @@ impl PgStore {
         let mut tx = c.transaction()?;
         let before = warning_by_id(&mut tx, id, true)?;
         let next = step(&before, action)?;
-        let issued = matches!(action, WarningAction::Issue { .. }).then_some(at_ms);
-        let lifted = matches!(action, WarningAction::Lift { .. }).then_some(at_ms);
+        let issued = matches!(action, WarningAction::Issue { .. }).then_some(effective_ms);
+        let lifted = matches!(action, WarningAction::Lift { .. }).then_some(effective_ms);
         tx.execute(
             "UPDATE warnings SET status = $2, level = $3, issued_at = COALESCE($4, issued_at),
                     lifted_at = COALESCE($5, lifted_at), updated_at = $6 WHERE id = $1",
@@ -194,6 +198,7 @@ impl PgStore {
             &mut tx,
             id,
             at_ms,
+            effective_ms,
             actor,
             action.as_str(),
             Some(&before),
@@ -229,7 +234,7 @@ impl PgStore {
     pub(crate) fn warning_events(&self, id: i64) -> Result<Vec<WarningEvent>, StoreError> {
         let mut c = self.client()?;
         c.query(
-            "SELECT id, at, actor, action, from_status, to_status, from_level, to_level, reason, detail
+            "SELECT id, at, actor, action, from_status, to_status, from_level, to_level, reason, detail, effective_at
              FROM warning_events WHERE warning_id = $1 ORDER BY id",
             &[&id],
         )?
@@ -238,6 +243,7 @@ impl PgStore {
             Ok(WarningEvent {
                 id: r.get(0),
                 at_ms: r.get(1),
+                effective_at_ms: r.get(10),
                 actor: r.get(2),
                 action: r.get(3),
                 from_status: r.get(4),

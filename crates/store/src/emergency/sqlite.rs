@@ -68,6 +68,7 @@ fn insert_event(
     tx: &Transaction<'_>,
     id: i64,
     at_ms: i64,
+    effective_ms: i64,
     actor: &str,
     action: &str,
     before: Option<&WarningRecord>,
@@ -75,11 +76,12 @@ fn insert_event(
     reason: &str,
 ) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO warning_events (warning_id, at, actor, action, from_status, to_status, from_level, to_level, reason, detail)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO warning_events (warning_id, at, effective_at, actor, action, from_status, to_status, from_level, to_level, reason, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
         params![
             id,
             at_ms,
+            effective_ms,
             actor,
             action,
             before.map_or("", |b| b.status.as_str()),
@@ -122,7 +124,7 @@ impl SqliteStore {
             )?;
             let id = tx.last_insert_rowid();
             let rec = warning_by_id(&tx, id)?;
-            insert_event(&tx, id, at_ms, actor, "assess", None, &rec, "")?;
+            insert_event(&tx, id, at_ms, at_ms, actor, "assess", None, &rec, "")?;
             tx.commit()?;
             Ok(rec)
         })
@@ -161,7 +163,7 @@ impl SqliteStore {
                 ],
             )?;
             let after = warning_by_id(&tx, id)?;
-            insert_event(&tx, id, at_ms, actor, "reassess", Some(&before), &after, "")?;
+            insert_event(&tx, id, at_ms, at_ms, actor, "reassess", Some(&before), &after, "")?;
             tx.commit()?;
             Ok(after)
         })
@@ -171,6 +173,7 @@ impl SqliteStore {
         &self,
         id: i64,
         action: &WarningAction,
+        effective_ms: i64,
         actor: &str,
         at_ms: i64,
     ) -> Result<WarningRecord, StoreError> {
@@ -178,8 +181,8 @@ impl SqliteStore {
             let tx = conn.transaction()?;
             let before = warning_by_id(&tx, id)?;
             let next = step(&before, action)?;
-            let issued = matches!(action, WarningAction::Issue { .. }).then_some(at_ms);
-            let lifted = matches!(action, WarningAction::Lift { .. }).then_some(at_ms);
+            let issued = matches!(action, WarningAction::Issue { .. }).then_some(effective_ms);
+            let lifted = matches!(action, WarningAction::Lift { .. }).then_some(effective_ms);
             tx.execute(
                 "UPDATE warnings SET status = ?2, level = ?3, issued_at = COALESCE(?4, issued_at),
                         lifted_at = COALESCE(?5, lifted_at), updated_at = ?6 WHERE id = ?1",
@@ -197,6 +200,7 @@ impl SqliteStore {
                 &tx,
                 id,
                 at_ms,
+                effective_ms,
                 actor,
                 action.as_str(),
                 Some(&before),
@@ -229,7 +233,7 @@ impl SqliteStore {
     pub(crate) fn warning_events(&self, id: i64) -> Result<Vec<WarningEvent>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, at, actor, action, from_status, to_status, from_level, to_level, reason, detail
+                "SELECT id, at, actor, action, from_status, to_status, from_level, to_level, reason, detail, effective_at
                  FROM warning_events WHERE warning_id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map([id], |r| {
@@ -237,6 +241,7 @@ impl SqliteStore {
                     WarningEvent {
                         id: r.get(0)?,
                         at_ms: r.get(1)?,
+                        effective_at_ms: r.get(10)?,
                         actor: r.get(2)?,
                         action: r.get(3)?,
                         from_status: r.get(4)?,

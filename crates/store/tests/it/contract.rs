@@ -1263,7 +1263,7 @@ contract!(
             reason: String::new(),
         };
         assert!(matches!(
-            store.warning_step(rec.id, &bare, "office", 2_000),
+            store.warning_step(rec.id, &bare, 2_000, "office", 2_000),
             Err(StoreError::Conflict(_))
         ));
         assert_eq!(
@@ -1274,7 +1274,9 @@ contract!(
             level: Level::Yellow,
             reason: "接到长三角区域重污染天气预警".into(),
         };
-        let rec = store.warning_step(rec.id, &issue, "office", 2_000).unwrap();
+        let rec = store
+            .warning_step(rec.id, &issue, 2_000, "office", 2_000)
+            .unwrap();
         assert_eq!(
             (rec.status, rec.level, rec.issued_at_ms),
             (WarningStatus::Issued, Some(Level::Yellow), Some(2_000))
@@ -1292,7 +1294,9 @@ contract!(
             level: Level::Orange,
             reason: "预测加重".into(),
         };
-        store.warning_step(rec.id, &up, "office", 4_000).unwrap();
+        store
+            .warning_step(rec.id, &up, 4_000, "office", 4_000)
+            .unwrap();
         let better = NewWarning {
             proposed_level: None,
             may_lift: true,
@@ -1304,14 +1308,16 @@ contract!(
         let lift = WarningAction::Lift {
             reason: String::new(),
         };
-        let rec = store.warning_step(rec.id, &lift, "office", 6_000).unwrap();
+        let rec = store
+            .warning_step(rec.id, &lift, 6_000, "office", 6_000)
+            .unwrap();
         assert_eq!(
             (rec.status, rec.level, rec.lifted_at_ms),
             (WarningStatus::Lifted, Some(Level::Orange), Some(6_000))
         );
         // Nothing after lifting; a new forecast opens a new warning.
         assert!(matches!(
-            store.warning_step(rec.id, &up, "office", 7_000),
+            store.warning_step(rec.id, &up, 7_000, "office", 7_000),
             Err(StoreError::Conflict(_))
         ));
         assert!(matches!(
