@@ -154,8 +154,31 @@ function mapOption(el) {
   };
 }
 
+// A warning's forecast: the 24-h AQI per hour (or per day) with the grading's thresholds.
+function forecastOption(el) {
+  const d = data(el);
+  const step = d.basis === 'daily' ? 86400000 : 3600000;
+  const t0 = new Date(`${d.start}+08:00`).getTime();
+  const pts = (d.values || []).map((v, i) => [t0 + i * step, v]);
+  const line = (y, color) => ({ yAxis: y, lineStyle: { color, type: 'dashed' }, label: { formatter: `AQI ${y}` } });
+  return {
+    tooltip: { trigger: 'axis' },
+    grid: { left: 50, right: 60, top: 20, bottom: 30 },
+    xAxis: { type: 'time' },
+    yAxis: { type: 'value', name: 'AQI', min: 0 },
+    series: [{
+      name: '日AQI（连续24小时）',
+      type: 'line',
+      showSymbol: false,
+      data: pts,
+      markLine: { symbol: 'none', data: [line(100, '#ffde33'), line(150, '#ff9933'), line(200, '#cc0033'), line(300, '#660099')] },
+    }],
+  };
+}
+
 const OPTIONS = {
   calendar: calendarOption,
+  forecast: forecastOption,
   daily: dailyOption,
   map: mapOption,
   monthly: monthlyOption,
@@ -348,6 +371,48 @@ wireLogin();
 wireLogout();
 wireAlarmActions();
 wireReportForm();
+// 研判: open a warning from a forecast or a replay (the office).
+function wireAssessForm() {
+  const form = document.getElementById('assess-form');
+  if (!form) return;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const body = { area: f.get('area') };
+    if (f.get('grading')) body.grading = f.get('grading');
+    if (f.get('forecast_csv').trim()) body.forecast_csv = f.get('forecast_csv');
+    else { body.replay_from = f.get('replay_from'); body.replay_to = f.get('replay_to'); }
+    try {
+      const w = await api('POST', '/api/v1/emergency/warnings', body);
+      location.href = `/emergency/warnings/${w.warning.id}`;
+    } catch (e) {
+      document.getElementById('assess-error').textContent = e.message;
+    }
+  });
+}
+
+// 发布, 调整, 解除, 不发布.
+function wireWarningAct() {
+  const form = document.getElementById('warning-act');
+  if (!form) return;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const f = new FormData(form);
+    const action = f.get('action');
+    const body = { action, reason: f.get('reason') || '' };
+    if (action === 'issue' || action === 'adjust') body.level = f.get('level');
+    if (f.get('at')) body.at = f.get('at');
+    try {
+      await api('POST', `/api/v1/emergency/warnings/${form.dataset.warning}/actions`, body);
+      location.reload();
+    } catch (e) {
+      document.getElementById('act-error').textContent = e.message;
+    }
+  });
+}
+
 wireReview();
 wireValueForms();
+wireAssessForm();
+wireWarningAct();
 drawCharts().then(() => { document.body.dataset.ready = '1'; });

@@ -239,6 +239,17 @@ impl Actor {
             }),
         }
     }
+
+    /// Heavy-pollution warnings (研判, 发布, 调整, 解除) are the office's (and admins').
+    pub fn may_manage_warnings(&self) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin | Role::Office => Ok(()),
+            role => Err(Denied::Role {
+                role,
+                what: "issue or change heavy-pollution warnings",
+            }),
+        }
+    }
 }
 
 /// Who a plan report is for: a department or a town (by name).

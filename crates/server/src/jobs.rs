@@ -16,6 +16,10 @@
 //!   device's last stored frame and its open offline alarm.
 //! * `housekeeping` (every [`JobsConfig::housekeeping_every`]): removes expired sessions and
 //!   job runs older than [`JobsConfig::keep_runs`].
+//! * `emergency_verify` (every [`JobsConfig::emergency_every`]): for every warning in force,
+//!   the listed enterprises' monitors against their measures
+//!   (`lantian_report::emergency::verify_warning`); a failure raises (or extends) its
+//!   应急减排未落实 alarm.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -37,6 +41,8 @@ pub struct JobsConfig {
     pub offline_every: Duration,
     /// Period of the housekeeping job.
     pub housekeeping_every: Duration,
+    /// Period of the verification of emergency reductions during warnings.
+    pub emergency_every: Duration,
     /// A lease lasts this many periods of its job unless renewed: how long a dead node's
     /// job waits before another node takes it.
     pub lease_periods: u32,
@@ -50,6 +56,7 @@ impl Default for JobsConfig {
             node: default_node_name(),
             offline_every: Duration::from_secs(10),
             housekeeping_every: Duration::from_secs(3600),
+            emergency_every: Duration::from_secs(3600),
             lease_periods: 3,
             keep_runs: Duration::from_secs(7 * 86_400),
         }
@@ -107,6 +114,11 @@ pub fn spawn(
                     "removed {sessions} expired sessions and {runs} old job runs"
                 ))
             }),
+        },
+        Job {
+            name: "emergency_verify",
+            every: config.emergency_every,
+            run: Arc::new(emergency_verify),
         },
     ];
     for job in jobs {
@@ -220,5 +232,60 @@ fn offline(store: &Store, registry: &Registry) -> Result<String, String> {
     Ok(format!(
         "{} devices checked, {raised} went offline, {recovered} back online",
         watch.len()
+    ))
+}
+
+/// The emergency-reduction verification of every warning in force.
+fn emergency_verify(store: &Store) -> Result<String, String> {
+    use lantian_emergency::WarningStatus;
+    let issued: Vec<_> = store
+        .warnings(None, 1000)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .filter(|w| w.status == WarningStatus::Issued)
+        .collect();
+    if issued.is_empty() {
+        return Ok("no warning in force".to_owned());
+    }
+    let Some(rec) = store
+        .reduction_lists(true)
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .next()
+    else {
+        return Ok(format!(
+            "{} warnings in force, no reduction list",
+            issued.len()
+        ));
+    };
+    let list: lantian_emergency::ReductionList =
+        serde_json::from_str(&rec.body).map_err(|e| e.to_string())?;
+    let now = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+        .datetime();
+    let (mut checks, mut failed, mut raised) = (0, 0, 0);
+    for w in &issued {
+        let c = lantian_report::emergency::verify_warning(
+            store,
+            w,
+            &list,
+            now,
+            rust_decimal::Decimal::from(10),
+        )
+        .map_err(|e| e.to_string())?;
+        checks += c.len();
+        let alarms = lantian_report::emergency::alarms_of(&c).map_err(|e| e.to_string())?;
+        failed += alarms.len();
+        if !alarms.is_empty() {
+            let updates: Vec<AlarmUpdate> = alarms.into_iter().map(AlarmUpdate::Raise).collect();
+            raised += store
+                .apply_alarm_updates(&updates, jiff::Timestamp::now().as_millisecond())
+                .map_err(|e| e.to_string())?
+                .len();
+        }
+    }
+    Ok(format!(
+        "{} warnings in force: {checks} checks, {failed} not met, {raised} new alarms",
+        issued.len()
     ))
 }

@@ -25,6 +25,7 @@ use crate::auth::CurrentUser;
 use crate::extract::Query;
 use crate::{ApiError, AppState};
 
+mod emergency;
 mod plan;
 
 /// The built assets (`web/dist`); missing when `npm run build` has not run, and then the pages
@@ -44,6 +45,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/alarms", get(alarms))
         .route("/alarms/{id}", get(alarm))
         .route("/map", get(map))
+        .route("/emergency", get(emergency::index))
+        .route("/emergency/warnings/{id}", get(emergency::warning))
         .route("/plan", get(plan::plan))
         .route("/plan/tasks/{number}", get(plan::task))
         .route("/plan/indicators", get(plan::indicators))

@@ -143,6 +143,7 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound(what, id) => ApiError::not_found(format!("no {what} {id}")),
             StoreError::Transition(t) => ApiError::conflict(t.to_string()),
             StoreError::Conflict(m) => ApiError::conflict(m),
+            StoreError::Invalid(m) => ApiError::bad_request(m),
             e => ApiError::internal(e),
         }
     }

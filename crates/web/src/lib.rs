@@ -354,6 +354,7 @@ impl AppState {
         (name = "air", description = "Stations, measurements, AQI and assessments (public)"),
         (name = "monitoring", description = "Online-monitoring devices and their readings"),
         (name = "alarms", description = "Alarms, their lifecycle and evidence"),
+        (name = "emergency", description = "Heavy-pollution weather: proposals, warnings, the emergency-reduction list, verification, after-action reports"),
     )
 )]
 struct ApiDoc;
@@ -364,6 +365,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::air::router())
         .merge(api::monitoring::router())
         .merge(api::plan::router())
+        .merge(api::emergency::router())
 }
 
 /// The OpenAPI document.

@@ -2,6 +2,7 @@
 //! times in UTC and Beijing time.
 
 pub mod air;
+pub mod emergency;
 pub mod monitoring;
 pub mod plan;
 pub mod session;

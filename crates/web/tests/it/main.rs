@@ -18,6 +18,7 @@ use lantian_web::{AppState, WebConfig, router};
 use serde_json::Value;
 use tower::ServiceExt as _;
 
+mod emergency;
 mod plan;
 
 struct Fixture {
