@@ -365,3 +365,48 @@ test('a department reports with an attachment, the office returns and accepts, t
   await office.page.close();
   await dept.page.close();
 });
+
+test('heavy-pollution weather: the office assesses a replayed episode and issues a warning; a viewer only reads', async () => {
+  const { page, errors } = await loggedIn('office');
+  await page.goto(`${base}/emergency`);
+  await ready(page);
+  // The real January 2019 episode at Haimen, replayed, judged by the 2024 grading.
+  await page.fill('#assess-form input[name=replay_from]', '2019-01-15');
+  await page.fill('#assess-form input[name=replay_to]', '2019-01-26');
+  await page.selectOption('#assess-form select[name=grading]', '2024');
+  await page.click('#assess-form button[type=submit]');
+  await page.waitForURL(/\/emergency\/warnings\/\d+$/);
+  const url = page.url();
+  await page.goto(`${url}?svg`);
+  await ready(page);
+  assert.equal(await page.textContent('#proposal'), '不发布预警；可采取临时管控措施');
+  assert.equal(await page.textContent('#warning-status'), '研判中');
+  assert.ok(await page.locator('[data-chart=forecast] svg path').count() > 0, 'the forecast is drawn');
+  // Issuing yellow departs from the proposal: refused without a reason, accepted with one.
+  await page.selectOption('#warning-act select[name=action]', 'issue');
+  await page.selectOption('#warning-act select[name=level]', 'yellow');
+  await page.fill('#warning-act input[name=at]', '2019-01-22T08:00');
+  await page.click('#warning-act button[type=submit]');
+  await waitFor(async () => (await page.textContent('#act-error')).includes('理由'), 'the refusal');
+  await page.fill('#warning-act input[name=reason]', '接到长三角区域重污染天气预警');
+  await Promise.all([page.waitForEvent('load'), page.click('#warning-act button[type=submit]')]);
+  await ready(page);
+  assert.equal(await page.textContent('#warning-status'), '已发布');
+  assert.equal(await page.textContent('#warning-level'), '黄色');
+  assert.match(await page.textContent('#periods'), /2019-01-22T08:00:00/);
+  assert.match(await page.textContent('#events'), /接到长三角区域重污染天气预警/);
+  await page.screenshot({ path: join(artifacts, 'emergency-warning.png'), fullPage: true });
+  // The refused step is a 409 the browser logs; nothing else may fail.
+  assert.deepEqual(errors.filter((e) => !e.includes('409')), []);
+  await page.close();
+
+  const v = await loggedIn('viewer');
+  await v.page.goto(url);
+  await ready(v.page);
+  assert.equal(await v.page.locator('#warning-act').count(), 0);
+  await v.page.goto(`${base}/emergency`);
+  assert.equal(await v.page.locator('#assess-form').count(), 0);
+  assert.match(await v.page.textContent('#warnings'), /已发布/);
+  assert.deepEqual(v.errors, []);
+  await v.page.close();
+});

@@ -99,6 +99,9 @@ pub(crate) struct ForecastArgs {
     /// The grading (`2024`, `2017`); default: the one in force on the forecast's first day.
     #[arg(long)]
     grading: Option<String>,
+    /// Gradings from this file (the layout of config/emergency.toml) instead of the built-in.
+    #[arg(long)]
+    gradings: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -230,18 +233,31 @@ fn load_forecast(store: &Store, a: &ForecastArgs) -> Result<(Forecast, Grading)>
         .with_context(|| format!("replaying {} from {from} to {to}", a.area))?,
         _ => bail!("give --forecast FILE, or --replay-from and --replay-to"),
     };
-    let all = Grading::builtin();
+    let all = load_gradings(a.gradings.as_deref())?;
     let g = match &a.grading {
         Some(name) => all
             .iter()
             .find(|g| &g.name == name)
             .cloned()
-            .ok_or_else(|| anyhow::anyhow!("--grading {name:?}: known are 2017 and 2024"))?,
+            .ok_or_else(|| anyhow::anyhow!("--grading {name:?}: no such grading"))?,
         None => Grading::for_date(&all, f.start().date())
             .cloned()
             .ok_or_else(|| anyhow::anyhow!("no grading"))?,
     };
     Ok((f, g))
+}
+
+/// The gradings of a file, or the built-in ones.
+pub(crate) fn load_gradings(path: Option<&Path>) -> Result<Vec<Grading>> {
+    match path {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read {}", p.display()))?;
+            lantian_emergency::grading::gradings_from_toml(&text)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))
+        }
+        None => Ok(Grading::builtin()),
+    }
 }
 
 fn hour(t: DateTime) -> String {

@@ -58,6 +58,10 @@ pub(crate) struct Args {
     /// the job's periods.
     #[arg(long, default_value_t = 3)]
     lease_periods: u32,
+    /// Heavy-pollution warning gradings (the layout of config/emergency.toml; default: the
+    /// built-in ones).
+    #[arg(long)]
+    gradings: Option<std::path::PathBuf>,
     /// Worker threads of the async runtime (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -83,6 +87,7 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
     cfg.web.console_date = a.console_date;
     cfg.web.session_ttl = Duration::from_secs(a.session_hours.clamp(1, 24 * 30) * 3600);
     cfg.web.secure_cookie = a.secure_cookie;
+    cfg.web.gradings = crate::emergency::load_gradings(a.gradings.as_deref())?;
     cfg.limits.max_connections = a.max_connections;
     cfg.limits.idle_timeout = Duration::from_secs(a.idle_timeout.max(1));
     cfg.limits.frames_per_second = a.rate;

@@ -120,6 +120,7 @@ impl Rule {
 
 /// A grading in force from a date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Grading {
     /// Short name.
     pub name: String,
@@ -218,6 +219,24 @@ impl Grading {
         }
         Ok(())
     }
+}
+
+/// Gradings from a TOML text (`[[grading]]` tables with the fields of [`Grading`]; the
+/// layout of `config/emergency.toml`), each validated; an error names the line or the grading.
+pub fn gradings_from_toml(text: &str) -> Result<Vec<Grading>, String> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        grading: Vec<Grading>,
+    }
+    let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
+    if f.grading.is_empty() {
+        return Err("no [[grading]]".to_owned());
+    }
+    for g in &f.grading {
+        g.validate()?;
+    }
+    Ok(f.grading)
 }
 
 /// The longest run of values above a threshold.
@@ -545,5 +564,15 @@ mod tests {
         let mut bad = Grading::mee_2024();
         bad.red.any_of.clear();
         assert!(bad.validate().is_err());
+    }
+
+    #[test]
+    fn the_configuration_file_is_the_builtin_gradings() {
+        let text = include_str!("../../../config/emergency.toml");
+        assert_eq!(gradings_from_toml(text).unwrap(), Grading::builtin());
+        let e = gradings_from_toml("[[grading]]\nname = 1\n").unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+        let zero = text.replace("hours = 48 }]] }\norange", "hours = 0 }]] }\norange");
+        assert!(gradings_from_toml(&zero).unwrap_err().contains("0 hours"));
     }
 }

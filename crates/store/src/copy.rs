@@ -321,6 +321,7 @@ pub(crate) const TABLES: &[TableSpec] = &[
             "id",
             "warning_id",
             "at",
+            "effective_at",
             "actor",
             "action",
             "from_status",

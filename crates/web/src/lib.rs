@@ -67,6 +67,8 @@ pub struct WebConfig {
     pub login_max_failures: u32,
     /// The window of `login_max_failures`.
     pub login_window: Duration,
+    /// Heavy-pollution warning gradings (`config/emergency.toml`; the built-in ones by default).
+    pub gradings: Vec<lantian_emergency::Grading>,
 }
 
 impl Default for WebConfig {
@@ -87,6 +89,7 @@ impl Default for WebConfig {
             report_ttl: Duration::from_secs(60),
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
+            gradings: lantian_emergency::Grading::builtin(),
         }
     }
 }

@@ -127,14 +127,14 @@ fn forecast_of(
             ));
         }
     };
-    let all = Grading::builtin();
+    let all = &state.config.gradings;
     let grading = match &f.grading {
         Some(n) => all
             .iter()
             .find(|g| &g.name == n)
             .cloned()
-            .ok_or_else(|| ApiError::field("grading", format!("{n:?}: 2017 or 2024")))?,
-        None => Grading::for_date(&all, forecast.start().date())
+            .ok_or_else(|| ApiError::field("grading", format!("no grading {n:?}")))?,
+        None => Grading::for_date(all, forecast.start().date())
             .cloned()
             .ok_or_else(|| ApiError::internal("no grading"))?,
     };
@@ -259,6 +259,10 @@ pub struct WarningDetail {
     pub periods: Vec<(String, String, Option<String>)>,
     /// Every step.
     pub events: Vec<WarningEventOut>,
+    /// Who is told at the level in force (or last in force): the plan's departments and towns,
+    /// and every listed enterprise with its measure (通知名单).
+    #[schema(value_type = Vec<Object>)]
+    pub recipients: Vec<lantian_emergency::warning::Recipient>,
 }
 
 pub(crate) fn warning_detail(store: &Store, w: &WarningRecord) -> Result<WarningDetail, ApiError> {
@@ -289,8 +293,23 @@ pub(crate) fn warning_detail(store: &Store, w: &WarningRecord) -> Result<Warning
             reason: e.reason,
         })
         .collect();
+    let recipients = match w.level {
+        Some(level) => {
+            let (departments, towns) = match store.active_plan()? {
+                Some((_, p)) => (
+                    p.departments.iter().map(|d| d.name.clone()).collect(),
+                    p.towns.iter().map(|t| t.name.clone()).collect(),
+                ),
+                None => (Vec::new(), Vec::new()),
+            };
+            let list = list_in_force(store)?.map(|(_, _, l)| l).unwrap_or_default();
+            lantian_emergency::warning::recipients(level, &departments, &towns, &list)
+        }
+        None => Vec::new(),
+    };
     Ok(WarningDetail {
         warning: warning_out(w),
+        recipients,
         proposal,
         forecast_start: forecast.start().to_string(),
         forecast_basis: forecast.basis().as_str().to_owned(),

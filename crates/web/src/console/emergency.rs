@@ -154,6 +154,8 @@ struct WarningPage {
     forecast_json: String,
     checks: Vec<CheckLine>,
     has_list: bool,
+    /// The after-action report's enterprise sheet (headers, rows; the last row the total).
+    outcome: Option<lantian_report::Tabular>,
 }
 
 fn dec(d: Option<Decimal>) -> String {
@@ -176,19 +178,28 @@ pub(super) async fn warning(
             let d = warning_detail(store, &w)?;
             let list = store.reduction_lists(true)?.into_iter().next();
             let mut checks = Vec::new();
+            let mut outcome = None;
             if let Some(r) = &list {
                 let l: list::ReductionList =
                     serde_json::from_str(&r.body).map_err(ApiError::internal)?;
                 let now = jiff::Timestamp::now()
                     .to_zoned(crate::api::beijing())
                     .datetime();
-                for c in lantian_report::emergency::verify_warning(
+                let ep = lantian_report::emergency::episode(
                     store,
                     &w,
                     &l,
                     now,
                     Decimal::from(10),
-                )? {
+                    &lantian_aq::Config::default(),
+                )?;
+                if !ep.periods.is_empty() {
+                    outcome = lantian_report::emergency::episode_sheets(&ep)
+                        .into_iter()
+                        .find(|s| s.name == "企业减排")
+                        .map(|s| s.table);
+                }
+                for c in ep.checks {
                     checks.push(CheckLine {
                         enterprise: c.enterprise,
                         mn: c.mn,
@@ -220,11 +231,11 @@ pub(super) async fn warning(
                 "basis": d.forecast_basis,
                 "values": d.forecast,
             }));
-            Ok((d, forecast_json, checks, list.is_some()))
+            Ok((d, forecast_json, checks, list.is_some(), outcome))
         })
         .await;
     match result {
-        Ok((d, forecast_json, checks, has_list)) => {
+        Ok((d, forecast_json, checks, has_list, outcome)) => {
             let (level, level_key) = level_text(d.warning.level.as_deref());
             let proposal = match d.proposal.level {
                 Some(l) => format!("{}预警（{}响应）", l.zh(), l.response()),
@@ -240,6 +251,7 @@ pub(super) async fn warning(
                 forecast_json,
                 checks,
                 has_list,
+                outcome,
                 d,
             })
         }

@@ -238,6 +238,30 @@ async fn warnings_are_proposed_issued_and_lifted_by_the_office() {
     )
     .await;
     assert_eq!(v.status, StatusCode::OK);
+    // The notification list: listed enterprises with their measure at the level in force.
+    let d = get(
+        &f,
+        &format!("/api/v1/emergency/warnings/{id}"),
+        Some(&viewer),
+    )
+    .await
+    .json();
+    let ent = d["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "enterprise")
+        .unwrap();
+    assert_eq!(
+        (ent["name"].as_str(), ent["duty"].as_str()),
+        (Some("甲化工"), Some("限产20%"))
+    );
+    let page = get(&f, &format!("/emergency/warnings/{id}"), Some(&viewer)).await;
+    let page = String::from_utf8(page.body).unwrap();
+    assert!(
+        page.contains("通知名单") && page.contains("应减与实减"),
+        "{page}"
+    );
     let r = get(
         &f,
         &format!("/api/v1/emergency/warnings/{id}/report"),
