@@ -411,8 +411,80 @@ function wireWarningAct() {
   });
 }
 
+// The office replaces the emergency-reduction list: the file is the body.
+function wireListUpload() {
+  const form = document.getElementById('list-upload');
+  if (!form) return;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const file = form.querySelector('input[type=file]').files[0];
+    if (!file) return;
+    const res = await fetch(`/api/v1/emergency/list/upload?name=${encodeURIComponent(file.name)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream', ...csrfHeaders() },
+      body: file,
+      credentials: 'same-origin',
+    });
+    if (res.ok) {
+      location.reload();
+    } else {
+      let msg = `${res.status}`;
+      try { msg = (await res.json()).error.message; } catch (_) { /* not JSON */ }
+      document.getElementById('list-error').textContent = msg;
+    }
+  });
+}
+
+// Checks that read CSV files in the browser and post them: the list's coverage of the
+// enterprise registry, and gate records of key vehicle-using units.
+function listItems(ul, lines) {
+  ul.replaceChildren(...lines.map((t) => {
+    const li = document.createElement('li');
+    li.textContent = t;
+    return li;
+  }));
+}
+
+function wireChecks() {
+  const coverage = document.getElementById('coverage-form');
+  coverage?.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const out = document.getElementById('coverage-result');
+    try {
+      const registry = await coverage.querySelector('input[name=registry]').files[0].text();
+      const c = await api('POST', '/api/v1/emergency/list/check', { registry_csv: registry });
+      listItems(out, [
+        c.passed ? '核查通过' : '核查未通过',
+        ...c.missing.map((m) => `未纳入清单且无说明的涉气企业：${m.name}（${m.uscc}）`),
+        ...c.unknown.map((u) => `清单中不在企业档案内：${u}`),
+        ...c.totals.filter((t) => !t.met).map((t) => `减排比例不足：${t.level} ${t.pollutant}`),
+      ]);
+    } catch (e) {
+      listItems(out, [e.message]);
+    }
+  });
+  const gate = document.getElementById('gate-form');
+  gate?.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const out = document.getElementById('gate-result');
+    try {
+      const vehicles = await gate.querySelector('input[name=vehicles]').files[0].text();
+      const records = await gate.querySelector('input[name=records]').files[0].text();
+      const g = await api('POST', '/api/v1/emergency/gate-check', { vehicles_csv: vehicles, records_csv: records });
+      listItems(out, [
+        `${g.records} 条记录，预警时段 ${g.periods.length} 个，违规 ${g.violations.length} 条`,
+        ...g.violations.map((v) => `第${v.record.row}行 ${v.record.unit} ${v.record.plate} ${v.record.at}：${v.reason}`),
+      ]);
+    } catch (e) {
+      listItems(out, [e.message]);
+    }
+  });
+}
+
 wireReview();
 wireValueForms();
+wireListUpload();
+wireChecks();
 wireAssessForm();
 wireWarningAct();
 drawCharts().then(() => { document.body.dataset.ready = '1'; });

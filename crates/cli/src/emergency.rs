@@ -14,7 +14,7 @@ use lantian_emergency::grading::{Grading, Proposal, propose};
 use lantian_emergency::list::{
     self, GradeRules, HEADERS, ReductionList, RegistryEnterprise, RequiredShares,
 };
-use lantian_emergency::vehicles::{self, GateRecord, Period, Stage, Vehicle, VehicleUnit};
+use lantian_emergency::vehicles::{self, Period};
 use lantian_emergency::{Forecast, Level, WarningAction};
 use lantian_store::{AuditEntry, NewWarning, ReductionListRecord, Store, WarningRecord};
 use sha2::{Digest, Sha256};
@@ -629,28 +629,28 @@ fn parse_total(s: &str) -> Result<list::Emissions> {
     Ok(list::Emissions { so2, nox, pm, vocs })
 }
 
-fn read_registry(path: &Path) -> Result<Vec<RegistryEnterprise>> {
+/// Rows of a table as positional cells.
+fn grid_rows(path: &Path) -> Result<(Vec<String>, Vec<Vec<String>>)> {
     let grid = read_any(path)?;
-    grid.require(
-        &path.display().to_string(),
-        &["统一社会信用代码", "企业名称", "涉气"],
-    )?;
-    let mut out = Vec::new();
-    for (line, row) in grid.keyed() {
-        let get = |c: &str| row.get(c).map_or("", |s| s.trim());
-        let emits_air = match get("涉气") {
-            "是" | "1" | "true" | "yes" => true,
-            "否" | "0" | "false" | "no" => false,
-            other => bail!("{}:{line}: 涉气 {other:?}: 是 or 否", path.display()),
-        };
-        out.push(RegistryEnterprise {
-            uscc: get("统一社会信用代码").to_uppercase(),
-            name: get("企业名称").to_owned(),
-            emits_air,
-            not_listed_reason: Some(get("未列入原因").to_owned()).filter(|s| !s.is_empty()),
-        });
-    }
-    Ok(out)
+    Ok((
+        grid.headers,
+        grid.rows.into_iter().map(|(_, r)| r).collect(),
+    ))
+}
+
+/// Fails with every row error, prefixed by the file.
+fn rows_or_bail<T>(path: &Path, r: Result<T, Vec<String>>) -> Result<T> {
+    r.map_err(|errors| {
+        for e in &errors {
+            out::warn(&format!("{}: {e}", path.display()));
+        }
+        anyhow::anyhow!("{}: {} errors", path.display(), errors.len())
+    })
+}
+
+fn read_registry(path: &Path) -> Result<Vec<RegistryEnterprise>> {
+    let (headers, rows) = grid_rows(path)?;
+    rows_or_bail(path, list::registry_from_rows(&headers, &rows))
 }
 
 /// The warning periods of an area: every issued or lifted warning's levels in force.
@@ -666,53 +666,10 @@ fn periods(store: &Store, area: &str) -> Result<Vec<Period>> {
 }
 
 fn gate_check(store: &Store, vehicles_path: &Path, records: &Path, area: &str) -> Result<ExitCode> {
-    let grid = read_any(vehicles_path)?;
-    grid.require(
-        &vehicles_path.display().to_string(),
-        &["单位", "车牌", "燃料", "排放阶段"],
-    )?;
-    let mut units: Vec<VehicleUnit> = Vec::new();
-    for (line, row) in grid.keyed() {
-        let get = |c: &str| row.get(c).map_or("", |s| s.trim());
-        let stage = Stage::parse(get("排放阶段")).ok_or_else(|| {
-            anyhow::anyhow!(
-                "{}:{line}: 排放阶段 {:?}: 国三…国六 or 新能源",
-                vehicles_path.display(),
-                get("排放阶段")
-            )
-        })?;
-        let v = Vehicle {
-            plate: get("车牌").to_owned(),
-            fuel: get("燃料").to_owned(),
-            stage,
-        };
-        match units.iter_mut().find(|u| u.name == get("单位")) {
-            Some(u) => u.vehicles.push(v),
-            None => units.push(VehicleUnit {
-                name: get("单位").to_owned(),
-                vehicles: vec![v],
-            }),
-        }
-    }
-    let grid = read_any(records)?;
-    grid.require(&records.display().to_string(), &["单位", "车牌", "时间"])?;
-    let mut recs = Vec::new();
-    for (line, row) in grid.keyed() {
-        let get = |c: &str| row.get(c).map_or("", |s| s.trim());
-        let t = get("时间");
-        let at: DateTime = t.replace('/', "-").parse().with_context(|| {
-            format!(
-                "{}:{line}: 时间 {t:?} is not a date and time",
-                records.display()
-            )
-        })?;
-        recs.push(GateRecord {
-            unit: get("单位").to_owned(),
-            plate: get("车牌").to_owned(),
-            at,
-            row: usize::try_from(line).unwrap_or(0),
-        });
-    }
+    let (headers, rows) = grid_rows(vehicles_path)?;
+    let units = rows_or_bail(vehicles_path, vehicles::units_from_rows(&headers, &rows))?;
+    let (headers, rows) = grid_rows(records)?;
+    let recs = rows_or_bail(records, vehicles::records_from_rows(&headers, &rows))?;
     let periods = periods(store, area)?;
     let v = vehicles::check_gate(&units, &recs, &periods, &vehicles::VehicleRule::default());
     out::line(&format!(

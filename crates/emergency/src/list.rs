@@ -804,6 +804,47 @@ pub fn to_rows(list: &ReductionList) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// The enterprise registry (企业档案) from a table with 统一社会信用代码, 企业名称, 涉气 (是/否)
+/// and optionally 未列入原因; every bad row is named, and nothing is returned if any.
+pub fn registry_from_rows(
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<RegistryEnterprise>, Vec<String>> {
+    let col = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(code), Some(name), Some(air)) =
+        (col("统一社会信用代码"), col("企业名称"), col("涉气"))
+    else {
+        return Err(vec![
+            "第1行 表头：须有 统一社会信用代码、企业名称、涉气".to_owned(),
+        ]);
+    };
+    let reason = col("未列入原因");
+    let get = |r: &Vec<String>, i: usize| r.get(i).map_or(String::new(), |s| s.trim().to_owned());
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let emits_air = match get(r, air).as_str() {
+            "是" | "1" | "true" | "yes" => true,
+            "否" | "0" | "false" | "no" => false,
+            other => {
+                errors.push(format!("第{}行 涉气：{other:?} 应为 是 或 否", i + 2));
+                continue;
+            }
+        };
+        out.push(RegistryEnterprise {
+            uscc: get(r, code).to_uppercase(),
+            name: get(r, name),
+            emits_air,
+            not_listed_reason: reason.map(|x| get(r, x)).filter(|s| !s.is_empty()),
+        });
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -198,6 +198,105 @@ pub fn check_gate(
     out
 }
 
+fn column(headers: &[String], name: &str) -> Result<usize, String> {
+    headers
+        .iter()
+        .position(|h| h.trim() == name)
+        .ok_or_else(|| format!("第1行 表头：缺少列“{name}”"))
+}
+
+fn cell(row: &[String], i: usize) -> &str {
+    row.get(i).map_or("", |s| s.trim())
+}
+
+/// Key vehicle-using units from a table with 单位, 车牌, 燃料, 排放阶段 (one row per vehicle);
+/// every bad row is named, and nothing is returned if any.
+pub fn units_from_rows(
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<VehicleUnit>, Vec<String>> {
+    let cols = ["单位", "车牌", "燃料", "排放阶段"]
+        .map(|c| column(headers, c))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| vec![e])?;
+    let mut units: Vec<VehicleUnit> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let (unit, plate, fuel, stage) = (
+            cell(r, cols[0]),
+            cell(r, cols[1]),
+            cell(r, cols[2]),
+            cell(r, cols[3]),
+        );
+        if unit.is_empty() || plate.is_empty() {
+            errors.push(format!("第{}行：单位和车牌不能为空", i + 2));
+            continue;
+        }
+        let Some(stage) = Stage::parse(stage) else {
+            errors.push(format!(
+                "第{}行 排放阶段：{stage:?} 不是国三…国六或新能源",
+                i + 2
+            ));
+            continue;
+        };
+        let v = Vehicle {
+            plate: plate.to_owned(),
+            fuel: fuel.to_owned(),
+            stage,
+        };
+        match units.iter_mut().find(|u| u.name == unit) {
+            Some(u) => u.vehicles.push(v),
+            None => units.push(VehicleUnit {
+                name: unit.to_owned(),
+                vehicles: vec![v],
+            }),
+        }
+    }
+    if errors.is_empty() {
+        Ok(units)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Gate records from a table with 单位, 车牌, 时间 (Beijing, `2026-01-10 08:30[:00]`); every bad
+/// row is named, and nothing is returned if any.
+pub fn records_from_rows(
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<GateRecord>, Vec<String>> {
+    let cols = ["单位", "车牌", "时间"]
+        .map(|c| column(headers, c))
+        .into_iter()
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| vec![e])?;
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        let t = cell(r, cols[2]).replace('/', "-");
+        let t = if t.len() == 16 { format!("{t}:00") } else { t };
+        match t.replace(' ', "T").parse::<DateTime>() {
+            Ok(at) => out.push(GateRecord {
+                unit: cell(r, cols[0]).to_owned(),
+                plate: cell(r, cols[1]).to_owned(),
+                at,
+                row: i + 2,
+            }),
+            Err(_) => errors.push(format!(
+                "第{}行 时间：{:?} 不是日期时间",
+                i + 2,
+                cell(r, cols[2])
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -267,5 +366,39 @@ mod tests {
         assert_eq!(Stage::parse("国4"), Some(Stage::China4));
         assert_eq!(Stage::parse("纯电动"), Some(Stage::NewEnergy));
         assert_eq!(Stage::parse("国七"), None);
+    }
+}
+
+#[cfg(test)]
+mod rows_tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    #[test]
+    fn tables_read_with_their_rows_named() {
+        let h = s(&["单位", "车牌", "燃料", "排放阶段"]);
+        let u = units_from_rows(
+            &h,
+            &[
+                s(&["甲", "苏F1", "柴油", "国五"]),
+                s(&["甲", "苏F2", "电", "新能源"]),
+            ],
+        )
+        .unwrap();
+        assert_eq!((u.len(), u[0].vehicles.len()), (1, 2));
+        let e = units_from_rows(&h, &[s(&["甲", "苏F1", "柴油", "国七"])]).unwrap_err();
+        assert_eq!(e, ["第2行 排放阶段：\"国七\" 不是国三…国六或新能源"]);
+        assert_eq!(
+            units_from_rows(&h[1..], &[]).unwrap_err(),
+            ["第1行 表头：缺少列“单位”"]
+        );
+        let h = s(&["单位", "车牌", "时间"]);
+        let r = records_from_rows(&h, &[s(&["甲", "苏F1", "2026/01/10 08:30"])]).unwrap();
+        assert_eq!(r[0].at, jiff::civil::date(2026, 1, 10).at(8, 30, 0, 0));
+        let e = records_from_rows(&h, &[s(&["甲", "苏F1", "昨天"])]).unwrap_err();
+        assert_eq!(e, ["第2行 时间：\"昨天\" 不是日期时间"]);
     }
 }

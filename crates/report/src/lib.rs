@@ -12,6 +12,7 @@
 //!   workbook in the layout of the plan's own table.
 
 pub mod emergency;
+pub mod grid;
 pub mod plan;
 mod tabular;
 

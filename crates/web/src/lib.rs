@@ -375,6 +375,7 @@ fn api_router() -> OpenApiRouter<AppState> {
 pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_router().split_for_parts().1;
     doc.merge(api::plan::upload_router().split_for_parts().1);
+    doc.merge(api::emergency::upload_router().split_for_parts().1);
     doc
 }
 
@@ -383,7 +384,9 @@ pub fn router(state: AppState) -> Router {
     let max_body = state.config.max_body;
     let (router, mut doc) = api_router().split_for_parts();
     // Uploads have their own, larger limit; every other body stays small.
-    let (uploads, upload_doc) = api::plan::upload_router().split_for_parts();
+    let (uploads, upload_doc) = api::plan::upload_router()
+        .merge(api::emergency::upload_router())
+        .split_for_parts();
     doc.merge(upload_doc);
     // axum's own extractor limit (2 MiB by default) must be lifted too.
     let uploads = uploads

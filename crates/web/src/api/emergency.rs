@@ -7,6 +7,7 @@
 // utoipa's `path` macro re-qualifies the query types it reads parameters from.
 #![allow(unused_qualifications)]
 
+use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::{Date, DateTime};
@@ -27,6 +28,14 @@ use crate::auth::CurrentUser;
 use crate::error::ErrorBody;
 use crate::extract::{Json, Query};
 use crate::{ApiError, AppState};
+
+/// The list upload: under the uploads' larger body limit (see [`crate::router`]).
+pub(crate) fn upload_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(upload_list))
+        .routes(routes!(check_list))
+        .routes(routes!(gate_check))
+}
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -700,4 +709,237 @@ async fn reduction_list(
         },
         "emergency-list",
     )
+}
+
+/// Upload parameters.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListUpload {
+    /// The file's name: `.xlsx` (first sheet) or `.csv` (UTF-8), in the layout of the export.
+    pub name: String,
+}
+
+/// Replaces the emergency-reduction list in force (the office): the body is the file. The list
+/// is validated whole; with any error nothing is stored and the answer names every row and
+/// column (at most 50).
+#[utoipa::path(post, path = "/api/v1/emergency/list/upload", tag = "emergency", params(ListUpload),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses(
+        (status = 200, description = "The list now in force", body = ListOut),
+        (status = 400, description = "The file or its rows are wrong", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 403, description = "Not the office", body = ErrorBody),
+        (status = 413, description = "Larger than 10 MiB", body = ErrorBody),
+    ))]
+async fn upload_list(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListUpload>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    user.actor
+        .may_manage_warnings()
+        .map_err(|e| ApiError::forbidden(e.to_string()))?;
+    let name = q.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
+        return Err(ApiError::field("name", "1 to 200 characters"));
+    }
+    let (headers, rows) = lantian_report::grid::read(&name, &body)
+        .map_err(|e| ApiError::field("body", format!("{name}: {e}")))?;
+    let l = list::from_rows(&headers, &rows, &list::GradeRules::default()).map_err(|errors| {
+        let shown: Vec<String> = errors.iter().take(50).map(ToString::to_string).collect();
+        ApiError::field(
+            "body",
+            format!(
+                "{name}: {} errors, nothing stored: {}",
+                errors.len(),
+                shown.join("；")
+            ),
+        )
+    })?;
+    let actor = user.actor.username.clone();
+    let (id, stored_name, list) = state
+        .blocking(move |store| {
+            use sha2::Digest as _;
+            let body = serde_json::to_string(&l).map_err(ApiError::internal)?;
+            let sha = crate::auth::hex(&sha2::Sha256::digest(body.as_bytes()));
+            let now = jiff::Timestamp::now().as_millisecond();
+            let n = l.enterprises.len();
+            store.put_reduction_list(
+                &lantian_store::ReductionListRecord {
+                    id: 0,
+                    sha256: sha.clone(),
+                    name: name.clone(),
+                    body,
+                    enterprises: i64::try_from(n).unwrap_or(i64::MAX),
+                    loaded_at_ms: now,
+                    loaded_by: actor.clone(),
+                },
+                &lantian_store::AuditEntry {
+                    at_ms: now,
+                    actor,
+                    action: "reduction_list.load".into(),
+                    target: format!("reduction_list:{name}"),
+                    detail: serde_json::json!({"sha256": sha, "enterprises": n}).to_string(),
+                },
+            )?;
+            need_list(store)
+        })
+        .await?;
+    let totals = list::check(&list, &[], &RequiredShares::default()).totals;
+    Ok(axum::Json(ListOut {
+        id,
+        name: stored_name,
+        list,
+        totals,
+    })
+    .into_response())
+}
+
+fn csv_rows(field: &str, text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), ApiError> {
+    lantian_report::grid::read("table.csv", text.as_bytes()).map_err(|e| ApiError::field(field, e))
+}
+
+fn rows_or_400<T>(field: &str, r: Result<T, Vec<String>>) -> Result<T, ApiError> {
+    r.map_err(|errors| {
+        let shown: Vec<String> = errors.iter().take(50).cloned().collect();
+        ApiError::field(
+            field,
+            format!("{} errors: {}", errors.len(), shown.join("；")),
+        )
+    })
+}
+
+/// The list check's inputs.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListCheckIn {
+    /// The enterprise registry (企业档案) as CSV: 统一社会信用代码, 企业名称, 涉气 (是/否), and
+    /// optionally 未列入原因.
+    #[serde(default)]
+    pub registry_csv: Option<String>,
+    /// The region's total daily emissions (kg/d) the shares are of: SO2, NOx, PM, VOCs.
+    #[serde(default)]
+    pub region_total: Option<[String; 4]>,
+}
+
+/// The list in force checked: air-emitting enterprises of the registry neither listed nor
+/// explained, listed enterprises the registry lacks, and each level's shares.
+#[utoipa::path(post, path = "/api/v1/emergency/list/check", tag = "emergency", request_body = ListCheckIn,
+    responses(
+        (status = 200, description = "The check", body = Object),
+        (status = 400, description = "A bad registry row or number", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No list stored", body = ErrorBody),
+    ))]
+async fn check_list(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Json(req): Json<ListCheckIn>,
+) -> Result<Response, ApiError> {
+    let registry = match &req.registry_csv {
+        Some(text) => {
+            let (h, r) = csv_rows("registry_csv", text)?;
+            rows_or_400("registry_csv", list::registry_from_rows(&h, &r))?
+        }
+        None => Vec::new(),
+    };
+    let region_total = match &req.region_total {
+        Some(v) => {
+            let n = |i: usize| {
+                v[i].trim().parse::<Decimal>().map_err(|_| {
+                    ApiError::field("region_total", format!("{:?} is not a number", v[i]))
+                })
+            };
+            Some(list::Emissions {
+                so2: n(0)?,
+                nox: n(1)?,
+                pm: n(2)?,
+                vocs: n(3)?,
+            })
+        }
+        None => None,
+    };
+    let (_, _, l) = state.blocking(need_list).await?;
+    let check = list::check(
+        &l,
+        &registry,
+        &RequiredShares {
+            region_total,
+            ..RequiredShares::default()
+        },
+    );
+    Ok(axum::Json(serde_json::json!({
+        "passed": check.passed(),
+        "missing": check.missing,
+        "unknown": check.unknown,
+        "totals": check.totals,
+    }))
+    .into_response())
+}
+
+/// The gate check's inputs.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GateCheckIn {
+    /// Key vehicle-using units' vehicles as CSV: 单位, 车牌, 燃料, 排放阶段.
+    pub vehicles_csv: String,
+    /// Gate records as CSV: 单位, 车牌, 时间 (Beijing).
+    pub records_csv: String,
+    /// The area whose warnings apply (default: the console's home area).
+    #[serde(default)]
+    pub area: Option<String>,
+}
+
+/// Gate records checked against the warnings of the area: the entries a level's rule does not
+/// allow (unregistered vehicles, vehicles below the level's minimum emission stage).
+#[utoipa::path(post, path = "/api/v1/emergency/gate-check", tag = "emergency", request_body = GateCheckIn,
+    responses(
+        (status = 200, description = "The periods and the entries not allowed", body = Object),
+        (status = 400, description = "A bad row", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+    ))]
+async fn gate_check(
+    State(state): State<AppState>,
+    _user: CurrentUser,
+    Json(req): Json<GateCheckIn>,
+) -> Result<Response, ApiError> {
+    let (h, r) = csv_rows("vehicles_csv", &req.vehicles_csv)?;
+    let units = rows_or_400(
+        "vehicles_csv",
+        lantian_emergency::vehicles::units_from_rows(&h, &r),
+    )?;
+    let (h, r) = csv_rows("records_csv", &req.records_csv)?;
+    let records = rows_or_400(
+        "records_csv",
+        lantian_emergency::vehicles::records_from_rows(&h, &r),
+    )?;
+    let key = req
+        .area
+        .clone()
+        .unwrap_or_else(|| state.config.home_area.clone());
+    let periods = state
+        .blocking(move |store| {
+            let area = store
+                .area(&key)?
+                .ok_or_else(|| ApiError::field("area", format!("no area {key:?}")))?;
+            let mut out = Vec::new();
+            for w in store.warnings(Some(&area.code), 10_000)? {
+                out.extend(lantian_report::emergency::warning_periods(store, &w)?);
+            }
+            Ok(out)
+        })
+        .await?;
+    let violations = lantian_emergency::vehicles::check_gate(
+        &units,
+        &records,
+        &periods,
+        &lantian_emergency::vehicles::VehicleRule::default(),
+    );
+    Ok(axum::Json(serde_json::json!({
+        "records": records.len(),
+        "periods": periods,
+        "violations": violations,
+    }))
+    .into_response())
 }

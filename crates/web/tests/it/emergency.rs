@@ -322,3 +322,197 @@ async fn the_console_pages_show_warnings_and_the_workflow_form_only_to_the_offic
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_office_uploads_a_list_checked_whole() {
+    let f = fixture();
+    let office = login(&f, "office").await;
+    let viewer = login(&f, "viewer").await;
+    let code = |n: u32| {
+        let first = format!("91320684MA1M{n:05}");
+        format!("{first}{}", list::uscc_check_char(&first).unwrap())
+    };
+    let row = |name: &str, c: &str, grade: &str, m: &str| {
+        let mut r = format!("{name},{c},海门街道,化工,{grade},1号线,,10,100,20,50");
+        for cut in ["20", "30", "50"] {
+            r.push_str(&format!(",{m},,0,{cut},0,0"));
+        }
+        r
+    };
+    let csv = |rows: &[String]| format!("{}\n{}\n", list::HEADERS.join(","), rows.join("\n"));
+    let send = |token: String, name: &'static str, body: String| {
+        let f = &f;
+        async move {
+            let req =
+                axum::http::Request::post(format!("/api/v1/emergency/list/upload?name={name}"))
+                    .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+                    .body(axum::body::Body::from(body))
+                    .unwrap();
+            super::call(f, req).await
+        }
+    };
+    let good = csv(&[row("甲化工", &code(1), "B级", "限产20%")]);
+    assert_eq!(
+        send(viewer.clone(), "l.csv", good.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    // A D-grade enterprise that would only limit, and the same enterprise twice: refused whole.
+    let bad = csv(&[
+        row("甲化工", &code(1), "B级", "限产20%"),
+        row("乙建材", &code(2), "D级", "限产20%"),
+        row("甲化工", &code(1), "B级", "限产20%"),
+    ]);
+    let e = send(office.clone(), "l.csv", bad).await;
+    assert_eq!(e.status, StatusCode::BAD_REQUEST);
+    let msg = String::from_utf8_lossy(&e.body).into_owned();
+    assert!(
+        msg.contains("第3行 黄色措施：D级企业不适用“限产20%”"),
+        "{msg}"
+    );
+    assert!(msg.contains("第4行 统一社会信用代码"), "{msg}");
+    assert_eq!(
+        get(&f, "/api/v1/emergency/list", Some(&viewer))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let ok = send(office.clone(), "l.csv", good).await;
+    assert_eq!(
+        ok.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&ok.body)
+    );
+    assert_eq!(ok.json()["list"]["enterprises"][0]["name"], "甲化工");
+    // The export reads back as the same list.
+    let x = get(&f, "/api/v1/emergency/list?format=xlsx", Some(&viewer)).await;
+    let again = send(office, "l.xlsx", String::new()).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST, "an empty file");
+    let req = axum::http::Request::post("/api/v1/emergency/list/upload?name=l.xlsx")
+        .header(
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {}", login(&f, "office").await),
+        )
+        .body(axum::body::Body::from(x.body))
+        .unwrap();
+    let r = super::call(&f, req).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    assert_eq!(
+        r.json()["id"],
+        ok.json()["id"],
+        "the same list: not stored twice"
+    );
+}
+
+#[tokio::test]
+async fn coverage_and_gate_records_are_checked_from_uploaded_tables() {
+    let f = fixture();
+    put_haimen(&f.store);
+    let office = login(&f, "office").await;
+    let code = |n: u32| {
+        let first = format!("91320684MA1M{n:05}");
+        format!("{first}{}", list::uscc_check_char(&first).unwrap())
+    };
+    // No list yet.
+    let body = serde_json::json!({"registry_csv": "统一社会信用代码,企业名称,涉气\n"}).to_string();
+    assert_eq!(
+        post(&f, "/api/v1/emergency/list/check", Some(&office), &body)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let mut row = format!("甲化工,{},海门街道,化工,B级,1号线,,10,100,20,50", code(1));
+    for cut in ["20", "30", "50"] {
+        row.push_str(&format!(",限产20%,,0,{cut},0,0"));
+    }
+    let csv = format!("{}\n{row}\n", list::HEADERS.join(","));
+    let req = axum::http::Request::post("/api/v1/emergency/list/upload?name=l.csv")
+        .header(
+            axum::http::header::AUTHORIZATION,
+            format!("Bearer {office}"),
+        )
+        .body(axum::body::Body::from(csv))
+        .unwrap();
+    assert_eq!(super::call(&f, req).await.status, StatusCode::OK);
+    let registry = format!(
+        "统一社会信用代码,企业名称,涉气,未列入原因\n{},甲化工,是,\n{},丙印染,是,\n{},丁商贸,否,\n",
+        code(1),
+        code(3),
+        code(4)
+    );
+    let c = post(
+        &f,
+        "/api/v1/emergency/list/check",
+        Some(&office),
+        &serde_json::json!({"registry_csv": registry}).to_string(),
+    )
+    .await;
+    assert_eq!(
+        c.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&c.body)
+    );
+    let c = c.json();
+    assert_eq!(c["passed"], false);
+    assert_eq!(c["missing"][0]["name"], "丙印染");
+    let bad = serde_json::json!({"registry_csv": "统一社会信用代码,企业名称,涉气\nX,Y,也许\n"})
+        .to_string();
+    let e = post(&f, "/api/v1/emergency/list/check", Some(&office), &bad).await;
+    assert_eq!(
+        (e.status, error_field(&e).as_str()),
+        (StatusCode::BAD_REQUEST, "registry_csv")
+    );
+
+    // A yellow warning from 2026-01-10 05:00, lifted 2026-01-11 12:00: an unregistered truck
+    // entering during it is reported, one entering after is not.
+    let w = post(
+        &f,
+        "/api/v1/emergency/warnings",
+        Some(&office),
+        &serde_json::json!({"area": "haimen", "forecast_csv": yellow_csv()}).to_string(),
+    )
+    .await
+    .json();
+    let id = w["warning"]["id"].as_i64().unwrap();
+    for step in [
+        serde_json::json!({"action": "issue", "level": "yellow", "at": "2026-01-10 05:00"}),
+        serde_json::json!({"action": "lift", "reason": "好转", "at": "2026-01-11 12:00"}),
+    ] {
+        let a = post(
+            &f,
+            &format!("/api/v1/emergency/warnings/{id}/actions"),
+            Some(&office),
+            &step.to_string(),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK);
+    }
+    let g = post(
+        &f,
+        "/api/v1/emergency/gate-check",
+        Some(&office),
+        &serde_json::json!({
+            "vehicles_csv": "单位,车牌,燃料,排放阶段\n甲化工,苏F12345,柴油,国六\n",
+            "records_csv": "单位,车牌,时间\n甲化工,苏F12345,2026-01-10 09:00\n甲化工,苏A00001,2026-01-10 09:30\n甲化工,苏A00001,2026-01-12 09:30\n",
+        })
+        .to_string(),
+    )
+    .await;
+    assert_eq!(
+        g.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&g.body)
+    );
+    let g = g.json();
+    assert_eq!(g["violations"].as_array().unwrap().len(), 1);
+    assert_eq!(g["violations"][0]["record"]["row"], 3);
+    let page = String::from_utf8(get(&f, "/emergency", Some(&office)).await.body).unwrap();
+    assert!(page.contains("id=\"gate-form\"") && page.contains("id=\"coverage-form\""));
+}
