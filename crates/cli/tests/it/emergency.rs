@@ -13,6 +13,28 @@ fn uscc(n: u32) -> String {
     format!("{first}{c}")
 }
 
+/// A store with the station list, the areas and 14–27 January 2019 of CNEMC data.
+fn january_2019(db: &std::path::Path) {
+    let data = lantian_testdata::path("");
+    let (out, _, stderr) = run(lantian(db)
+        .args(["import", "stations"])
+        .arg(data.join("stations/match1.csv")));
+    assert!(out.status.success(), "{stderr}");
+    let (out, _, stderr) = run(lantian(db).args(["import", "areas"]));
+    assert!(out.status.success(), "{stderr}");
+    let files: Vec<_> = (14..=27)
+        .map(|day| {
+            data.join(format!(
+                "cnemc/china_sites_2019/china_sites_201901{day}.csv.xz"
+            ))
+        })
+        .collect();
+    let (out, _, stderr) = run(lantian(db)
+        .args(["import", "cnemc", "--quiet"])
+        .args(&files));
+    assert!(out.status.success(), "{stderr}");
+}
+
 fn list_csv(rows: &[String]) -> String {
     let mut s = lantian_emergency::list::HEADERS.join(",");
     s.push('\n');
@@ -40,28 +62,7 @@ fn warnings_lists_and_gates() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let db = d.join("e.db");
-    let data = lantian_testdata::path("");
-    let (out, _, stderr) = run(lantian(&db)
-        .args(["import", "stations"])
-        .arg(data.join("stations/match1.csv")));
-    assert!(out.status.success(), "{stderr}");
-    assert!(
-        run(lantian(&db).args(["import", "areas"]))
-            .0
-            .status
-            .success()
-    );
-    let files: Vec<_> = (14..=27)
-        .map(|day| {
-            data.join(format!(
-                "cnemc/china_sites_2019/china_sites_201901{day}.csv.xz"
-            ))
-        })
-        .collect();
-    let (out, _, stderr) = run(lantian(&db)
-        .args(["import", "cnemc", "--quiet"])
-        .args(&files));
-    assert!(out.status.success(), "{stderr}");
+    january_2019(&db);
 
     // The real episode of 17–25 January 2019 at Haimen, judged by the 2024 grading: no warning
     // level (24-h AQI never above 200, above 150 for 9 h at most) but the temporary-control
@@ -356,36 +357,7 @@ fn a_2019_episode_is_verified_and_reported() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let db = d.join("ep.db");
-    let data = lantian_testdata::path("");
-    assert!(
-        run(lantian(&db)
-            .args(["import", "stations"])
-            .arg(data.join("stations/match1.csv")))
-        .0
-        .status
-        .success()
-    );
-    assert!(
-        run(lantian(&db).args(["import", "areas"]))
-            .0
-            .status
-            .success()
-    );
-    let files: Vec<_> = (14..=27)
-        .map(|day| {
-            data.join(format!(
-                "cnemc/china_sites_2019/china_sites_201901{day}.csv.xz"
-            ))
-        })
-        .collect();
-    assert!(
-        run(lantian(&db)
-            .args(["import", "cnemc", "--quiet"])
-            .args(&files))
-        .0
-        .status
-        .success()
-    );
+    january_2019(&db);
 
     // Two CEMS, one per enterprise.
     fs::write(

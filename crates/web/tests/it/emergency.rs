@@ -24,6 +24,35 @@ fn yellow_csv() -> String {
     s
 }
 
+/// A valid 统一社会信用代码 ending in `n`.
+fn code(n: u32) -> String {
+    let first = format!("91320684MA1M{n:05}");
+    format!("{first}{}", list::uscc_check_char(&first).unwrap())
+}
+
+/// A list row of the spreadsheet layout: baseline SO2 10, NOx 100, PM 20, VOCs 50; measure `m`
+/// at every level, cutting NOx 20, 30, 50.
+fn list_row(name: &str, c: &str, grade: &str, m: &str) -> String {
+    let mut r = format!("{name},{c},海门街道,化工,{grade},1号线,,10,100,20,50");
+    for cut in ["20", "30", "50"] {
+        r.push_str(&format!(",{m},,0,{cut},0,0"));
+    }
+    r
+}
+
+fn list_csv(rows: &[String]) -> String {
+    format!("{}\n{}\n", list::HEADERS.join(","), rows.join("\n"))
+}
+
+/// Uploads a list file as `token`.
+async fn upload_list(f: &super::Fixture, token: &str, name: &str, body: Vec<u8>) -> super::Answer {
+    let req = axum::http::Request::post(format!("/api/v1/emergency/list/upload?name={name}"))
+        .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    super::call(f, req).await
+}
+
 #[tokio::test]
 async fn warnings_are_proposed_issued_and_lifted_by_the_office() {
     let f = fixture();
@@ -161,10 +190,7 @@ async fn warnings_are_proposed_issued_and_lifted_by_the_office() {
     )
     .await;
     assert_eq!(v.status, StatusCode::NOT_FOUND);
-    let code = {
-        let first = "91320684MA1M00001";
-        format!("{first}{}", list::uscc_check_char(first).unwrap())
-    };
+    let code = code(1);
     let headers: Vec<String> = list::HEADERS.iter().map(|h| (*h).to_owned()).collect();
     let mut row = vec![
         "甲化工".to_owned(),
@@ -328,28 +354,11 @@ async fn the_office_uploads_a_list_checked_whole() {
     let f = fixture();
     let office = login(&f, "office").await;
     let viewer = login(&f, "viewer").await;
-    let code = |n: u32| {
-        let first = format!("91320684MA1M{n:05}");
-        format!("{first}{}", list::uscc_check_char(&first).unwrap())
-    };
-    let row = |name: &str, c: &str, grade: &str, m: &str| {
-        let mut r = format!("{name},{c},海门街道,化工,{grade},1号线,,10,100,20,50");
-        for cut in ["20", "30", "50"] {
-            r.push_str(&format!(",{m},,0,{cut},0,0"));
-        }
-        r
-    };
-    let csv = |rows: &[String]| format!("{}\n{}\n", list::HEADERS.join(","), rows.join("\n"));
+    let row = list_row;
+    let csv = list_csv;
     let send = |token: String, name: &'static str, body: String| {
         let f = &f;
-        async move {
-            let req =
-                axum::http::Request::post(format!("/api/v1/emergency/list/upload?name={name}"))
-                    .header(axum::http::header::AUTHORIZATION, format!("Bearer {token}"))
-                    .body(axum::body::Body::from(body))
-                    .unwrap();
-            super::call(f, req).await
-        }
+        async move { upload_list(f, &token, name, body.into_bytes()).await }
     };
     let good = csv(&[row("甲化工", &code(1), "B级", "限产20%")]);
     assert_eq!(
@@ -388,14 +397,7 @@ async fn the_office_uploads_a_list_checked_whole() {
     let x = get(&f, "/api/v1/emergency/list?format=xlsx", Some(&viewer)).await;
     let again = send(office, "l.xlsx", String::new()).await;
     assert_eq!(again.status, StatusCode::BAD_REQUEST, "an empty file");
-    let req = axum::http::Request::post("/api/v1/emergency/list/upload?name=l.xlsx")
-        .header(
-            axum::http::header::AUTHORIZATION,
-            format!("Bearer {}", login(&f, "office").await),
-        )
-        .body(axum::body::Body::from(x.body))
-        .unwrap();
-    let r = super::call(&f, req).await;
+    let r = upload_list(&f, &login(&f, "office").await, "l.xlsx", x.body).await;
     assert_eq!(
         r.status,
         StatusCode::OK,
@@ -414,10 +416,6 @@ async fn coverage_and_gate_records_are_checked_from_uploaded_tables() {
     let f = fixture();
     put_haimen(&f.store);
     let office = login(&f, "office").await;
-    let code = |n: u32| {
-        let first = format!("91320684MA1M{n:05}");
-        format!("{first}{}", list::uscc_check_char(&first).unwrap())
-    };
     // No list yet.
     let body = serde_json::json!({"registry_csv": "统一社会信用代码,企业名称,涉气\n"}).to_string();
     assert_eq!(
@@ -426,19 +424,9 @@ async fn coverage_and_gate_records_are_checked_from_uploaded_tables() {
             .status,
         StatusCode::NOT_FOUND
     );
-    let mut row = format!("甲化工,{},海门街道,化工,B级,1号线,,10,100,20,50", code(1));
-    for cut in ["20", "30", "50"] {
-        row.push_str(&format!(",限产20%,,0,{cut},0,0"));
-    }
-    let csv = format!("{}\n{row}\n", list::HEADERS.join(","));
-    let req = axum::http::Request::post("/api/v1/emergency/list/upload?name=l.csv")
-        .header(
-            axum::http::header::AUTHORIZATION,
-            format!("Bearer {office}"),
-        )
-        .body(axum::body::Body::from(csv))
-        .unwrap();
-    assert_eq!(super::call(&f, req).await.status, StatusCode::OK);
+    let csv = list_csv(&[list_row("甲化工", &code(1), "B级", "限产20%")]);
+    let up = upload_list(&f, &office, "l.csv", csv.into_bytes()).await;
+    assert_eq!(up.status, StatusCode::OK);
     let registry = format!(
         "统一社会信用代码,企业名称,涉气,未列入原因\n{},甲化工,是,\n{},丙印染,是,\n{},丁商贸,否,\n",
         code(1),
