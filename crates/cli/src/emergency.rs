@@ -177,6 +177,10 @@ pub(crate) enum ListCmd {
         /// `SO2,NOx,PM,VOCs`; default: the listed enterprises' baseline.
         #[arg(long)]
         region_total: Option<String>,
+        /// The required shares in percent at yellow, orange and red (default 10,20,30;
+        /// standards.md §4.2, some plans ask 40 at orange).
+        #[arg(long, default_value = "10,20,30")]
+        shares: String,
     },
     /// Write the list in force (CSV or xlsx by the extension).
     Export {
@@ -533,15 +537,24 @@ fn reduction_list(store: &Store, cmd: &ListCmd) -> Result<ExitCode> {
         ListCmd::Check {
             registry,
             region_total,
+            shares: percent,
         } => {
             let list = in_force(store)?;
             let registry = match registry {
                 Some(p) => read_registry(p)?,
                 None => Vec::new(),
             };
+            let percent: Vec<rust_decimal::Decimal> = percent
+                .split(',')
+                .map(|p| p.trim().parse())
+                .collect::<Result<_, _>>()
+                .map_err(|_| anyhow::anyhow!("--shares {percent:?}: three percentages"))?;
+            let [y, o, r] = percent[..] else {
+                bail!("--shares: three percentages, yellow,orange,red");
+            };
             let shares = RequiredShares {
                 region_total: region_total.as_deref().map(parse_total).transpose()?,
-                ..RequiredShares::default()
+                percent: [y, o, r],
             };
             let c = list::check(&list, &registry, &shares);
             out::line(&format!(

@@ -220,6 +220,17 @@ fn warnings_lists_and_gates() {
         text.contains("黄色\tNOx\t2000\t120\t6%\t≥10%\t不足"),
         "{text}"
     );
+    // A stricter orange share (40 %): NOx 130 of 200 = 65 % still meets it.
+    let (_, text, _) =
+        run(lantian(&db).args(["emergency", "list", "check", "--shares", "10,40,30"]));
+    assert!(
+        text.contains("橙色\tNOx\t200\t130\t65%\t≥40%\t达标"),
+        "{text}"
+    );
+    let (out, _, stderr) =
+        run(lantian(&db).args(["emergency", "list", "check", "--shares", "10,40"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr.contains("three percentages"), "{stderr}");
     // Export and read back: the same list.
     for ext in ["csv", "xlsx"] {
         let f = d.join(format!("out.{ext}"));

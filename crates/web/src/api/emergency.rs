@@ -821,6 +821,9 @@ pub struct ListCheckIn {
     /// The region's total daily emissions (kg/d) the shares are of: SO2, NOx, PM, VOCs.
     #[serde(default)]
     pub region_total: Option<[String; 4]>,
+    /// Required shares in percent at yellow, orange, red (default 10, 20, 30).
+    #[serde(default)]
+    pub shares: Option<[String; 3]>,
 }
 
 /// The list in force checked: air-emitting enterprises of the registry neither listed nor
@@ -860,13 +863,28 @@ async fn check_list(
         }
         None => None,
     };
+    let percent = match &req.shares {
+        Some(v) => {
+            let n = |i: usize| {
+                v[i].trim()
+                    .parse::<Decimal>()
+                    .ok()
+                    .filter(|p| *p >= Decimal::ZERO && *p <= Decimal::from(100))
+                    .ok_or_else(|| {
+                        ApiError::field("shares", format!("{:?} is not a percentage", v[i]))
+                    })
+            };
+            [n(0)?, n(1)?, n(2)?]
+        }
+        None => RequiredShares::default().percent,
+    };
     let (_, _, l) = state.blocking(need_list).await?;
     let check = list::check(
         &l,
         &registry,
         &RequiredShares {
             region_total,
-            ..RequiredShares::default()
+            percent,
         },
     );
     Ok(axum::Json(serde_json::json!({

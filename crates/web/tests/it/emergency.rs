@@ -449,6 +449,25 @@ async fn coverage_and_gate_records_are_checked_from_uploaded_tables() {
     let c = c.json();
     assert_eq!(c["passed"], false);
     assert_eq!(c["missing"][0]["name"], "丙印染");
+    // A stricter orange share: NOx 30 of 100 is below 40 %.
+    let strict = post(
+        &f,
+        "/api/v1/emergency/list/check",
+        Some(&office),
+        &serde_json::json!({"shares": ["10", "40", "30"]}).to_string(),
+    )
+    .await
+    .json();
+    let orange = strict["totals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["level"] == "orange" && t["pollutant"] == "Nox")
+        .unwrap();
+    assert_eq!(
+        (orange["required"].as_str(), orange["met"].as_bool()),
+        (Some("40"), Some(false))
+    );
     let bad = serde_json::json!({"registry_csv": "统一社会信用代码,企业名称,涉气\nX,Y,也许\n"})
         .to_string();
     let e = post(&f, "/api/v1/emergency/list/check", Some(&office), &bad).await;
