@@ -33,6 +33,9 @@ fn bench(c: &mut Criterion) {
                 .count()
         })
     });
+    g.bench_function("merge_into_incidents", |b| {
+        b.iter(|| lantian_fire::merge(&parsed.detections, lantian_fire::MergeRule::default()).len())
+    });
     g.finish();
 }
 

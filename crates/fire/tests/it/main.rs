@@ -73,6 +73,39 @@ fn jiangsu_detections_fall_in_the_right_cities_and_districts() {
 }
 
 #[test]
+fn the_jiangsu_extract_merges_into_incidents() {
+    let text = String::from_utf8(lantian_testdata::read(
+        "firms/jiangsu_shanghai_bbox_extract.csv",
+    ))
+    .unwrap();
+    let p = parse(&text).unwrap();
+    let m = lantian_fire::merge(&p.detections, lantian_fire::MergeRule::default());
+    let multi = m.iter().filter(|i| i.detections.len() > 1).count();
+    eprintln!(
+        "{} detections, {} incidents, {multi} with more than one detection",
+        p.detections.len(),
+        m.len()
+    );
+    // Every detection is in exactly one incident.
+    let mut all: Vec<usize> = m
+        .iter()
+        .flat_map(|i| i.detections.iter().copied())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..p.detections.len()).collect::<Vec<_>>());
+    // Hand-checked: the pairs within 1 km and 24 h are four of neighbouring pixels of one pass
+    // (2021-02-12 04:40 A, 2021-02-13 05:25 A, 2023-08-02 01:58 T, 2025-11-24 06:29 A) and two
+    // of Terra and Aqua passes (2025-11-23 13:14 T with 19:29 A; 2025-11-23 19:32 A with
+    // 2025-11-24 01:17 T). Points 0.97 km apart on 2021-02-12 04:40 and 2021-02-13 05:25 are
+    // 24 h 45 min apart: two fires. Same places in other years are other fires.
+    assert_eq!((m.len(), multi), (191, 6));
+    assert!(
+        m.iter()
+            .all(|i| (i.last.as_second() - i.first.as_second()) <= 24 * 3600)
+    );
+}
+
+#[test]
 fn every_firms_layout_reads_without_error() {
     for f in [
         "firms/MODIS_C6_Global_MCD14DL_NRT_2019052.csv.gz",
