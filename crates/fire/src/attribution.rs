@@ -56,8 +56,8 @@ pub struct Attribution {
     pub near: Option<(String, f64)>,
 }
 
-const KM_PER_DEG_LAT: f64 = 110.574;
-const KM_PER_DEG_LON_EQ: f64 = 111.320;
+pub(crate) const KM_PER_DEG_LAT: f64 = 110.574;
+pub(crate) const KM_PER_DEG_LON_EQ: f64 = 111.320;
 
 impl Regions {
     /// Indexes `regions` (those without any polygon are kept but never found).

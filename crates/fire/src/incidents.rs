@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use rstar::{AABB, RTree, primitives::GeomWithData};
 use serde::{Deserialize, Serialize};
 
+use crate::attribution::{KM_PER_DEG_LAT, KM_PER_DEG_LON_EQ};
 use crate::firms::Detection;
 
 /// When detections are the same fire. Defaults: 1 km and 24 h (UNVERIFIED: no rule was
@@ -47,10 +48,11 @@ pub struct Incident {
     pub sources: BTreeSet<String>,
 }
 
+/// Distance on the local equirectangular plane (as `attribution::boundary_km`).
 fn km(a: &Detection, b: &Detection) -> f64 {
     let lat = ((a.lat + b.lat) / 2.0).to_radians();
-    let dx = (a.lon - b.lon) * 111.320 * lat.cos();
-    let dy = (a.lat - b.lat) * 110.574;
+    let dx = (a.lon - b.lon) * KM_PER_DEG_LON_EQ * lat.cos();
+    let dy = (a.lat - b.lat) * KM_PER_DEG_LAT;
     (dx * dx + dy * dy).sqrt()
 }
 
@@ -75,8 +77,8 @@ pub fn merge(detections: &[Detection], rule: MergeRule) -> Vec<Incident> {
     let mut parent: Vec<usize> = (0..detections.len()).collect();
     let window_s = rule.window_h.saturating_mul(3600);
     for (i, d) in detections.iter().enumerate() {
-        let dlat = rule.distance_km / 110.574;
-        let dlon = rule.distance_km / (111.320 * d.lat.to_radians().cos().max(0.01));
+        let dlat = rule.distance_km / KM_PER_DEG_LAT;
+        let dlon = rule.distance_km / (KM_PER_DEG_LON_EQ * d.lat.to_radians().cos().max(0.01));
         let env = AABB::from_corners([d.lon - dlon, d.lat - dlat], [d.lon + dlon, d.lat + dlat]);
         for n in tree.locate_in_envelope(&env) {
             let j = n.data;
