@@ -14,10 +14,9 @@ use lantian_emergency::grading::{Grading, Proposal, propose};
 use lantian_emergency::list::{
     self, GradeRules, HEADERS, ReductionList, RegistryEnterprise, RequiredShares,
 };
-use lantian_emergency::vehicles::{self, Period};
+use lantian_emergency::vehicles;
 use lantian_emergency::{Forecast, Level, WarningAction};
-use lantian_store::{AuditEntry, NewWarning, ReductionListRecord, Store, WarningRecord};
-use sha2::{Digest, Sha256};
+use lantian_store::{NewWarning, Store, WarningRecord};
 
 use crate::out;
 use crate::table::{is_xlsx, read_any};
@@ -468,10 +467,10 @@ fn warning(store: &Store, cmd: &WarningCmd) -> Result<ExitCode> {
 }
 
 fn in_force(store: &Store) -> Result<ReductionList> {
-    let Some(rec) = store.reduction_lists(true)?.into_iter().next() else {
-        bail!("no emergency-reduction list is stored (lantian emergency list import FILE)");
-    };
-    Ok(serde_json::from_str(&rec.body)?)
+    match lantian_report::emergency::list_in_force(store)? {
+        Some((_, l)) => Ok(l),
+        None => bail!("no emergency-reduction list is stored (lantian emergency list import FILE)"),
+    }
 }
 
 fn reduction_list(store: &Store, cmd: &ListCmd) -> Result<ExitCode> {
@@ -492,36 +491,12 @@ fn reduction_list(store: &Store, cmd: &ListCmd) -> Result<ExitCode> {
                     );
                 }
             };
-            let body = serde_json::to_string(&list)?;
-            let sha = Sha256::digest(body.as_bytes())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect::<String>();
             let actor = actor.clone().unwrap_or_else(cli_actor);
-            let at = now_ms();
             let name = file
                 .file_name()
                 .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-            let (id, new) = store.put_reduction_list(
-                &ReductionListRecord {
-                    id: 0,
-                    sha256: sha.clone(),
-                    name: name.clone(),
-                    body,
-                    enterprises: i64::try_from(list.enterprises.len()).unwrap_or(i64::MAX),
-                    loaded_at_ms: at,
-                    loaded_by: actor.clone(),
-                },
-                &AuditEntry {
-                    at_ms: at,
-                    actor,
-                    action: "reduction_list.load".into(),
-                    target: format!("reduction_list:{name}"),
-                    detail:
-                        serde_json::json!({"sha256": sha, "enterprises": list.enterprises.len()})
-                            .to_string(),
-                },
-            )?;
+            let (id, new) =
+                lantian_report::emergency::store_list(store, &name, &list, &actor, now_ms())?;
             out::line(&format!(
                 "{}: {} enterprises, list {id}{}",
                 file.display(),
@@ -666,24 +641,15 @@ fn read_registry(path: &Path) -> Result<Vec<RegistryEnterprise>> {
     rows_or_bail(path, list::registry_from_rows(&headers, &rows))
 }
 
-/// The warning periods of an area: every issued or lifted warning's levels in force.
-fn periods(store: &Store, area: &str) -> Result<Vec<Period>> {
-    let code = store
-        .area(area)?
-        .map_or_else(|| area.to_owned(), |a| a.code);
-    let mut out = Vec::new();
-    for w in store.warnings(Some(&code), 10_000)? {
-        out.extend(lantian_report::emergency::warning_periods(store, &w)?);
-    }
-    Ok(out)
-}
-
 fn gate_check(store: &Store, vehicles_path: &Path, records: &Path, area: &str) -> Result<ExitCode> {
     let (headers, rows) = grid_rows(vehicles_path)?;
     let units = rows_or_bail(vehicles_path, vehicles::units_from_rows(&headers, &rows))?;
     let (headers, rows) = grid_rows(records)?;
     let recs = rows_or_bail(records, vehicles::records_from_rows(&headers, &rows))?;
-    let periods = periods(store, area)?;
+    let code = store
+        .area(area)?
+        .map_or_else(|| area.to_owned(), |a| a.code);
+    let periods = lantian_report::emergency::area_periods(store, &code)?;
     let v = vehicles::check_gate(&units, &recs, &periods, &vehicles::VehicleRule::default());
     out::line(&format!(
         "{} records, {} warning periods, {} entries not allowed",

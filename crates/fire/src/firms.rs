@@ -108,6 +108,41 @@ fn split(line: &str) -> Vec<&str> {
     line.split(',').map(str::trim).collect()
 }
 
+/// A cell by column, empty when the column or the cell is absent.
+fn cell<'a>(c: &[&'a str], j: Option<usize>) -> &'a str {
+    j.and_then(|j| c.get(j).copied()).unwrap_or("")
+}
+
+/// A position from its two cells (`names` as the file calls them), on the globe.
+fn position(lat: &str, lon: &str, names: (&str, &str)) -> Result<(f64, f64), String> {
+    let y: f64 = lat.parse().map_err(|_| format!("{} {lat:?}", names.0))?;
+    let x: f64 = lon.parse().map_err(|_| format!("{} {lon:?}", names.1))?;
+    if !(-90.0..=90.0).contains(&y) || !(-180.0..=180.0).contains(&x) {
+        return Err(format!("position {y},{x} is not on the globe"));
+    }
+    Ok((y, x))
+}
+
+/// Reads every non-empty line with `row`, keeping what it gives and naming what it refuses.
+fn read_lines<'a>(
+    lines: impl Iterator<Item = (usize, &'a str)>,
+    out: &mut Parsed,
+    row: impl Fn(&[&str]) -> Result<Detection, String>,
+) {
+    for (i, l) in lines {
+        if l.trim().is_empty() {
+            continue;
+        }
+        match row(&split(l)) {
+            Ok(d) => out.detections.push(d),
+            Err(message) => out.errors.push(LineError {
+                line: i + 1,
+                message,
+            }),
+        }
+    }
+}
+
 /// Reads a FIRMS or generic CSV, recognised by its header.
 pub fn parse(text: &str) -> Result<Parsed, LineError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -142,57 +177,35 @@ pub fn parse(text: &str) -> Result<Parsed, LineError> {
         let frp = find("frp");
         let dn = find("daynight");
         let viirs_cols = find("bright_ti4").is_some();
-        for (i, l) in lines {
-            if l.trim().is_empty() {
-                continue;
-            }
-            let c = split(l);
-            let line = i + 1;
-            let get = |j: Option<usize>| j.and_then(|j| c.get(j).copied()).unwrap_or("");
-            let r = (|| -> Result<Detection, String> {
-                let lat: f64 = get(Some(lat))
-                    .parse()
-                    .map_err(|_| format!("latitude {:?}", get(Some(lat))))?;
-                let lon: f64 = get(Some(lon))
-                    .parse()
-                    .map_err(|_| format!("longitude {:?}", get(Some(lon))))?;
-                if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                    return Err(format!("position {lat},{lon} is not on the globe"));
+        read_lines(lines, &mut out, |c| {
+            let get = |j| cell(c, j);
+            let (lat, lon) = position(get(Some(lat)), get(Some(lon)), ("latitude", "longitude"))?;
+            let at = firms_time(get(Some(date)), get(Some(time)))?;
+            let confidence = Confidence::parse(get(conf))
+                .ok_or_else(|| format!("confidence {:?}", get(conf)))?;
+            let instrument = match get(inst) {
+                "" if viirs_cols
+                    || matches!(
+                        confidence,
+                        Confidence::Low | Confidence::Nominal | Confidence::High
+                    ) =>
+                {
+                    "VIIRS"
                 }
-                let at = firms_time(get(Some(date)), get(Some(time)))?;
-                let confidence = Confidence::parse(get(conf))
-                    .ok_or_else(|| format!("confidence {:?}", get(conf)))?;
-                let instrument = match get(inst) {
-                    "" => {
-                        if viirs_cols
-                            || matches!(
-                                confidence,
-                                Confidence::Low | Confidence::Nominal | Confidence::High
-                            )
-                        {
-                            "VIIRS"
-                        } else {
-                            "MODIS"
-                        }
-                    }
-                    i => i,
-                };
-                Ok(Detection {
-                    lon,
-                    lat,
-                    at,
-                    source: instrument.to_ascii_uppercase(),
-                    satellite: get(sat).to_owned(),
-                    confidence,
-                    frp: get(frp).parse().ok(),
-                    daynight: get(dn).to_owned(),
-                })
-            })();
-            match r {
-                Ok(d) => out.detections.push(d),
-                Err(message) => out.errors.push(LineError { line, message }),
-            }
-        }
+                "" => "MODIS",
+                i => i,
+            };
+            Ok(Detection {
+                lon,
+                lat,
+                at,
+                source: instrument.to_ascii_uppercase(),
+                satellite: get(sat).to_owned(),
+                confidence,
+                frp: get(frp).parse().ok(),
+                daynight: get(dn).to_owned(),
+            })
+        });
         out.layout = if out.detections.iter().any(|d| d.source == "VIIRS") || viirs_cols {
             "firms-viirs"
         } else {
@@ -210,48 +223,29 @@ pub fn parse(text: &str) -> Result<Parsed, LineError> {
     };
     let source = find("source");
     let conf = find("confidence");
-    for (i, l) in lines {
-        if l.trim().is_empty() {
-            continue;
-        }
-        let c = split(l);
-        let line = i + 1;
-        let get = |j: Option<usize>| j.and_then(|j| c.get(j).copied()).unwrap_or("");
-        let r = (|| -> Result<Detection, String> {
-            let lat: f64 = get(Some(lat))
-                .parse()
-                .map_err(|_| format!("lat {:?}", get(Some(lat))))?;
-            let lon: f64 = get(Some(lon))
-                .parse()
-                .map_err(|_| format!("lon {:?}", get(Some(lon))))?;
-            if !(-90.0..=90.0).contains(&lat) || !(-180.0..=180.0).contains(&lon) {
-                return Err(format!("position {lat},{lon} is not on the globe"));
-            }
-            let at = generic_time(get(Some(time)))?;
-            let confidence = match get(conf) {
-                "" => Confidence::Percent(100),
-                s => Confidence::parse(s).ok_or_else(|| format!("confidence {s:?}"))?,
-            };
-            let source = match get(source) {
-                "" => "其他".to_owned(),
-                s => s.to_owned(),
-            };
-            Ok(Detection {
-                lon,
-                lat,
-                at,
-                source,
-                satellite: String::new(),
-                confidence,
-                frp: None,
-                daynight: String::new(),
-            })
-        })();
-        match r {
-            Ok(d) => out.detections.push(d),
-            Err(message) => out.errors.push(LineError { line, message }),
-        }
-    }
+    read_lines(lines, &mut out, |c| {
+        let get = |j| cell(c, j);
+        let (lat, lon) = position(get(Some(lat)), get(Some(lon)), ("lat", "lon"))?;
+        let at = generic_time(get(Some(time)))?;
+        let confidence = match get(conf) {
+            "" => Confidence::Percent(100),
+            s => Confidence::parse(s).ok_or_else(|| format!("confidence {s:?}"))?,
+        };
+        let source = match get(source) {
+            "" => "其他".to_owned(),
+            s => s.to_owned(),
+        };
+        Ok(Detection {
+            lon,
+            lat,
+            at,
+            source,
+            satellite: String::new(),
+            confidence,
+            frp: None,
+            daynight: String::new(),
+        })
+    });
     out.layout = "generic";
     Ok(out)
 }

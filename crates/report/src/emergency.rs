@@ -102,6 +102,67 @@ pub fn warning_periods(store: &Store, w: &WarningRecord) -> Result<Vec<Period>, 
     Ok(out)
 }
 
+/// The levels in force of every warning of an area (by its code), for gate checks.
+pub fn area_periods(store: &Store, area_code: &str) -> Result<Vec<Period>, ReportError> {
+    let mut out = Vec::new();
+    for w in store.warnings(Some(area_code), 10_000)? {
+        out.extend(warning_periods(store, &w)?);
+    }
+    Ok(out)
+}
+
+/// The emergency-reduction list in force (the newest stored), parsed.
+pub fn list_in_force(
+    store: &Store,
+) -> Result<Option<(lantian_store::ReductionListRecord, ReductionList)>, ReportError> {
+    match store.reduction_lists(true)?.into_iter().next() {
+        Some(r) => {
+            let l = serde_json::from_str(&r.body).map_err(|e| {
+                lantian_store::StoreError::Corrupt(format!("reduction list {}: {e}", r.id))
+            })?;
+            Ok(Some((r, l)))
+        }
+        None => Ok(None),
+    }
+}
+
+/// Stores a validated list under `name` (each distinct list once, by the SHA-256 of its body)
+/// with its audit entry; returns its id and whether it is new (and now in force).
+pub fn store_list(
+    store: &Store,
+    name: &str,
+    list: &ReductionList,
+    actor: &str,
+    at_ms: i64,
+) -> Result<(i64, bool), ReportError> {
+    use sha2::Digest as _;
+    let body = serde_json::to_string(list)
+        .map_err(|e| lantian_store::StoreError::Corrupt(e.to_string()))?;
+    let sha: String = sha2::Sha256::digest(body.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let n = list.enterprises.len();
+    Ok(store.put_reduction_list(
+        &lantian_store::ReductionListRecord {
+            id: 0,
+            sha256: sha.clone(),
+            name: name.to_owned(),
+            body,
+            enterprises: i64::try_from(n).unwrap_or(i64::MAX),
+            loaded_at_ms: at_ms,
+            loaded_by: actor.to_owned(),
+        },
+        &lantian_store::AuditEntry {
+            at_ms,
+            actor: actor.to_owned(),
+            action: "reduction_list.load".into(),
+            target: format!("reduction_list:{name}"),
+            detail: serde_json::json!({"sha256": sha, "enterprises": n}).to_string(),
+        },
+    )?)
+}
+
 /// One monitor factor of a listed enterprise judged for one level's period.
 #[derive(Debug, Clone, Serialize)]
 pub struct MonitorCheck {
@@ -182,7 +243,17 @@ pub fn verify_warning(
     now: DateTime,
     tolerance_pct: Decimal,
 ) -> Result<Vec<MonitorCheck>, ReportError> {
-    let periods = warning_periods(store, w)?;
+    verify_periods(store, &warning_periods(store, w)?, list, now, tolerance_pct)
+}
+
+/// [`verify_warning`] on the warning's periods, already read.
+fn verify_periods(
+    store: &Store,
+    periods: &[Period],
+    list: &ReductionList,
+    now: DateTime,
+    tolerance_pct: Decimal,
+) -> Result<Vec<MonitorCheck>, ReportError> {
     let Some(first) = periods.first().map(|p| p.start) else {
         return Ok(Vec::new());
     };
@@ -204,7 +275,7 @@ pub fn verify_warning(
                 (ReadingKind::Hour, 2061)
             };
             let baseline_readings = store.readings(id, cn, base_from, base_to)?;
-            for p in &periods {
+            for p in periods {
                 let end = p.end.unwrap_or(now).min(now);
                 if end <= p.start {
                     continue;
@@ -360,7 +431,7 @@ pub fn episode(
     config: &Config,
 ) -> Result<Episode, ReportError> {
     let periods = warning_periods(store, w)?;
-    let checks = verify_warning(store, w, list, now, tolerance_pct)?;
+    let checks = verify_periods(store, &periods, list, now, tolerance_pct)?;
     let highest = periods.iter().map(|p| p.level).max();
     let mut enterprises = Vec::new();
     let mut total_expected = [Decimal::ZERO; 4];

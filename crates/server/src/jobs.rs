@@ -247,19 +247,14 @@ fn emergency_verify(store: &Store) -> Result<String, String> {
     if issued.is_empty() {
         return Ok("no warning in force".to_owned());
     }
-    let Some(rec) = store
-        .reduction_lists(true)
-        .map_err(|e| e.to_string())?
-        .into_iter()
-        .next()
+    let Some((_, list)) =
+        lantian_report::emergency::list_in_force(store).map_err(|e| e.to_string())?
     else {
         return Ok(format!(
             "{} warnings in force, no reduction list",
             issued.len()
         ));
     };
-    let list: lantian_emergency::ReductionList =
-        serde_json::from_str(&rec.body).map_err(|e| e.to_string())?;
     let now = jiff::Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
         .datetime();

@@ -311,7 +311,9 @@ pub(crate) fn warning_detail(store: &Store, w: &WarningRecord) -> Result<Warning
                 ),
                 None => (Vec::new(), Vec::new()),
             };
-            let list = list_in_force(store)?.map(|(_, _, l)| l).unwrap_or_default();
+            let list = lantian_report::emergency::list_in_force(store)?
+                .map(|(_, l)| l)
+                .unwrap_or_default();
             lantian_emergency::warning::recipients(level, &departments, &towns, &list)
         }
         None => Vec::new(),
@@ -562,19 +564,9 @@ async fn act(
     Ok(axum::Json(out).into_response())
 }
 
-fn list_in_force(store: &Store) -> Result<Option<(i64, String, ReductionList)>, ApiError> {
-    match store.reduction_lists(true)?.into_iter().next() {
-        Some(r) => Ok(Some((
-            r.id,
-            r.name,
-            serde_json::from_str(&r.body).map_err(ApiError::internal)?,
-        ))),
-        None => Ok(None),
-    }
-}
-
 fn need_list(store: &Store) -> Result<(i64, String, ReductionList), ApiError> {
-    list_in_force(store)?.ok_or_else(|| {
+    let found = lantian_report::emergency::list_in_force(store)?.map(|(r, l)| (r.id, r.name, l));
+    found.ok_or_else(|| {
         ApiError::not_found(
             "no emergency-reduction list is stored (lantian emergency list import FILE)".to_owned(),
         )
@@ -760,28 +752,12 @@ async fn upload_list(
     let actor = user.actor.username.clone();
     let (id, stored_name, list) = state
         .blocking(move |store| {
-            use sha2::Digest as _;
-            let body = serde_json::to_string(&l).map_err(ApiError::internal)?;
-            let sha = crate::auth::hex(&sha2::Sha256::digest(body.as_bytes()));
-            let now = jiff::Timestamp::now().as_millisecond();
-            let n = l.enterprises.len();
-            store.put_reduction_list(
-                &lantian_store::ReductionListRecord {
-                    id: 0,
-                    sha256: sha.clone(),
-                    name: name.clone(),
-                    body,
-                    enterprises: i64::try_from(n).unwrap_or(i64::MAX),
-                    loaded_at_ms: now,
-                    loaded_by: actor.clone(),
-                },
-                &lantian_store::AuditEntry {
-                    at_ms: now,
-                    actor,
-                    action: "reduction_list.load".into(),
-                    target: format!("reduction_list:{name}"),
-                    detail: serde_json::json!({"sha256": sha, "enterprises": n}).to_string(),
-                },
+            lantian_report::emergency::store_list(
+                store,
+                &name,
+                &l,
+                &actor,
+                jiff::Timestamp::now().as_millisecond(),
             )?;
             need_list(store)
         })
@@ -941,11 +917,7 @@ async fn gate_check(
             let area = store
                 .area(&key)?
                 .ok_or_else(|| ApiError::field("area", format!("no area {key:?}")))?;
-            let mut out = Vec::new();
-            for w in store.warnings(Some(&area.code), 10_000)? {
-                out.extend(lantian_report::emergency::warning_periods(store, &w)?);
-            }
-            Ok(out)
+            Ok(lantian_report::emergency::area_periods(store, &area.code)?)
         })
         .await?;
     let violations = lantian_emergency::vehicles::check_gate(

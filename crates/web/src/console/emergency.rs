@@ -90,11 +90,9 @@ pub(super) async fn index(State(state): State<AppState>, PageUser(user): PageUse
                     }
                 })
                 .collect();
-            let current = store.reduction_lists(true)?.into_iter().next();
+            let current = lantian_report::emergency::list_in_force(store)?;
             let (list_name, enterprises, shares) = match current {
-                Some(r) => {
-                    let l: list::ReductionList =
-                        serde_json::from_str(&r.body).map_err(ApiError::internal)?;
+                Some((r, l)) => {
                     let shares = list::check(&l, &[], &RequiredShares::default())
                         .totals
                         .into_iter()
@@ -176,19 +174,17 @@ pub(super) async fn warning(
                 .map_err(|_| ApiError::not_found(format!("no warning {id:?}")))?;
             let w = store.warning(id)?;
             let d = warning_detail(store, &w)?;
-            let list = store.reduction_lists(true)?.into_iter().next();
+            let list = lantian_report::emergency::list_in_force(store)?;
             let mut checks = Vec::new();
             let mut outcome = None;
-            if let Some(r) = &list {
-                let l: list::ReductionList =
-                    serde_json::from_str(&r.body).map_err(ApiError::internal)?;
+            if let Some((_, l)) = &list {
                 let now = jiff::Timestamp::now()
                     .to_zoned(crate::api::beijing())
                     .datetime();
                 let ep = lantian_report::emergency::episode(
                     store,
                     &w,
-                    &l,
+                    l,
                     now,
                     Decimal::from(10),
                     &lantian_aq::Config::default(),
