@@ -410,3 +410,67 @@ test('heavy-pollution weather: the office assesses a replayed episode and issues
   assert.deepEqual(v.errors, []);
   await v.page.close();
 });
+
+test('fire points: the office imports and dispatches, the town verifies with a photo, the statistics count it', async () => {
+  const fixtures = join(here, 'fixtures');
+  // Synthetic town polygons (two rectangles, not real boundaries) and a town user.
+  lantian('import', 'boundary', join(fixtures, 'towns_synthetic.geojson'), '--name', 'towns');
+  lantian('user', 'add', 'haimen-town', '--role', 'town', '--scope', '海门街道', '--display-name', '海门街道联络员', '--password-stdin');
+
+  const { page, errors } = await loggedIn('office');
+  await page.goto(`${base}/fire`);
+  await ready(page);
+  await page.setInputFiles('#fire-import input[type=file]', join(fixtures, 'fires_generic.csv'));
+  await page.click('#fire-import button[type=submit]');
+  await waitFor(async () => /新事件 3（已派发 2）/.test(await page.textContent('#import-result')), 'the import');
+  assert.match(await page.textContent('#import-result'), /line 7: time "not-a-time"/);
+  await page.goto(`${base}/fire?svg`);
+  await ready(page);
+  assert.ok(await page.locator('[data-chart=fires] svg path').count() > 0, 'the map is drawn');
+  // Each layer says its datum: the district came as GCJ-02 (DataV), the towns as WGS-84.
+  assert.match(await page.textContent('#layers'), /320684\.json（原为 GCJ02，已换算为 WGS-84）.*towns_synthetic\.geojson（原为 WGS84/);
+  // The fire outside every town polygon waits for the office: dispatched by hand.
+  const pending = page.locator('#incidents tr', { hasText: '待派发' });
+  assert.equal(await pending.count(), 1);
+  await Promise.all([page.waitForURL(/\/fire\/incidents\/\d+$/), pending.locator('a').click()]);
+  const incident = page.url();
+  await ready(page);
+  await page.fill('#dispatch-form input[name=town]', '海门街道');
+  await Promise.all([page.waitForEvent('load'), page.click('#dispatch-form button[type=submit]')]);
+  await ready(page);
+  assert.equal(await page.textContent('#incident-state'), '已派发');
+  assert.equal(await page.textContent('#assignee'), '海门街道');
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  // The town: its own incidents by default; verifies with a photo.
+  const t = await loggedIn('haimen-town');
+  await t.page.goto(`${base}/fire`);
+  await ready(t.page);
+  assert.equal(await t.page.locator('#incidents tr[data-incident]').count(), 2);
+  await t.page.goto(incident);
+  await ready(t.page);
+  await t.page.selectOption('#verify-form select[name=finding]', 'real_fire');
+  await t.page.fill('#verify-form input[name=burned_mu]', '3.5');
+  await t.page.fill('#verify-form input[name=text]', '已扑灭，对农户批评教育');
+  // A real fire without a photo is refused.
+  await t.page.click('#verify-form button[type=submit]');
+  await waitFor(async () => (await t.page.textContent('#act-error')).includes('photo'), 'the refusal');
+  const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGP4//8/AAX+Av6nNYGEAAAAAElFTkSuQmCC', 'base64');
+  await t.page.setInputFiles('#verify-form input[type=file]', { name: '现场.png', mimeType: 'image/png', buffer: png });
+  await Promise.all([t.page.waitForEvent('load'), t.page.click('#verify-form button[type=submit]')]);
+  await ready(t.page);
+  assert.equal(await t.page.textContent('#incident-state'), '已核查');
+  assert.match(await t.page.textContent('#verification'), /属实[\s\S]*3\.5 亩[\s\S]*照片1/);
+  assert.match(await t.page.textContent('#response'), /^\d+ 分钟$/);
+  await t.page.goto(`${base}/fire`);
+  await ready(t.page);
+  const row = t.page.locator('#fire-stats tr', { hasText: '海门街道' });
+  // 海门街道, 2019-01: 2 incidents, 1 real, 0 false, 0 outside, 1 open.
+  const cells = await row.locator('td').allTextContents();
+  assert.deepEqual(cells.slice(0, 7), ['海门街道', '2019-01', '2', '1', '0', '0', '1']);
+  await t.page.screenshot({ path: join(artifacts, 'fire.png'), fullPage: true });
+  // The refused step is a 409 the browser logs; nothing else may fail.
+  assert.deepEqual(t.errors.filter((e) => !e.includes('409')), []);
+  await t.page.close();
+});

@@ -132,6 +132,7 @@ function mapOption(el) {
   const tip = (p) => {
     const v = p.data;
     if (v.label !== undefined) return `${v.name}<br>${v.label}：AQI ${v.value[2]}`;
+    if (v.label_fire !== undefined) return `${v.name}<br>${v.label_fire}，火点 ${v.value[2]} 个`;
     return `${v.name}<br>${v.mn}：${v.status}${v.value[2] ? `，未结报警 ${v.value[2]}` : ''}`;
   };
   const geo = d.boundary !== null;
@@ -139,7 +140,7 @@ function mapOption(el) {
   const coord = geo ? { coordinateSystem: 'geo' } : {};
   return {
     tooltip: { trigger: 'item', formatter: tip },
-    legend: { data: ['站点', '设备', '报警'], top: 0 },
+    legend: { data: ['站点', '设备', '报警', '火点'], top: 0 },
     ...(geo
       ? { geo: { map: 'district', roam: true, itemStyle: { areaColor: '#eef3f7', borderColor: '#0b5394' } } }
       : { xAxis: { type: 'value', scale: true, name: '经度' }, yAxis: { type: 'value', scale: true, name: '纬度' } }),
@@ -150,7 +151,33 @@ function mapOption(el) {
         itemStyle: { color: (p) => STATUS[p.data.status] || '#999' } },
       { name: '报警', type: 'effectScatter', ...coord, symbolSize: 14, data: d.alarms,
         itemStyle: { color: '#d50000' }, rippleEffect: { scale: 3 } },
+      { name: '火点', type: 'scatter', ...coord, symbol: 'triangle', symbolSize: 12, data: d.fires || [],
+        itemStyle: { color: '#ff6f00', borderColor: '#333' } },
     ],
+  };
+}
+
+// Fire incidents on the town map (or the district's), coloured by work-order state; a click
+// opens the incident.
+const FIRE_STATE = {
+  pending: '#ff6f00', near_border: '#9e9e9e', dispatched: '#d50000', verified: '#1565c0', closed: '#2e7d32',
+};
+function firesOption(el) {
+  const d = data(el);
+  // The district outline with the towns over it (fires outside every town stay in view).
+  const parts = [d.boundary, d.towns].filter(Boolean);
+  const shape = parts.length ? { type: 'FeatureCollection', features: parts.flatMap((p) => p.features) } : null;
+  if (shape) echarts.registerMap('fire-area', shape);
+  const coord = shape ? { coordinateSystem: 'geo' } : {};
+  return {
+    tooltip: { trigger: 'item', formatter: (p) => (p.data && p.data.state_zh ? `${p.data.name}<br>${p.data.state_zh}，火点 ${p.data.value[2]} 个` : p.name) },
+    ...(shape
+      ? { geo: { map: 'fire-area', roam: true, label: { show: !!d.towns, fontSize: 10 }, itemStyle: { areaColor: '#f4f1ea', borderColor: '#8d6e63' } } }
+      : { xAxis: { type: 'value', scale: true, name: '经度' }, yAxis: { type: 'value', scale: true, name: '纬度' } }),
+    series: [{
+      name: '火点事件', type: 'scatter', ...coord, symbol: 'triangle', symbolSize: 14, data: d.fires,
+      itemStyle: { color: (p) => FIRE_STATE[p.data.state] || '#999', borderColor: '#333' },
+    }],
   };
 }
 
@@ -178,6 +205,7 @@ function forecastOption(el) {
 
 const OPTIONS = {
   calendar: calendarOption,
+  fires: firesOption,
   forecast: forecastOption,
   daily: dailyOption,
   map: mapOption,
@@ -411,6 +439,54 @@ function wireWarningAct() {
   });
 }
 
+// Work-order steps of a fire incident: dispatch, verify (photos uploaded first), return, close.
+function wireFireActs() {
+  document.querySelectorAll('form.fire-act').forEach((form) => {
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(form);
+      const body = { action: form.dataset.action };
+      if (f.get('town')) body.town = f.get('town');
+      if (f.get('text')) body.text = f.get('text');
+      if (f.get('finding')) body.finding = f.get('finding');
+      if (f.get('burned_mu')) body.burned_mu = Number(f.get('burned_mu'));
+      try {
+        body.photos = await uploadFiles(form.querySelector('input[type=file]'));
+        await api('POST', `/api/v1/fire/incidents/${form.dataset.incident}/actions`, body);
+        location.reload();
+      } catch (e) {
+        document.getElementById('act-error').textContent = e.message;
+      }
+    });
+  });
+}
+
+// The office imports a fire file: the file is the body.
+function wireFireImport() {
+  const form = document.getElementById('fire-import');
+  if (!form) return;
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const file = form.querySelector('input[type=file]').files[0];
+    const err = document.getElementById('import-error');
+    err.textContent = '';
+    if (!file) { err.textContent = '请选择文件'; return; }
+    const q = new URLSearchParams({ name: file.name, near_km: new FormData(form).get('near_km') || '5' });
+    const res = await fetch(`/api/v1/fire/import?${q}`, {
+      method: 'POST', headers: { 'content-type': 'text/csv', ...csrfHeaders() }, body: file, credentials: 'same-origin',
+    });
+    const out = await res.json();
+    if (!res.ok) { err.textContent = out.error.message; return; }
+    const o = out.outcome;
+    document.getElementById('import-result').textContent = [
+      ...out.files.map((x) => `${x.name}：${x.read} 个火点，${x.errors.length} 行无法读取`),
+      ...out.files.flatMap((x) => x.errors),
+      `区内 ${out.inside}，边界外临近 ${out.near}，其余 ${out.elsewhere} 个不保留`,
+      `新增 ${o.stored}，已存在 ${o.duplicates}；新事件 ${o.created.length}（已派发 ${o.dispatched.length}），并入已有事件 ${o.extended.length}`,
+    ].join('\n');
+  });
+}
+
 // The office replaces the emergency-reduction list: the file is the body.
 function wireListUpload() {
   const form = document.getElementById('list-upload');
@@ -487,4 +563,6 @@ wireListUpload();
 wireChecks();
 wireAssessForm();
 wireWarningAct();
+wireFireActs();
+wireFireImport();
 drawCharts().then(() => { document.body.dataset.ready = '1'; });

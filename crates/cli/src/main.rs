@@ -19,6 +19,7 @@ mod config;
 mod demo;
 mod device;
 mod emergency;
+mod fire;
 mod import_boundary;
 mod import_cnemc;
 mod import_csv;
@@ -81,6 +82,10 @@ enum Command {
     /// emergency-reduction list, gate records of key vehicle-using units.
     #[command(subcommand)]
     Emergency(emergency::EmergencyCmd),
+    /// Straw-burning fire points (秸秆焚烧火点): incidents, their work orders (派发, 核查,
+    /// 退回, 办结) and statistics by town, month and source.
+    #[command(subcommand)]
+    Fire(fire::FireCmd),
     /// Copy a whole store into an empty PostgreSQL database and verify it table by table
     /// (row counts and checksums): from one SQLite node to several nodes on PostgreSQL.
     MigrateStore(migrate_store::Args),
@@ -98,6 +103,9 @@ enum Import {
     Csv(import_csv::Args),
     /// A boundary GeoJSON (district or towns) as a map layer for the console's map.
     Boundary(import_boundary::Args),
+    /// Satellite fire points (FIRMS MODIS/VIIRS CSV, or generic lon,lat,time,source,confidence):
+    /// attributed to the district and its towns, merged into incidents, dispatched.
+    Fires(fire::ImportArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -141,11 +149,13 @@ fn main() -> ExitCode {
             Import::Cnemc(a) => import_cnemc::run(&store, a),
             Import::Csv(a) => import_csv::run(&store, a),
             Import::Boundary(a) => import_boundary::run(&store, a),
+            Import::Fires(a) => fire::run_import(&store, a),
         }),
         Command::Assess(a) => open(&cli.db).and_then(|store| assess::run(&store, a)),
         Command::Review(r) => open(&cli.db).and_then(|store| review::run(&store, r)),
         Command::MigrateStore(a) => migrate_store::run(a),
         Command::Emergency(e) => open(&cli.db).and_then(|store| emergency::run(&store, e)),
+        Command::Fire(f) => open(&cli.db).and_then(|store| fire::run(&store, f)),
     };
     match result {
         Ok(code) => code,

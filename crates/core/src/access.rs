@@ -250,6 +250,35 @@ impl Actor {
             }),
         }
     }
+
+    /// Fire-point work orders are imported, dispatched (派发), closed and sent back by the
+    /// office (and admins).
+    pub fn may_dispatch_orders(&self) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin | Role::Office => Ok(()),
+            role => Err(Denied::Role {
+                role,
+                what: "dispatch, close or return fire-point work orders",
+            }),
+        }
+    }
+
+    /// A work order dispatched to `town` is verified (核查) by that town; the office may also
+    /// enter a verification reported to it.
+    pub fn may_verify_order(&self, town: &str) -> Result<(), Denied> {
+        match (self.role, self.scope.as_deref()) {
+            (Role::Admin | Role::Office, _) => Ok(()),
+            (Role::Town, Some(mine)) if mine == town => Ok(()),
+            (Role::Town, Some(mine)) => Err(Denied::Scope {
+                scope: mine.to_owned(),
+                what: "this work order",
+            }),
+            (role, _) => Err(Denied::Role {
+                role,
+                what: "verify fire-point work orders",
+            }),
+        }
+    }
 }
 
 /// Who a plan report is for: a department or a town (by name).
@@ -369,6 +398,19 @@ mod tests {
         assert!(dept.may_report_for(Party::Town("交通运输局")).is_err());
         assert_eq!(town.may_report_for(Party::Town("海门街道")), Ok(()));
         assert!(town.may_report_for(Party::Town("三厂街道")).is_err());
+        assert_eq!(town.may_verify_order("海门街道"), Ok(()));
+        assert!(matches!(
+            town.may_verify_order("三厂街道"),
+            Err(Denied::Scope { .. })
+        ));
+        assert!(town.may_dispatch_orders().is_err());
+        assert!(dept.may_verify_order("海门街道").is_err());
+        assert_eq!(
+            actor(Role::Office, None).may_verify_order("三厂街道"),
+            Ok(())
+        );
+        assert_eq!(actor(Role::Office, None).may_dispatch_orders(), Ok(()));
+        assert!(actor(Role::Viewer, None).may_dispatch_orders().is_err());
         assert!(matches!(
             office.may_report_for(own),
             Err(Denied::Role { .. })

@@ -98,6 +98,8 @@ pub struct LineError {
 pub struct Parsed {
     /// The detections read.
     pub detections: Vec<Detection>,
+    /// The 1-based line of each detection (as long as `detections`).
+    pub lines: Vec<usize>,
     /// The lines skipped.
     pub errors: Vec<LineError>,
     /// `firms-modis`, `firms-viirs` or `generic`.
@@ -134,7 +136,10 @@ fn read_lines<'a>(
             continue;
         }
         match row(&split(l)) {
-            Ok(d) => out.detections.push(d),
+            Ok(d) => {
+                out.detections.push(d);
+                out.lines.push(i + 1);
+            }
             Err(message) => out.errors.push(LineError {
                 line: i + 1,
                 message,
@@ -311,6 +316,7 @@ mod tests {
                      32.0113,121.1234,310.5,1.0,1.0,2023-08-01,0535,T,85,6.1NRT,290.1,12.3,D\n";
         let p = parse(modis).unwrap();
         assert_eq!(p.layout, "firms-modis");
+        assert_eq!(p.lines, [2]);
         let d = &p.detections[0];
         assert_eq!(
             (d.source.as_str(), d.satellite.as_str(), d.confidence),

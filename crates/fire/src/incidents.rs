@@ -121,6 +121,55 @@ pub fn merge(detections: &[Detection], rule: MergeRule) -> Vec<Incident> {
     out
 }
 
+/// Where a new detection goes when incidents already exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Joins {
+    /// An incident already stored (its id).
+    Existing(i64),
+    /// The `n`th new incident of this batch.
+    New(usize),
+}
+
+/// New detections against those already stored (each with its incident's id): merged by
+/// `rule` over both, a new detection joins the earliest stored incident of its group (stored
+/// incidents are never merged with each other: their work orders may be under way); a group
+/// of new detections only makes a new incident. Returns, for each of `new`, where it goes,
+/// and the number of new incidents.
+#[must_use]
+pub fn extend(
+    stored: &[(Detection, i64)],
+    new: &[Detection],
+    rule: MergeRule,
+) -> (Vec<Joins>, usize) {
+    let all: Vec<Detection> = stored
+        .iter()
+        .map(|(d, _)| d.clone())
+        .chain(new.iter().cloned())
+        .collect();
+    let mut joins = vec![Joins::New(0); new.len()];
+    let mut fresh = 0;
+    for incident in merge(&all, rule) {
+        let existing = incident
+            .detections
+            .iter()
+            .filter_map(|&i| stored.get(i).map(|(_, id)| *id))
+            .min();
+        let target = match existing {
+            Some(id) => Joins::Existing(id),
+            None => {
+                fresh += 1;
+                Joins::New(fresh - 1)
+            }
+        };
+        for &i in &incident.detections {
+            if let Some(j) = i.checked_sub(stored.len()) {
+                joins[j] = target;
+            }
+        }
+    }
+    (joins, fresh)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +238,38 @@ mod tests {
         assert_eq!((m[0].last.as_second() - m[0].first.as_second()), 7200);
         assert!((m[0].lon - (121.0 + dlon(0.8))).abs() < 1e-9);
         assert!(merge(&[], r).is_empty());
+    }
+
+    #[test]
+    fn new_detections_join_stored_incidents() {
+        let r = MergeRule::default();
+        let stored = [
+            (det(121.0, 32.0, 0, "MODIS"), 7),
+            (det(121.0 + dlon(1.8), 32.0, 0, "MODIS"), 9),
+            (det(122.0, 32.0, 0, "MODIS"), 11),
+        ];
+        let new = [
+            // Bridges incidents 7 and 9: joins the earlier one, 7; 9 stays as it is.
+            det(121.0 + dlon(0.9), 32.0, 60, "VIIRS"),
+            // Near incident 11 but 25 h later: a new incident, with its neighbour.
+            det(122.0, 32.0, 25 * 60, "VIIRS"),
+            det(122.0 + dlon(0.5), 32.0, 26 * 60, "视频塔"),
+            // Alone.
+            det(123.0, 32.0, 0, "MODIS"),
+        ];
+        let (joins, fresh) = extend(&stored, &new, r);
+        // New incidents are numbered by their first detection: the lone one (minute 0) first.
+        assert_eq!(
+            joins,
+            [
+                Joins::Existing(7),
+                Joins::New(1),
+                Joins::New(1),
+                Joins::New(0)
+            ]
+        );
+        assert_eq!(fresh, 2);
+        let (joins, fresh) = extend(&[], &new[3..], r);
+        assert_eq!((joins, fresh), (vec![Joins::New(0)], 1));
     }
 }

@@ -10,4 +10,4 @@ pub mod orders;
 
 pub use attribution::{Attribution, Region, Regions, regions_from_geojson};
 pub use firms::{Confidence, Detection, LineError, Parsed, parse};
-pub use incidents::{Incident, MergeRule, merge};
+pub use incidents::{Incident, Joins, MergeRule, extend, merge};

@@ -12,6 +12,7 @@
 //!   workbook in the layout of the plan's own table.
 
 pub mod emergency;
+pub mod fire;
 pub mod grid;
 pub mod plan;
 mod tabular;
@@ -52,6 +53,9 @@ pub enum ReportError {
     /// A monitoring series could not be computed.
     #[error("monitoring series: {0}")]
     Series(String),
+    /// Input the report refuses (a file, a layer), named.
+    #[error("{0}")]
+    Input(String),
 }
 
 /// Tables of a report, for CSV and xlsx output.

@@ -346,6 +346,70 @@ pub(crate) const TABLES: &[TableSpec] = &[
         ],
         ["id"]
     ),
+    t!(
+        "fire_incidents",
+        [
+            "id",
+            "first_at",
+            "last_at",
+            "lon",
+            "lat",
+            "detections",
+            "sources",
+            "region",
+            "town_code",
+            "town",
+            "near_region",
+            "near_km",
+            "state",
+            "assignee",
+            "dispatched_at",
+            "first_verified_at",
+            "verified_at",
+            "finding",
+            "burned_mu",
+            "action_taken",
+            "photos",
+            "closed_at",
+            "created_at",
+            "updated_at"
+        ],
+        ["id"]
+    ),
+    t!(
+        "fire_detections",
+        [
+            "id",
+            "key",
+            "incident_id",
+            "lon",
+            "lat",
+            "at",
+            "source",
+            "satellite",
+            "confidence",
+            "frp",
+            "daynight",
+            "import_id",
+            "file",
+            "line"
+        ],
+        ["id"]
+    ),
+    t!(
+        "fire_order_events",
+        [
+            "id",
+            "incident_id",
+            "at",
+            "actor",
+            "action",
+            "from_state",
+            "to_state",
+            "detail"
+        ],
+        ["id"]
+    ),
 ];
 
 /// A stored value in an engine-neutral form (booleans are integers 0/1, as SQLite keeps them).

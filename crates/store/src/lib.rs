@@ -52,6 +52,7 @@ pub mod accounts;
 pub mod chunk;
 pub mod copy;
 pub mod emergency;
+pub mod fire;
 pub mod jobs;
 pub mod model;
 pub mod monitoring;
@@ -67,6 +68,10 @@ use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 pub use accounts::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
 pub use chunk::{ChunkError, DayValues};
 pub use emergency::{NewWarning, ReductionListRecord, WarningEvent, WarningRecord};
+pub use fire::{
+    FireBatchItem, FireBatchOutcome, FireFilter, FireIncidentRecord, FireOrderEvent, FirePlace,
+    FireStep, FireTarget, NewFireDetection, StoredFireDetection,
+};
 pub use jobs::{JobRun, JobRunRecord, Lease, OfflineWatch};
 pub use model::{
     Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
@@ -94,6 +99,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
     (8, include_str!("../migrations/sqlite/0008_emergency.sql")),
+    (9, include_str!("../migrations/sqlite/0009_fire.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -114,6 +120,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     ),
     (7, include_str!("../migrations/postgres/0007_jobs.sql")),
     (8, include_str!("../migrations/postgres/0008_emergency.sql")),
+    (9, include_str!("../migrations/postgres/0009_fire.sql")),
 ];
 
 /// What went wrong in the store.
@@ -155,6 +162,9 @@ pub enum StoreError {
     /// An argument the store refuses (e.g. an empty job name).
     #[error("{0}")]
     Invalid(String),
+    /// The actor may not take this step on this record (checked inside the transaction).
+    #[error("{0}")]
+    Denied(String),
     /// A lock was poisoned by a panic in another thread.
     #[error("store lock poisoned")]
     Poisoned,
@@ -642,6 +652,72 @@ impl Store {
     /// Every stored list, newest first (with their bodies when `with_body`).
     pub fn reduction_lists(&self, with_body: bool) -> Result<Vec<ReductionListRecord>, StoreError> {
         dispatch!(self.reduction_lists(with_body))
+    }
+
+    /// Stored fire detections from `from_ms` to `to_ms` (inclusive), each with its incident:
+    /// what new detections are merged against.
+    pub fn fire_detections_between(
+        &self,
+        from_ms: i64,
+        to_ms: i64,
+    ) -> Result<Vec<StoredFireDetection>, StoreError> {
+        dispatch!(self.fire_detections_between(from_ms, to_ms))
+    }
+
+    /// An incident's detections, in time order.
+    pub fn fire_detections_of(
+        &self,
+        incident_id: i64,
+    ) -> Result<Vec<StoredFireDetection>, StoreError> {
+        dispatch!(self.fire_detections_of(incident_id))
+    }
+
+    /// Writes an import of fire detections in one transaction: new incidents (with their
+    /// `create` event, and `dispatch` when a town is given), detections to stored incidents,
+    /// duplicates (by key) skipped, each touched incident's aggregates recomputed, and one audit
+    /// entry with the outcome.
+    pub fn put_fire_batch(
+        &self,
+        import_id: i64,
+        items: &[FireBatchItem],
+        actor: &str,
+        at_ms: i64,
+        audit: &AuditEntry,
+    ) -> Result<FireBatchOutcome, StoreError> {
+        dispatch!(self.put_fire_batch(import_id, items, actor, at_ms, audit))
+    }
+
+    /// Fire incidents, newest first.
+    pub fn fire_incidents(
+        &self,
+        filter: &FireFilter,
+    ) -> Result<Vec<FireIncidentRecord>, StoreError> {
+        dispatch!(self.fire_incidents(filter))
+    }
+
+    /// One fire incident.
+    pub fn fire_incident(&self, id: i64) -> Result<FireIncidentRecord, StoreError> {
+        dispatch!(self.fire_incident(id))
+    }
+
+    /// A work order's history, oldest first.
+    pub fn fire_order_events(&self, id: i64) -> Result<Vec<FireOrderEvent>, StoreError> {
+        dispatch!(self.fire_order_events(id))
+    }
+
+    /// Takes a step of an incident's work order: `authorize` sees the current record inside
+    /// the transaction (the town it is dispatched to cannot change between the check and the
+    /// write); the step is refused with `Conflict` when the workflow does not allow it. The
+    /// event and the audit entry (before and after) are written with it.
+    pub fn fire_step(
+        &self,
+        id: i64,
+        step: &FireStep,
+        authorize: &dyn Fn(&FireIncidentRecord) -> Result<(), StoreError>,
+        actor: &str,
+        at_ms: i64,
+    ) -> Result<FireIncidentRecord, StoreError> {
+        dispatch!(self.fire_step(id, step, authorize, actor, at_ms))
     }
 
     /// Takes or renews the lease of job `name` for node `holder` for `ttl_ms`: `Some` when

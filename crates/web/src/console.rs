@@ -26,6 +26,7 @@ use crate::extract::Query;
 use crate::{ApiError, AppState};
 
 mod emergency;
+mod fire;
 mod plan;
 
 /// The built assets (`web/dist`); missing when `npm run build` has not run, and then the pages
@@ -47,6 +48,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/map", get(map))
         .route("/emergency", get(emergency::index))
         .route("/emergency/warnings/{id}", get(emergency::warning))
+        .route("/fire", get(fire::index))
+        .route("/fire/incidents/{id}", get(fire::incident))
         .route("/plan", get(plan::plan))
         .route("/plan/tasks/{number}", get(plan::task))
         .route("/plan/indicators", get(plan::indicators))
@@ -1264,11 +1267,30 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 Some(l) => serde_json::from_str(&l.geojson).map_err(ApiError::internal)?,
                 None => serde_json::Value::Null,
             };
+            // Fire incidents still open (not dispatched, dispatched or awaiting the office).
+            let fires: Vec<serde_json::Value> = store
+                .fire_incidents(&lantian_store::FireFilter {
+                    limit: 2_000,
+                    ..lantian_store::FireFilter::default()
+                })?
+                .into_iter()
+                .filter(|r| {
+                    !r.near_border() && r.state != Some(lantian_fire::orders::OrderState::Closed)
+                })
+                .map(|r| {
+                    serde_json::json!({
+                        "name": format!("火点事件 {}", r.id),
+                        "value": [r.lon, r.lat, r.detections],
+                        "label_fire": r.state_zh(),
+                    })
+                })
+                .collect();
             let doc = serde_json::json!({
                 "boundary": boundary,
                 "stations": stations,
                 "devices": devices,
                 "alarms": alarmed,
+                "fires": fires,
             });
             Ok(MapPage {
                 nav,

@@ -144,6 +144,7 @@ impl From<StoreError> for ApiError {
             StoreError::Transition(t) => ApiError::conflict(t.to_string()),
             StoreError::Conflict(m) => ApiError::conflict(m),
             StoreError::Invalid(m) => ApiError::bad_request(m),
+            StoreError::Denied(m) => ApiError::forbidden(m),
             e => ApiError::internal(e),
         }
     }
@@ -155,6 +156,7 @@ impl From<lantian_report::ReportError> for ApiError {
         match e {
             R::NotFound(m) => ApiError::not_found(m),
             R::Period => ApiError::bad_request("the period has no days"),
+            R::Input(m) => ApiError::bad_request(m),
             R::Store(e) => e.into(),
             e => ApiError::internal(e),
         }

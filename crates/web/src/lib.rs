@@ -358,6 +358,7 @@ impl AppState {
         (name = "monitoring", description = "Online-monitoring devices and their readings"),
         (name = "alarms", description = "Alarms, their lifecycle and evidence"),
         (name = "emergency", description = "Heavy-pollution weather: proposals, warnings, the emergency-reduction list, verification, after-action reports"),
+        (name = "fire", description = "Straw-burning fire points: incidents, work orders, statistics by town and month"),
     )
 )]
 struct ApiDoc;
@@ -369,6 +370,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::monitoring::router())
         .merge(api::plan::router())
         .merge(api::emergency::router())
+        .merge(api::fire::router())
 }
 
 /// The OpenAPI document.
@@ -376,6 +378,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = api_router().split_for_parts().1;
     doc.merge(api::plan::upload_router().split_for_parts().1);
     doc.merge(api::emergency::upload_router().split_for_parts().1);
+    doc.merge(api::fire::upload_router().split_for_parts().1);
     doc
 }
 
@@ -386,6 +389,7 @@ pub fn router(state: AppState) -> Router {
     // Uploads have their own, larger limit; every other body stays small.
     let (uploads, upload_doc) = api::plan::upload_router()
         .merge(api::emergency::upload_router())
+        .merge(api::fire::upload_router())
         .split_for_parts();
     doc.merge(upload_doc);
     // axum's own extractor limit (2 MiB by default) must be lifted too.

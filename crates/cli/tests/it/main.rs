@@ -8,6 +8,7 @@ mod cluster;
 mod crash;
 mod demo;
 mod emergency;
+mod fire;
 mod import_assess;
 mod import_csv;
 mod migrate;

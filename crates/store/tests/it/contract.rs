@@ -1387,3 +1387,237 @@ contract!(
         );
     }
 );
+
+fn fire_det(key: &str, lon: f64, at_ms: i64, source: &str) -> lantian_store::NewFireDetection {
+    lantian_store::NewFireDetection {
+        key: key.to_owned(),
+        lon,
+        lat: 31.9,
+        at_ms,
+        source: source.to_owned(),
+        satellite: "N".to_owned(),
+        confidence: "n".to_owned(),
+        frp: Some(3.5),
+        daynight: "D".to_owned(),
+        file: "fires.csv".to_owned(),
+        line: 2,
+    }
+}
+
+contract!(
+    fire_incidents_are_stored_once_and_follow_their_work_order,
+    |store| {
+        use lantian_fire::orders::{Finding, OrderAction, OrderState, Verification};
+        use lantian_store::{FireBatchItem, FireFilter, FirePlace, FireStep, FireTarget};
+
+        let import = store.begin_import("fire", "test").unwrap();
+        let audit = AuditEntry {
+            at_ms: 5_000,
+            actor: "office".into(),
+            action: "fire.import".into(),
+            target: "import".into(),
+            detail: "{}".into(),
+        };
+        let inside = FirePlace {
+            region: Some("320614".into()),
+            town_code: Some("t1".into()),
+            town: Some("海门街道".into()),
+            ..FirePlace::default()
+        };
+        let near = FirePlace {
+            near_region: Some("320614".into()),
+            near_km: Some(2.5),
+            ..FirePlace::default()
+        };
+        let batch = [
+            FireBatchItem {
+                target: FireTarget::New {
+                    place: inside.clone(),
+                    dispatch_to: Some("海门街道".into()),
+                },
+                detections: vec![
+                    fire_det("a", 121.10, 1_000, "VIIRS"),
+                    fire_det("b", 121.11, 3_000, "MODIS"),
+                ],
+            },
+            FireBatchItem {
+                target: FireTarget::New {
+                    place: near,
+                    dispatch_to: None,
+                },
+                detections: vec![fire_det("c", 121.5, 2_000, "VIIRS")],
+            },
+        ];
+        let out = store
+            .put_fire_batch(import, &batch, "office", 5_000, &audit)
+            .unwrap();
+        assert_eq!((out.stored, out.duplicates), (3, 0));
+        assert_eq!(out.created.len(), 2);
+        assert_eq!(out.dispatched, [out.created[0]]);
+        let id = out.created[0];
+        let rec = store.fire_incident(id).unwrap();
+        assert_eq!(
+            (rec.first_at_ms, rec.last_at_ms, rec.detections),
+            (1_000, 3_000, 2)
+        );
+        assert!((rec.lon - 121.105).abs() < 1e-9);
+        assert_eq!(rec.sources, ["MODIS", "VIIRS"]);
+        assert_eq!(rec.state, Some(OrderState::Dispatched));
+        assert_eq!(rec.assignee.as_deref(), Some("海门街道"));
+        assert_eq!(rec.dispatched_at_ms, Some(5_000));
+        let watch = store.fire_incident(out.created[1]).unwrap();
+        assert!(watch.near_border());
+        assert_eq!((watch.state, watch.state_zh()), (None, "边界外临近"));
+
+        // A second file: one duplicate, one new detection of the first incident, and a new
+        // incident made only of a duplicate is not created.
+        let again = [
+            FireBatchItem {
+                target: FireTarget::Existing(id),
+                detections: vec![
+                    fire_det("b", 121.11, 3_000, "MODIS"),
+                    fire_det("d", 121.12, 4_000, "视频塔"),
+                ],
+            },
+            FireBatchItem {
+                target: FireTarget::New {
+                    place: inside.clone(),
+                    dispatch_to: Some("海门街道".into()),
+                },
+                detections: vec![fire_det("c", 121.5, 2_000, "VIIRS")],
+            },
+        ];
+        let out2 = store
+            .put_fire_batch(import, &again, "office", 6_000, &audit)
+            .unwrap();
+        assert_eq!((out2.stored, out2.duplicates), (1, 2));
+        assert_eq!(out2.extended, [id]);
+        assert!(out2.created.is_empty() && out2.dispatched.is_empty());
+        let rec = store.fire_incident(id).unwrap();
+        assert_eq!((rec.last_at_ms, rec.detections), (4_000, 3));
+        assert_eq!(rec.sources, ["MODIS", "VIIRS", "视频塔"]);
+        assert_eq!(store.fire_detections_of(id).unwrap().len(), 3);
+        assert_eq!(
+            store.fire_detections_between(2_000, 3_000).unwrap().len(),
+            2
+        );
+        assert_eq!(
+            store
+                .fire_incidents(&FireFilter {
+                    near_border: Some(false),
+                    ..FireFilter::default()
+                })
+                .unwrap()
+                .len(),
+            1
+        );
+        assert_eq!(
+            store
+                .fire_incidents(&FireFilter {
+                    town: Some("三厂街道".into()),
+                    ..FireFilter::default()
+                })
+                .unwrap()
+                .len(),
+            0
+        );
+
+        // The work order: a refused check leaves it as it was; verify, return, verify, close.
+        let ok = |_: &lantian_store::FireIncidentRecord| Ok(());
+        let deny = |_: &lantian_store::FireIncidentRecord| Err(StoreError::Denied("no".into()));
+        let real = FireStep::Order(OrderAction::Verify(Verification {
+            finding: Finding::RealFire,
+            burned_mu: Some(1.5),
+            action: "已扑灭".into(),
+            photos: vec![4],
+        }));
+        assert!(matches!(
+            store.fire_step(id, &real, &deny, "town", 65_000),
+            Err(StoreError::Denied(_))
+        ));
+        assert_eq!(
+            store.fire_incident(id).unwrap().state,
+            Some(OrderState::Dispatched)
+        );
+        assert!(matches!(
+            store.fire_step(
+                id,
+                &FireStep::Order(OrderAction::Close),
+                &ok,
+                "office",
+                65_000
+            ),
+            Err(StoreError::Conflict(_))
+        ));
+        let v = store
+            .fire_step(id, &real, &ok, "town", 5_000 + 45 * 60_000)
+            .unwrap();
+        assert_eq!(v.state, Some(OrderState::Verified));
+        assert_eq!(v.response_min(None), Some(45));
+        assert_eq!(v.verification.as_ref().unwrap().photos, [4]);
+        let back = FireStep::Order(OrderAction::Return("照片不清".into()));
+        store
+            .fire_step(id, &back, &ok, "office", 3_000_000)
+            .unwrap();
+        let v2 = store.fire_step(id, &real, &ok, "town", 4_000_000).unwrap();
+        // The response time keeps the first verification.
+        assert_eq!(v2.first_verified_at_ms, Some(5_000 + 45 * 60_000));
+        assert_eq!(v2.verified_at_ms, Some(4_000_000));
+        let closed = store
+            .fire_step(
+                id,
+                &FireStep::Order(OrderAction::Close),
+                &ok,
+                "office",
+                5_000_000,
+            )
+            .unwrap();
+        assert_eq!(closed.state, Some(OrderState::Closed));
+        assert_eq!(closed.closed_at_ms, Some(5_000_000));
+        let actions: Vec<String> = store
+            .fire_order_events(id)
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect();
+        assert_eq!(
+            actions,
+            ["create", "dispatch", "verify", "return", "verify", "close"]
+        );
+        // Near-border incidents are not dispatched until the office decides; then they are.
+        let w = watch.id;
+        assert!(matches!(
+            store.fire_step(w, &real, &ok, "town", 1),
+            Err(StoreError::Conflict(_))
+        ));
+        let d = store
+            .fire_step(
+                w,
+                &FireStep::Dispatch("三厂街道".into()),
+                &ok,
+                "office",
+                7_000,
+            )
+            .unwrap();
+        assert_eq!(d.assignee.as_deref(), Some("三厂街道"));
+        assert!(matches!(
+            store.fire_step(
+                w,
+                &FireStep::Dispatch("三厂街道".into()),
+                &ok,
+                "office",
+                7_000
+            ),
+            Err(StoreError::Conflict(_))
+        ));
+        let audit: Vec<String> = store
+            .audit_log(100)
+            .unwrap()
+            .into_iter()
+            .map(|a| a.entry.action)
+            .filter(|a| a.starts_with("fire."))
+            .collect();
+        // Two imports, four steps of the first order and one dispatch; refused steps leave none.
+        assert_eq!(audit.len(), 2 + 4 + 1);
+    }
+);

@@ -3,6 +3,7 @@
 
 pub mod air;
 pub mod emergency;
+pub mod fire;
 pub mod monitoring;
 pub mod plan;
 pub mod session;

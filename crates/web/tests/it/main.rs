@@ -19,6 +19,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 mod emergency;
+mod fire;
 mod plan;
 
 struct Fixture {
@@ -1124,6 +1125,8 @@ async fn without_a_login_only_public_data_is_reachable() {
         "/plan/tasks/1",
         "/plan/indicators",
         "/plan/scorecards",
+        "/fire",
+        "/fire/incidents/1",
     ] {
         let a = get(&f, page, None).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{page}");
