@@ -67,8 +67,8 @@ agree=yes; [ "$lcounts" = "$pcounts" ] || agree=NO
 {
   echo "| tool | wall s (median of $REPS) | CPU s | wall ratio to lantian |"
   echo "|---|---:|---:|---:|"
-  echo "| lantian import fires (parse, attribute, merge, store) | $lw | $lc | 1.0 |"
-  echo "| shapely 2.2 STRtree (parse, attribute) | $pw | $pc | $(echo "scale=1; $pw / $lw" | bc) |"
+  printf '| lantian import fires (parse, attribute, merge, store) | %.2f | %.2f | 1.0 |\n' "$lw" "$lc"
+  printf '| shapely 2.2 STRtree (parse, attribute) | %.2f | %.2f | %.1f |\n' "$pw" "$pc" "$(echo "scale=3; $pw / $lw" | bc)"
   echo
   echo "lantian: $lcounts"
   echo "peer:    $pcounts"
