@@ -331,16 +331,6 @@ fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn beijing_ms(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
-}
-
 /// A Beijing time (`2019-01-22 08:00`, `2019-01-22 08:00:00`, `2019-01-22T08:00`) as Unix ms.
 fn beijing_to_ms(t: &str) -> Result<i64> {
     let t = t.trim();
@@ -369,7 +359,7 @@ fn summary(w: &WarningRecord) -> String {
             },
             Level::zh
         ),
-        beijing_ms(w.updated_at_ms)
+        lantian_report::beijing_minute(w.updated_at_ms)
     )
 }
 
@@ -452,8 +442,8 @@ fn warning(store: &Store, cmd: &WarningCmd) -> Result<ExitCode> {
             for e in store.warning_events(*id)? {
                 out::line(&format!(
                     "  {}（生效 {}）\t{}\t{}\t{} → {}\t{}",
-                    beijing_ms(e.at_ms),
-                    beijing_ms(e.effective_at_ms),
+                    lantian_report::beijing_minute(e.at_ms),
+                    lantian_report::beijing_minute(e.effective_at_ms),
                     e.actor,
                     e.action,
                     e.from_level.map_or("—", Level::zh),

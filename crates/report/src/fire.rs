@@ -16,6 +16,7 @@ use lantian_store::{
 };
 use serde::Serialize;
 
+pub use crate::beijing_minute;
 use crate::{ReportError, Sheet, Tabular, xlsx_workbook};
 
 /// The map layer of the district (or districts) whose fires are followed.
@@ -335,17 +336,6 @@ fn batch(
 fn beijing_month(ms: i64) -> String {
     let d = crate::plan::beijing_date(ms);
     format!("{:04}-{:02}", d.year(), d.month())
-}
-
-/// A time in Beijing, `YYYY-MM-DD HH:MM`.
-pub fn beijing_minute(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
 }
 
 /// The town an incident counts for: the one it is dispatched to, else the one it lies in.

@@ -58,6 +58,17 @@ pub enum ReportError {
     Input(String),
 }
 
+/// A time in Beijing, `YYYY-MM-DD HH:MM`.
+pub fn beijing_minute(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
 /// Tables of a report, for CSV and xlsx output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -194,13 +194,7 @@ struct AlarmRow {
 }
 
 fn beijing_s(unix_s: i64) -> String {
-    jiff::Timestamp::from_second(unix_s)
-        .map(|t| {
-            t.to_zoned(crate::api::beijing())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    lantian_report::beijing_minute(unix_s.saturating_mul(1000))
 }
 
 /// Unix seconds as Beijing wall-clock text with seconds (what a chart's time axis shows).
