@@ -474,3 +474,31 @@ test('fire points: the office imports and dispatches, the town verifies with a p
   assert.deepEqual(t.errors.filter((e) => !e.includes('409')), []);
   await t.page.close();
 });
+
+test('emission inventory: the office imports two example years and the accounting shows the −10 % targets', async () => {
+  const example = join(repo, 'config/inventory/example');
+  const { page, errors } = await loggedIn('office');
+  await page.goto(`${base}/inventory`);
+  await ready(page);
+  for (const year of ['2020', '2024']) {
+    await page.setInputFiles('#inventory-import input[type=file]', join(example, `${year}.csv`));
+    await page.check('#inventory-import input[name=example]');
+    await Promise.all([page.waitForEvent('load'), page.click('#inventory-import button[type=submit]')]);
+    await ready(page);
+  }
+  await page.setInputFiles('#inventory-import input[type=file]', join(example, 'projects-2024.csv'));
+  await page.check('#inventory-import input[name=projects]');
+  await page.fill('#inventory-import input[name=year]', '2024');
+  await page.check('#inventory-import input[name=example]');
+  await Promise.all([page.waitForEvent('load'), page.click('#inventory-import button[type=submit]')]);
+  await page.goto(`${base}/inventory?svg`);
+  await ready(page);
+  assert.match(await page.textContent('#example-banner'), /示例数据/);
+  assert.match(await page.textContent('#accounting [data-pollutant=NOx]'), /-28\.8%[\s\S]*6722\.22 t → 2024年 4782\.994 t[\s\S]*达标/);
+  assert.match(await page.textContent('#accounting [data-pollutant=VOCs]'), /-19\.8%/);
+  assert.equal(await page.locator('#projects tbody tr').count(), 9);
+  assert.ok(await page.locator('[data-chart=inventory] svg path').count() > 0, 'the chart is drawn');
+  await page.screenshot({ path: join(artifacts, 'inventory.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+});

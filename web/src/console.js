@@ -181,6 +181,25 @@ function firesOption(el) {
   };
 }
 
+// The inventory's NOx and VOCs per year with the −10 % targets against 2020.
+function inventoryOption(el) {
+  const d = data(el);
+  const line = (y, name) => (y === null || y === undefined ? [] : [{ yAxis: Number(y), name, label: { formatter: `${name} ${y} t` } }]);
+  return {
+    tooltip: { trigger: 'axis' },
+    legend: { data: ['NOx', 'VOCs'], top: 0 },
+    grid: { left: 60, right: 120, top: 30, bottom: 30 },
+    xAxis: { type: 'category', data: d.years },
+    yAxis: { type: 'value', name: 't/a' },
+    series: [
+      { name: 'NOx', type: 'bar', data: d.nox.map(Number),
+        markLine: { symbol: 'none', lineStyle: { type: 'dashed', color: '#0b5394' }, data: line(d.nox_target, 'NOx目标') } },
+      { name: 'VOCs', type: 'bar', data: d.vocs.map(Number),
+        markLine: { symbol: 'none', lineStyle: { type: 'dashed', color: '#b45f06' }, data: line(d.vocs_target, 'VOCs目标') } },
+    ],
+  };
+}
+
 // A warning's forecast: the 24-h AQI per hour (or per day) with the grading's thresholds.
 function forecastOption(el) {
   const d = data(el);
@@ -206,6 +225,7 @@ function forecastOption(el) {
 const OPTIONS = {
   calendar: calendarOption,
   fires: firesOption,
+  inventory: inventoryOption,
   forecast: forecastOption,
   daily: dailyOption,
   map: mapOption,
@@ -487,6 +507,50 @@ function wireFireImport() {
   });
 }
 
+// The office's inventory forms: import (the file is the body), roll forward, measured totals.
+function wireInventory() {
+  const err = document.getElementById('inventory-error');
+  const result = document.getElementById('inventory-result');
+  const show = (v) => { result.textContent = JSON.stringify(v, null, 2); };
+  const imp = document.getElementById('inventory-import');
+  if (imp) {
+    imp.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      const f = new FormData(imp);
+      const file = imp.querySelector('input[type=file]').files[0];
+      if (!file) { err.textContent = '请选择文件'; return; }
+      const q = new URLSearchParams({ name: file.name, note: f.get('note') || '导入' });
+      if (f.get('year')) q.set('year', f.get('year'));
+      if (f.get('example')) q.set('example', 'true');
+      if (f.get('projects')) q.set('projects', 'true');
+      const res = await fetch(`/api/v1/inventory/import?${q}`, {
+        method: 'POST', headers: { 'content-type': 'application/octet-stream', ...csrfHeaders() }, body: file, credentials: 'same-origin',
+      });
+      const out = await res.json();
+      if (!res.ok) { err.textContent = out.error.message; return; }
+      location.reload();
+    });
+  }
+  for (const [id, path, body] of [
+    ['inventory-roll', 'roll', () => undefined],
+    ['inventory-measure', 'measure', (f) => ({ min_coverage: String(f.get('min_coverage') || '80') })],
+  ]) {
+    const form = document.getElementById(id);
+    if (!form) continue;
+    form.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      const f = new FormData(form);
+      try {
+        show(await api('POST', `/api/v1/inventory/years/${f.get('year')}/${path}`, body(f) || {}));
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    });
+  }
+}
+
 // The office replaces the emergency-reduction list: the file is the body.
 function wireListUpload() {
   const form = document.getElementById('list-upload');
@@ -565,4 +629,5 @@ wireAssessForm();
 wireWarningAct();
 wireFireActs();
 wireFireImport();
+wireInventory();
 drawCharts().then(() => { document.body.dataset.ready = '1'; });

@@ -173,7 +173,8 @@ pub(crate) enum ListCmd {
         #[arg(long)]
         registry: Option<PathBuf>,
         /// The region's total daily emissions (全社会排放量, kg/d) the shares are of, as
-        /// `SO2,NOx,PM,VOCs`; default: the listed enterprises' baseline.
+        /// `SO2,NOx,PM,VOCs`, or `inventory` for the newest stored emission inventory's totals
+        /// (t/a as kg/d; 颗粒物 as PM10); default: the listed enterprises' baseline.
         #[arg(long)]
         region_total: Option<String>,
         /// The required shares in percent at yellow, orange and red (default 10,20,30;
@@ -517,18 +518,46 @@ fn reduction_list(store: &Store, cmd: &ListCmd) -> Result<ExitCode> {
             let [y, o, r] = percent[..] else {
                 bail!("--shares: three percentages, yellow,orange,red");
             };
+            let mut from_inventory = None;
+            let total = match region_total.as_deref() {
+                Some("inventory") => {
+                    let (cats, lib) = (
+                        lantian_inventory::Categories::builtin(),
+                        lantian_inventory::Library::builtin(),
+                    );
+                    let (year, e) = lantian_report::inventory::region_total_for_list(
+                        store,
+                        (&cats, &lib),
+                    )?
+                    .context(
+                        "--region-total inventory: no inventory stored (lantian inventory import)",
+                    )?;
+                    from_inventory = Some(format!(
+                        "{}年排放清单{}",
+                        year.inventory.year,
+                        if year.inventory.example {
+                            "（示例数据）"
+                        } else {
+                            ""
+                        }
+                    ));
+                    Some(e)
+                }
+                Some(s) => Some(parse_total(s)?),
+                None => None,
+            };
             let shares = RequiredShares {
-                region_total: region_total.as_deref().map(parse_total).transpose()?,
+                region_total: total,
                 percent: [y, o, r],
             };
             let c = list::check(&list, &registry, &shares);
             out::line(&format!(
                 "清单企业 {} 家；基准为{}",
                 list.enterprises.len(),
-                if shares.region_total.is_some() {
-                    "全社会排放量"
-                } else {
-                    "清单企业基准排放"
+                match (&from_inventory, shares.region_total.is_some()) {
+                    (Some(src), _) => format!("全社会排放量（{src}）"),
+                    (None, true) => "全社会排放量".to_owned(),
+                    (None, false) => "清单企业基准排放".to_owned(),
                 }
             ))?;
             out::line("级别\t污染物\t基准(kg/d)\t减排(kg/d)\t比例\t要求\t结果")?;

@@ -24,6 +24,7 @@ mod import_boundary;
 mod import_cnemc;
 mod import_csv;
 mod import_stations;
+mod inventory;
 mod migrate_store;
 mod out;
 mod plan;
@@ -86,6 +87,9 @@ enum Command {
     /// 退回, 办结) and statistics by town, month and source.
     #[command(subcommand)]
     Fire(fire::FireCmd),
+    /// The emission inventory (大气污染源排放清单): import, roll forward, measured totals, show,
+    /// compare, export, and the NOx/VOCs −10 % accounting.
+    Inventory(inventory::InventoryCmd),
     /// Copy a whole store into an empty PostgreSQL database and verify it table by table
     /// (row counts and checksums): from one SQLite node to several nodes on PostgreSQL.
     MigrateStore(migrate_store::Args),
@@ -156,6 +160,7 @@ fn main() -> ExitCode {
         Command::MigrateStore(a) => migrate_store::run(a),
         Command::Emergency(e) => open(&cli.db).and_then(|store| emergency::run(&store, e)),
         Command::Fire(f) => open(&cli.db).and_then(|store| fire::run(&store, f)),
+        Command::Inventory(i) => open(&cli.db).and_then(|store| inventory::run(&store, i)),
     };
     match result {
         Ok(code) => code,

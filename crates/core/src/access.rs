@@ -251,6 +251,18 @@ impl Actor {
         }
     }
 
+    /// The emission inventory (排放清单) is imported, rolled forward and measured by the office
+    /// (and admins).
+    pub fn may_manage_inventory(&self) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin | Role::Office => Ok(()),
+            role => Err(Denied::Role {
+                role,
+                what: "change the emission inventory",
+            }),
+        }
+    }
+
     /// Fire-point work orders are imported, dispatched (派发), closed and sent back by the
     /// office (and admins).
     pub fn may_dispatch_orders(&self) -> Result<(), Denied> {
@@ -411,6 +423,8 @@ mod tests {
         );
         assert_eq!(actor(Role::Office, None).may_dispatch_orders(), Ok(()));
         assert!(actor(Role::Viewer, None).may_dispatch_orders().is_err());
+        assert!(actor(Role::Office, None).may_manage_inventory().is_ok());
+        assert!(dept.may_manage_inventory().is_err());
         assert!(matches!(
             office.may_report_for(own),
             Err(Denied::Role { .. })

@@ -83,6 +83,12 @@ impl FactorValue {
         }
     }
 
+    /// Whether the value counts as measured: valid, or above the range (a lower bound).
+    #[must_use]
+    pub fn is_measured(&self, st: Option<&str>) -> bool {
+        matches!(self.validity(st), Validity::Valid | Validity::OverRange)
+    }
+
     /// The value the limits compare: the converted one if asked for.
     #[must_use]
     pub fn compared(&self, converted: bool) -> Option<i64> {

@@ -422,12 +422,15 @@ pub fn load(text: &str) -> Result<Plan, PlanErrors> {
             Some(("monitoring", series)) if !series.is_empty() => {
                 Source::Monitoring(series.to_owned())
             }
+            Some(("inventory", pollutant)) if !pollutant.is_empty() => {
+                Source::Inventory(pollutant.to_owned())
+            }
             None if i.source == "report" => Source::Report,
             _ => {
                 err(
                     line,
                     format!(
-                        "{name}: source {:?}: use \"report\" or \"monitoring:SERIES\"",
+                        "{name}: source {:?}: use \"report\", \"monitoring:SERIES\" or \"inventory:POLLUTANT\"",
                         i.source
                     ),
                 );

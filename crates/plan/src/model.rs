@@ -188,6 +188,9 @@ pub enum Source {
     Monitoring(String),
     /// Reported by the responsible department, with evidence.
     Report,
+    /// Computed by lantian from the emission inventory: the pollutant's total of each year
+    /// (`NOx`, `VOCs`, …).
+    Inventory(String),
 }
 
 /// A quantitative target (指标).

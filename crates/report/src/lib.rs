@@ -14,6 +14,7 @@
 pub mod emergency;
 pub mod fire;
 pub mod grid;
+pub mod inventory;
 pub mod plan;
 mod tabular;
 

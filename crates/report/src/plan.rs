@@ -176,6 +176,25 @@ pub fn plan_status(
     let mut indicators = Vec::new();
     for ind in &plan.indicators {
         let (obs, baseline) = match &ind.source {
+            Source::Inventory(pollutant) => {
+                // Each year's total from its inventory in force; the baseline year's is the
+                // baseline.
+                let from = ind.baseline_year.unwrap_or(today.year());
+                let mut obs = Vec::new();
+                let mut baseline = None;
+                for y in from..=today.year() {
+                    let Some(v) = crate::inventory::year_total(store, pollutant, i32::from(y))?
+                    else {
+                        continue;
+                    };
+                    if Some(y) == ind.baseline_year {
+                        baseline = Some(v);
+                    }
+                    let as_of = Date::new(y, 12, 31)?.min(today);
+                    obs.push(Observation { as_of, value: v });
+                }
+                (obs, baseline)
+            }
             Source::Monitoring(series) => {
                 let from = ind.baseline_year.unwrap_or(today.year());
                 let mut obs = Vec::new();

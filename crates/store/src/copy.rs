@@ -410,6 +410,22 @@ pub(crate) const TABLES: &[TableSpec] = &[
         ],
         ["id"]
     ),
+    t!(
+        "inventory_versions",
+        [
+            "id",
+            "year",
+            "sha256",
+            "name",
+            "note",
+            "body",
+            "totals",
+            "example",
+            "loaded_at",
+            "loaded_by"
+        ],
+        ["id"]
+    ),
 ];
 
 /// A stored value in an engine-neutral form (booleans are integers 0/1, as SQLite keeps them).

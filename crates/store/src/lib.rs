@@ -53,6 +53,7 @@ pub mod chunk;
 pub mod copy;
 pub mod emergency;
 pub mod fire;
+pub mod inventory;
 pub mod jobs;
 pub mod model;
 pub mod monitoring;
@@ -72,6 +73,7 @@ pub use fire::{
     FireBatchItem, FireBatchOutcome, FireFilter, FireIncidentRecord, FireOrderEvent, FirePlace,
     FireStep, FireTarget, NewFireDetection, StoredFireDetection,
 };
+pub use inventory::{InventoryVersionRecord, NewInventoryVersion};
 pub use jobs::{JobRun, JobRunRecord, Lease, OfflineWatch};
 pub use model::{
     Area, AreaMember, ConflictRecord, DayItem, ImportRun, Quantity, ReviewAction, ReviewMark,
@@ -100,6 +102,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (7, include_str!("../migrations/sqlite/0007_jobs.sql")),
     (8, include_str!("../migrations/sqlite/0008_emergency.sql")),
     (9, include_str!("../migrations/sqlite/0009_fire.sql")),
+    (10, include_str!("../migrations/sqlite/0010_inventory.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -121,6 +124,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_jobs.sql")),
     (8, include_str!("../migrations/postgres/0008_emergency.sql")),
     (9, include_str!("../migrations/postgres/0009_fire.sql")),
+    (
+        10,
+        include_str!("../migrations/postgres/0010_inventory.sql"),
+    ),
 ];
 
 /// What went wrong in the store.
@@ -718,6 +725,31 @@ impl Store {
         at_ms: i64,
     ) -> Result<FireIncidentRecord, StoreError> {
         dispatch!(self.fire_step(id, step, authorize, actor, at_ms))
+    }
+
+    /// Appends a version of an inventory year with its audit entry, unless its body is the
+    /// year's newest already; returns its id and whether it is new (and now in force).
+    pub fn put_inventory_version(
+        &self,
+        v: &NewInventoryVersion,
+        audit: &AuditEntry,
+    ) -> Result<(i64, bool), StoreError> {
+        dispatch!(self.put_inventory_version(v, audit))
+    }
+
+    /// Inventory versions (of one year, or all), newest year and version first; bodies only
+    /// when `with_body`.
+    pub fn inventory_versions(
+        &self,
+        year: Option<i32>,
+        with_body: bool,
+    ) -> Result<Vec<InventoryVersionRecord>, StoreError> {
+        dispatch!(self.inventory_versions(year, with_body))
+    }
+
+    /// One inventory version, with its body.
+    pub fn inventory_version(&self, id: i64) -> Result<InventoryVersionRecord, StoreError> {
+        dispatch!(self.inventory_version(id))
     }
 
     /// Takes or renews the lease of job `name` for node `holder` for `ttl_ms`: `Some` when

@@ -27,6 +27,7 @@ use crate::{ApiError, AppState};
 
 mod emergency;
 mod fire;
+mod inventory;
 mod plan;
 
 /// The built assets (`web/dist`); missing when `npm run build` has not run, and then the pages
@@ -50,6 +51,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/emergency/warnings/{id}", get(emergency::warning))
         .route("/fire", get(fire::index))
         .route("/fire/incidents/{id}", get(fire::incident))
+        .route("/inventory", get(inventory::index))
         .route("/plan", get(plan::plan))
         .route("/plan/tasks/{number}", get(plan::task))
         .route("/plan/indicators", get(plan::indicators))

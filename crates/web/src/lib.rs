@@ -359,6 +359,7 @@ impl AppState {
         (name = "alarms", description = "Alarms, their lifecycle and evidence"),
         (name = "emergency", description = "Heavy-pollution weather: proposals, warnings, the emergency-reduction list, verification, after-action reports"),
         (name = "fire", description = "Straw-burning fire points: incidents, work orders, statistics by town and month"),
+        (name = "inventory", description = "The emission inventory: years as versions, comparisons, the NOx/VOCs −10 % accounting"),
     )
 )]
 struct ApiDoc;
@@ -371,6 +372,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::plan::router())
         .merge(api::emergency::router())
         .merge(api::fire::router())
+        .merge(api::inventory::router())
 }
 
 /// The OpenAPI document.
@@ -379,6 +381,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     doc.merge(api::plan::upload_router().split_for_parts().1);
     doc.merge(api::emergency::upload_router().split_for_parts().1);
     doc.merge(api::fire::upload_router().split_for_parts().1);
+    doc.merge(api::inventory::upload_router().split_for_parts().1);
     doc
 }
 
@@ -390,6 +393,7 @@ pub fn router(state: AppState) -> Router {
     let (uploads, upload_doc) = api::plan::upload_router()
         .merge(api::emergency::upload_router())
         .merge(api::fire::upload_router())
+        .merge(api::inventory::upload_router())
         .split_for_parts();
     doc.merge(upload_doc);
     // axum's own extractor limit (2 MiB by default) must be lifted too.

@@ -220,6 +220,20 @@ fn warnings_lists_and_gates() {
         text.contains("黄色\tNOx\t2000\t120\t6%\t≥10%\t不足"),
         "{text}"
     );
+    // The region's totals from the emission inventory: the example 2024 NOx, 4,782.994 t/a,
+    // is 13,104.1 kg/d.
+    let (out, _, stderr) = run(lantian(&db).args(["inventory", "import", "--example"]).arg(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../config/inventory/example/2024.csv"),
+    ));
+    assert!(out.status.success(), "{stderr}");
+    let (_, text, _) =
+        run(lantian(&db).args(["emergency", "list", "check", "--region-total", "inventory"]));
+    assert!(
+        text.contains("基准为全社会排放量（2024年排放清单（示例数据））"),
+        "{text}"
+    );
+    assert!(text.contains("黄色\tNOx\t13104.1\t120\t"), "{text}");
     // A stricter orange share (40 %): NOx 130 of 200 = 65 % still meets it.
     let (_, text, _) =
         run(lantian(&db).args(["emergency", "list", "check", "--shares", "10,40,30"]));

@@ -11,6 +11,7 @@ mod emergency;
 mod fire;
 mod import_assess;
 mod import_csv;
+mod inventory;
 mod migrate;
 mod monitoring;
 mod plan;

@@ -235,6 +235,7 @@ fn the_indicators_of_the_plan() {
         (IndicatorKind::Change, Some(2020))
     );
     assert_eq!(nox.target.to_string(), "-10");
+    assert!(matches!(nox.source, lantian_plan::Source::Inventory(ref p) if p == "NOx"));
     assert_eq!(
         plan.indicator("china3_diesel_trucks").unwrap().deadline,
         date(2024, 12, 31)

@@ -1621,3 +1621,62 @@ contract!(
         assert_eq!(audit.len(), 2 + 4 + 1);
     }
 );
+
+contract!(inventory_years_are_kept_version_by_version, |store| {
+    use lantian_store::NewInventoryVersion;
+    let v = |year: i32, sha: &str| NewInventoryVersion {
+        year,
+        sha256: sha.into(),
+        name: "2020.csv".into(),
+        note: "导入".into(),
+        body: format!("{{\"year\":{year}}}"),
+        totals: "{\"NOx\":\"6722.22\"}".into(),
+        example: true,
+        loaded_at_ms: 1_000,
+        loaded_by: "office".into(),
+    };
+    let audit = AuditEntry {
+        at_ms: 1_000,
+        actor: "office".into(),
+        action: "inventory.import".into(),
+        target: String::new(),
+        detail: "{}".into(),
+    };
+    let (a, new) = store.put_inventory_version(&v(2020, "aa"), &audit).unwrap();
+    assert!(new);
+    // The same body again is the same version; another body is a new one, the first kept.
+    assert_eq!(
+        store.put_inventory_version(&v(2020, "aa"), &audit).unwrap(),
+        (a, false)
+    );
+    let (b, new) = store.put_inventory_version(&v(2020, "bb"), &audit).unwrap();
+    assert!(new && b > a);
+    // Going back to the first body is a third version (the ledger keeps the order).
+    let (c, _) = store.put_inventory_version(&v(2020, "aa"), &audit).unwrap();
+    assert!(c > b);
+    store.put_inventory_version(&v(2024, "cc"), &audit).unwrap();
+    let all = store.inventory_versions(None, false).unwrap();
+    assert_eq!(
+        all.iter()
+            .map(|r| (r.version.year, r.id))
+            .collect::<Vec<_>>(),
+        [(2024, c + 1), (2020, c), (2020, b), (2020, a)]
+    );
+    assert!(all.iter().all(|r| r.version.body.is_empty()));
+    let y2020 = store.inventory_versions(Some(2020), true).unwrap();
+    assert_eq!(y2020.len(), 3);
+    assert_eq!(y2020[0].version.body, "{\"year\":2020}");
+    assert!(y2020[0].version.example);
+    assert_eq!(store.inventory_version(b).unwrap().version.sha256, "bb");
+    assert!(matches!(
+        store.inventory_version(999),
+        Err(StoreError::NotFound(..))
+    ));
+    let audited = store
+        .audit_log(10)
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.entry.action == "inventory.import")
+        .count();
+    assert_eq!(audited, 4);
+});

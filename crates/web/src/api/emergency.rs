@@ -797,6 +797,10 @@ pub struct ListCheckIn {
     /// The region's total daily emissions (kg/d) the shares are of: SO2, NOx, PM, VOCs.
     #[serde(default)]
     pub region_total: Option<[String; 4]>,
+    /// Take the region's totals from the newest stored emission inventory instead (t/a as
+    /// kg/d; 颗粒物 as PM10).
+    #[serde(default)]
+    pub region_total_from_inventory: bool,
     /// Required shares in percent at yellow, orange, red (default 10, 20, 30).
     #[serde(default)]
     pub shares: Option<[String; 3]>,
@@ -854,7 +858,32 @@ async fn check_list(
         }
         None => RequiredShares::default().percent,
     };
-    let (_, _, l) = state.blocking(need_list).await?;
+    if req.region_total_from_inventory && region_total.is_some() {
+        return Err(ApiError::field(
+            "region_total_from_inventory",
+            "give region_total or take it from the inventory, not both",
+        ));
+    }
+    let from_inventory = req.region_total_from_inventory;
+    let ((_, _, l), inventory) = state
+        .blocking(move |store| {
+            let inventory = if from_inventory {
+                let (cats, lib) = super::inventory::library();
+                Some(
+                    lantian_report::inventory::region_total_for_list(store, (&cats, &lib))?
+                        .map(|(y, e)| (y.inventory.year, y.inventory.example, e))
+                        .ok_or_else(|| ApiError::not_found("no emission inventory stored"))?,
+                )
+            } else {
+                None
+            };
+            Ok((need_list(store)?, inventory))
+        })
+        .await?;
+    let region_total = match &inventory {
+        Some((_, _, e)) => Some(*e),
+        None => region_total,
+    };
     let check = list::check(
         &l,
         &registry,
@@ -868,6 +897,9 @@ async fn check_list(
         "missing": check.missing,
         "unknown": check.unknown,
         "totals": check.totals,
+        "region_total_from": inventory.as_ref().map(|(year, example, _)| serde_json::json!({
+            "inventory_year": year, "example": example,
+        })),
     }))
     .into_response())
 }

@@ -4,6 +4,7 @@
 pub mod air;
 pub mod emergency;
 pub mod fire;
+pub mod inventory;
 pub mod monitoring;
 pub mod plan;
 pub mod session;

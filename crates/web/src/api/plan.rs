@@ -1189,6 +1189,7 @@ fn indicator_out(r: &lantian_report::plan::IndicatorRow) -> IndicatorOut {
         source: match &i.source {
             Source::Report => "report".to_owned(),
             Source::Monitoring(s) => format!("monitoring:{s}"),
+            Source::Inventory(p) => format!("inventory:{p}"),
         },
         responsible: i.responsible.clone(),
         text: i.text.clone(),
@@ -1318,6 +1319,12 @@ async fn add_value(
             if let Source::Monitoring(_) = ind.source {
                 return Err(ApiError::conflict(format!(
                     "{}: computed from the monitoring data, not reported",
+                    ind.name
+                )));
+            }
+            if let Source::Inventory(_) = ind.source {
+                return Err(ApiError::conflict(format!(
+                    "{}: computed from the emission inventory, not reported",
                     ind.name
                 )));
             }

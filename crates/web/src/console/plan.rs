@@ -281,6 +281,9 @@ pub(super) async fn indicators(
                                 (Some(y), None, lantian_plan::Source::Report) => {
                                     format!("{y}年 未填报")
                                 }
+                                (Some(y), None, lantian_plan::Source::Inventory(_)) => {
+                                    format!("{y}年 无排放清单")
+                                }
                                 _ => String::new(),
                             },
                             latest: p

@@ -20,6 +20,7 @@ use tower::ServiceExt as _;
 
 mod emergency;
 mod fire;
+mod inventory;
 mod plan;
 
 struct Fixture {
@@ -1127,6 +1128,7 @@ async fn without_a_login_only_public_data_is_reachable() {
         "/plan/scorecards",
         "/fire",
         "/fire/incidents/1",
+        "/inventory",
     ] {
         let a = get(&f, page, None).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{page}");
