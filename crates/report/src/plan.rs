@@ -176,31 +176,20 @@ pub fn plan_status(
     let mut indicators = Vec::new();
     for ind in &plan.indicators {
         let (obs, baseline) = match &ind.source {
-            Source::Inventory(pollutant) => {
-                // Each year's total from its inventory in force; the baseline year's is the
-                // baseline.
+            Source::Monitoring(_) | Source::Inventory(_) => {
+                // Computed: each year's value from the baseline year on (the monitoring
+                // series, or the total of the year's inventory in force); the baseline year's
+                // is the baseline.
+                let value = |y: i16| match &ind.source {
+                    Source::Monitoring(series) => monitoring(series, y),
+                    Source::Inventory(p) => crate::inventory::year_total(store, p, i32::from(y)),
+                    Source::Report => Ok(None),
+                };
                 let from = ind.baseline_year.unwrap_or(today.year());
                 let mut obs = Vec::new();
                 let mut baseline = None;
                 for y in from..=today.year() {
-                    let Some(v) = crate::inventory::year_total(store, pollutant, i32::from(y))?
-                    else {
-                        continue;
-                    };
-                    if Some(y) == ind.baseline_year {
-                        baseline = Some(v);
-                    }
-                    let as_of = Date::new(y, 12, 31)?.min(today);
-                    obs.push(Observation { as_of, value: v });
-                }
-                (obs, baseline)
-            }
-            Source::Monitoring(series) => {
-                let from = ind.baseline_year.unwrap_or(today.year());
-                let mut obs = Vec::new();
-                let mut baseline = None;
-                for y in from..=today.year() {
-                    let Some(v) = monitoring(series, y)? else {
+                    let Some(v) = value(y)? else {
                         continue;
                     };
                     if Some(y) == ind.baseline_year {

@@ -177,6 +177,31 @@ async fn the_office_keeps_the_inventory_and_everyone_reads_the_accounting() {
     .await;
     assert_eq!(a.status, StatusCode::OK, "{}", text(&a));
 
+    // The plan's NOx indicator takes its values from the inventory: 2020 is the baseline.
+    super::plan::load_plan(&f.store);
+    let all = get(&f, "/api/v1/plan/indicators", Some(&viewer))
+        .await
+        .json();
+    let nox = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["code"] == "nox_total")
+        .unwrap()
+        .clone();
+    assert_eq!(nox["source"], "inventory:NOx");
+    assert_eq!(nox["baseline"], "6722.22", "{nox}");
+    assert!(nox["values"].as_array().unwrap().len() >= 2, "{nox}");
+    // A value reported by hand is refused: it is computed.
+    let a = post(
+        &f,
+        "/api/v1/plan/indicators/nox_total/values",
+        Some(&office),
+        r#"{"as_of":"2024-12-31","value":"1"}"#,
+    )
+    .await;
+    assert_ne!(a.status, StatusCode::OK);
+
     let page = get(&f, "/inventory", Some(&viewer)).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = text(&page);

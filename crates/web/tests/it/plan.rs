@@ -3,7 +3,7 @@
 
 use super::*;
 
-fn load_plan(store: &Store) {
+pub(super) fn load_plan(store: &Store) {
     let text = std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/plans/haimen.toml"),
     )
