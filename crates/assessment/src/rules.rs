@@ -134,6 +134,15 @@ pub struct Meta {
     /// Example rules, not the district's.
     #[serde(default)]
     pub example: bool,
+    /// A town is totalled and ranked only when its scored indicators carry at least this share
+    /// of the weights (percent; default 50): a town with one figure out of four is not ranked
+    /// first on it.
+    #[serde(default = "half")]
+    pub min_scored_weight_pct: Decimal,
+}
+
+fn half() -> Decimal {
+    Decimal::from(50)
 }
 
 /// A version of the rules.
@@ -372,7 +381,10 @@ pub fn assess(rules: &Rules, figures: &Figures, period: &str) -> Assessment {
                 })
                 .collect();
             let weights: Decimal = items.iter().map(|x| x.weight).sum();
-            let total = (!weights.is_zero()).then(|| {
+            let all: Decimal = rules.indicator.iter().map(|i| i.weight).sum();
+            let enough = !all.is_zero()
+                && weights * Decimal::ONE_HUNDRED / all >= rules.rules.min_scored_weight_pct;
+            let total = (!weights.is_zero() && enough).then(|| {
                 (items
                     .iter()
                     .filter_map(|x| x.score.map(|s| s * x.weight))

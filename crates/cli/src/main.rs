@@ -28,12 +28,14 @@ mod inventory;
 mod migrate_store;
 mod out;
 mod plan;
+mod rank;
 mod report;
 mod review;
 mod serve;
 mod simulate;
 mod table;
 mod text;
+mod towns;
 mod user;
 mod verify_cnemc;
 
@@ -90,6 +92,12 @@ enum Command {
     /// The emission inventory (大气污染源排放清单): import, roll forward, measured totals, show,
     /// compare, export, and the NOx/VOCs −10 % accounting.
     Inventory(inventory::InventoryCmd),
+    /// Rank a province's cities or configured areas from raw hourly values (排名): composite
+    /// index, PM2.5, good-day share, and the change against the year before.
+    Rank(rank::Args),
+    /// Towns (区镇): the assessment of a month or a year under a version of the rules.
+    #[command(subcommand)]
+    Towns(towns::TownsCmd),
     /// Copy a whole store into an empty PostgreSQL database and verify it table by table
     /// (row counts and checksums): from one SQLite node to several nodes on PostgreSQL.
     MigrateStore(migrate_store::Args),
@@ -161,6 +169,8 @@ fn main() -> ExitCode {
         Command::Emergency(e) => open(&cli.db).and_then(|store| emergency::run(&store, e)),
         Command::Fire(f) => open(&cli.db).and_then(|store| fire::run(&store, f)),
         Command::Inventory(i) => open(&cli.db).and_then(|store| inventory::run(&store, i)),
+        Command::Rank(r) => open(&cli.db).and_then(|store| rank::run(&store, r)),
+        Command::Towns(t) => open(&cli.db).and_then(|store| towns::run(&store, t)),
     };
     match result {
         Ok(code) => code,

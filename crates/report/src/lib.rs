@@ -16,7 +16,9 @@ pub mod fire;
 pub mod grid;
 pub mod inventory;
 pub mod plan;
+pub mod ranking;
 mod tabular;
+pub mod towns;
 
 pub use tabular::{Sheet, Tabular, xlsx_workbook};
 

@@ -14,7 +14,7 @@ fn uscc(n: u32) -> String {
 }
 
 /// A store with the station list, the areas and 14–27 January 2019 of CNEMC data.
-fn january_2019(db: &std::path::Path) {
+pub(crate) fn january_2019(db: &std::path::Path) {
     let data = lantian_testdata::path("");
     let (out, _, stderr) = run(lantian(db)
         .args(["import", "stations"])

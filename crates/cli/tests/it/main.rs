@@ -15,6 +15,8 @@ mod inventory;
 mod migrate;
 mod monitoring;
 mod plan;
+mod rank;
+mod towns;
 mod verify_cnemc;
 
 use std::ffi::OsStr;

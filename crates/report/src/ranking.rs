@@ -1,0 +1,180 @@
+//! Rankings (排名) of places from raw hourly values: each place (a station, an area, or a
+//! city's national stations) assessed over the period with `lantian_aq` and its validity rules,
+//! then ranked by the composite index and PM2.5 (ascending) and the good-day share
+//! (descending), ties shared (`lantian_assessment::rank`); with the same period a year earlier,
+//! the change rate of the composite index (改善幅度) and its improvement and deterioration
+//! rankings.
+
+use std::collections::BTreeMap;
+
+use lantian_aq::assess::{Period, assess};
+use lantian_aq::{Concentration, Config, HourlyFrame, Pollutant};
+use lantian_assessment::{Change, Order, Ranked, change_rankings, change_rate, rank};
+use lantian_store::Store;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::{ReportError, Scope, scope_data};
+
+/// One place's figures over the period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaceFigures {
+    /// Code (station, area, city).
+    pub key: String,
+    /// Name.
+    pub name: String,
+    /// Its stations.
+    pub stations: Vec<String>,
+    /// Composite index as published (2 decimals).
+    pub composite: Option<Decimal>,
+    /// Every Cᵢ valid.
+    pub composite_valid: bool,
+    /// PM2.5 period mean as published.
+    pub pm25: Option<Decimal>,
+    /// Good-day share (%), one decimal.
+    pub good_pct: Option<Decimal>,
+    /// All six pollutants attain Grade II.
+    pub attains: Option<bool>,
+}
+
+/// The figures of `scope` over `period`, from its stations' reviewed hours.
+pub fn figures(
+    store: &Store,
+    scope: &Scope,
+    period: Period,
+    config: &Config,
+) -> Result<PlaceFigures, ReportError> {
+    let (from, to) = period.bounds().ok_or(ReportError::Period)?;
+    let frames: Vec<HourlyFrame<Concentration>> = scope
+        .stations
+        .iter()
+        .map(|s| store.reviewed_frame(s, from, to).map(|(f, _)| f))
+        .collect::<Result<_, _>>()?;
+    let refs: Vec<&HourlyFrame<Concentration>> = frames.iter().collect();
+    let data = scope_data(&refs, config);
+    let a = assess(&data.days, period, config)?;
+    Ok(PlaceFigures {
+        key: scope.code.clone(),
+        name: scope.name.clone(),
+        stations: scope.stations.clone(),
+        composite: a.composite.reported,
+        composite_valid: a.composite.valid,
+        pm25: a.pollutants[Pollutant::Pm25]
+            .mean
+            .as_ref()
+            .and_then(|m| m.reported),
+        good_pct: a.good_share_reported(),
+        attains: a.attains,
+    })
+}
+
+/// One place in the rankings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PlaceRow {
+    /// Its figures.
+    pub figures: PlaceFigures,
+    /// Rank by the composite index.
+    pub composite_rank: Option<u32>,
+    /// Rank by PM2.5.
+    pub pm25_rank: Option<u32>,
+    /// Rank by the good-day share.
+    pub good_rank: Option<u32>,
+    /// The composite index a year earlier.
+    pub composite_before: Option<Decimal>,
+    /// Its change rate (%), 1 decimal.
+    pub change_pct: Option<Decimal>,
+    /// Rank by improvement.
+    pub improvement_rank: Option<u32>,
+    /// Rank by deterioration (places that attain Grade II are not ranked).
+    pub deterioration_rank: Option<u32>,
+}
+
+fn ranks(r: &[Ranked]) -> BTreeMap<String, Option<u32>> {
+    r.iter().map(|x| (x.key.clone(), x.rank)).collect()
+}
+
+/// Ranks `places` over `period`; with `before` (the same period a year earlier) also by the
+/// change of the composite index. Rows in composite-index order.
+pub fn rankings(
+    store: &Store,
+    places: &[Scope],
+    period: Period,
+    before: Option<Period>,
+    config: &Config,
+) -> Result<Vec<PlaceRow>, ReportError> {
+    let now: Vec<PlaceFigures> = places
+        .iter()
+        .map(|s| figures(store, s, period, config))
+        .collect::<Result<_, _>>()?;
+    let then: Option<Vec<PlaceFigures>> = before
+        .map(|b| {
+            places
+                .iter()
+                .map(|s| figures(store, s, b, config))
+                .collect()
+        })
+        .transpose()?;
+    let by = |f: fn(&PlaceFigures) -> Option<Decimal>, order| {
+        ranks(&rank(
+            &now.iter()
+                .map(|p| (p.key.clone(), f(p)))
+                .collect::<Vec<_>>(),
+            order,
+        ))
+    };
+    let composite = by(|p| p.composite, Order::Ascending);
+    let pm25 = by(|p| p.pm25, Order::Ascending);
+    let good = by(|p| p.good_pct, Order::Descending);
+    let before_of = |key: &str| {
+        then.as_ref()
+            .and_then(|t| t.iter().find(|p| p.key == key))
+            .and_then(|p| p.composite)
+    };
+    let changes: Vec<Change> = now
+        .iter()
+        .map(|p| Change {
+            key: p.key.clone(),
+            rate: change_rate(p.composite, before_of(&p.key), 1),
+            attains: p.attains == Some(true),
+        })
+        .collect();
+    let (up, down) = change_rankings(&changes);
+    let (up, down) = (ranks(&up), ranks(&down));
+    let mut rows: Vec<PlaceRow> = now
+        .into_iter()
+        .zip(changes)
+        .map(|(f, c)| PlaceRow {
+            composite_rank: composite.get(&f.key).copied().flatten(),
+            pm25_rank: pm25.get(&f.key).copied().flatten(),
+            good_rank: good.get(&f.key).copied().flatten(),
+            composite_before: before_of(&f.key),
+            change_pct: c.rate,
+            improvement_rank: then.as_ref().and(up.get(&f.key).copied().flatten()),
+            deterioration_rank: down.get(&f.key).copied().flatten(),
+            figures: f,
+        })
+        .collect();
+    rows.sort_by_key(|r| (r.composite_rank.unwrap_or(u32::MAX), r.figures.key.clone()));
+    Ok(rows)
+}
+
+/// The national stations of each city of `province` as places (the station list's city).
+pub fn city_scopes(store: &Store, province: &str) -> Result<Vec<Scope>, ReportError> {
+    let mut by_city: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in store.stations()? {
+        if s.province.as_deref() == Some(province)
+            && let Some(city) = s.city.clone()
+        {
+            by_city.entry(city).or_default().push(s.code);
+        }
+    }
+    Ok(by_city
+        .into_iter()
+        .map(|(city, stations)| Scope {
+            kind: "city",
+            code: city.clone(),
+            name: city,
+            stations,
+        })
+        .collect())
+}
