@@ -39,6 +39,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(area_aqi_hourly))
         .routes(routes!(area_aqi_daily))
         .routes(routes!(targets))
+        .routes(routes!(rankings))
 }
 
 /// An assessment area (a district, a town, a city) and its stations.
@@ -685,4 +686,102 @@ async fn assessment(
             )
         }
     }
+}
+
+/// Which places and period to rank.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RankingQuery {
+    /// A province's cities (by the station list), e.g. 江苏.
+    pub province: Option<String>,
+    /// Or configured areas: codes, names or aliases, comma-separated.
+    pub areas: Option<String>,
+    /// A calendar year.
+    pub year: Option<i16>,
+    /// A month, `YYYY-MM`.
+    pub month: Option<String>,
+    /// First day (YYYY-MM-DD, Beijing), with `to`.
+    pub from: Option<String>,
+    /// Last day.
+    pub to: Option<String>,
+    /// Also rank by the change against the same period a year earlier.
+    #[serde(default)]
+    pub year_on_year: bool,
+}
+
+/// Places ranked from raw hourly values (排名): by composite index and PM2.5 (ascending) and
+/// good-day share (descending), ties shared (并列); with `year_on_year`, by the change of the
+/// composite index (改善; 恶化 without places that attain Grade II).
+#[utoipa::path(get, path = "/api/v1/rankings", tag = "air", params(RankingQuery),
+    responses(
+        (status = 200, description = "The places in composite-index order", body = Vec<Object>),
+        (status = 400, description = "Bad parameter", body = ErrorBody),
+        (status = 401, description = "Not logged in", body = ErrorBody),
+        (status = 404, description = "No such area", body = ErrorBody),
+    ))]
+async fn rankings(
+    State(state): State<AppState>,
+    _user: crate::auth::CurrentUser,
+    Query(q): Query<RankingQuery>,
+) -> Result<Response, ApiError> {
+    let back = |d: jiff::civil::Date| {
+        d.checked_sub(jiff::Span::new().years(1))
+            .map_err(|_| ApiError::field("from", "out of range"))
+    };
+    let (now, before) = match (q.year, q.month.as_deref(), q.from.as_deref()) {
+        (Some(y), None, None) if (2000..=2100).contains(&y) => {
+            (Period::Year(y), Period::Year(y - 1))
+        }
+        (Some(_), None, None) => return Err(ApiError::field("year", "2000 to 2100")),
+        (None, Some(m), None) => {
+            let d: jiff::civil::Date = format!("{m}-01")
+                .parse()
+                .map_err(|_| ApiError::field("month", format!("{m:?}: YYYY-MM")))?;
+            (
+                Period::Month(d.year(), d.month()),
+                Period::Month(d.year() - 1, d.month()),
+            )
+        }
+        (None, None, Some(_)) => {
+            let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
+            (
+                Period::Range(from, to),
+                Period::Range(back(from)?, back(to)?),
+            )
+        }
+        _ => {
+            return Err(ApiError::field(
+                "year",
+                "give one of year, month or from/to",
+            ));
+        }
+    };
+    let (province, areas) = (q.province.clone(), q.areas.clone());
+    let yoy = q.year_on_year;
+    let rows = state
+        .blocking(move |store| {
+            let places = match (province, areas) {
+                (Some(p), None) => lantian_report::ranking::city_scopes(store, p.trim())?,
+                (None, Some(a)) => a
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty())
+                    .take(100)
+                    .map(|k| lantian_report::Scope::area(store, k))
+                    .collect::<Result<_, _>>()?,
+                _ => return Err(ApiError::field("province", "give province or areas (one)")),
+            };
+            if places.is_empty() {
+                return Err(ApiError::not_found("no places to rank"));
+            }
+            Ok(lantian_report::ranking::rankings(
+                store,
+                &places,
+                now,
+                yoy.then_some(before),
+                &lantian_aq::Config::default(),
+            )?)
+        })
+        .await?;
+    Ok(axum::Json(rows).into_response())
 }

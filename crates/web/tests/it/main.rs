@@ -1134,3 +1134,40 @@ async fn without_a_login_only_public_data_is_reachable() {
         assert_eq!(a.status, StatusCode::SEE_OTHER, "{page}");
     }
 }
+
+#[tokio::test]
+async fn rankings_of_areas_from_raw_hours() {
+    let f = fixture();
+    put_haimen(&f.store);
+    let t = login(&f, "viewer").await;
+    let a = get(
+        &f,
+        "/api/v1/rankings?areas=haimen&from=2019-01-01&to=2019-01-02",
+        Some(&t),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let rows = a.json();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["figures"]["key"], "320684");
+    assert_eq!(rows[0]["composite_rank"], 1);
+    // The same figures as the area's assessment.
+    let r = get(
+        &f,
+        "/api/v1/assessment?area=haimen&from=2019-01-01&to=2019-01-02",
+        None,
+    )
+    .await
+    .json();
+    assert_eq!(rows[0]["figures"]["composite"], r["composite_index"]);
+    for (q, field) in [
+        ("areas=haimen&province=江苏&month=2019-01", "province"),
+        ("areas=haimen&month=2019-13", "month"),
+        ("areas=haimen", "year"),
+    ] {
+        let a = get(&f, &format!("/api/v1/rankings?{q}"), Some(&t)).await;
+        assert_eq!(error_field(&a), field, "{q}");
+    }
+    let a = get(&f, "/api/v1/rankings?areas=nowhere&month=2019-01", Some(&t)).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
