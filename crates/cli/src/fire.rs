@@ -124,11 +124,7 @@ pub(crate) struct Period {
 
 impl Period {
     fn ms(&self) -> Result<(Option<i64>, Option<i64>)> {
-        let start = |d: Date| -> Result<i64> {
-            Ok(d.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))?
-                .timestamp()
-                .as_millisecond())
-        };
+        let start = |d: Date| -> Result<i64> { Ok(lantian_report::plan::beijing_midnight_ms(d)?) };
         Ok((
             self.from.map(start).transpose()?,
             self.to

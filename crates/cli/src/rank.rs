@@ -46,23 +46,19 @@ pub(crate) struct Args {
     json: bool,
 }
 
-fn period(a: &Args) -> Result<(Period, Period)> {
-    let back = |d: Date| d.checked_sub(jiff::Span::new().years(1));
+fn period(a: &Args) -> Result<Period> {
     Ok(if let Some(y) = a.year {
-        (Period::Year(y), Period::Year(y - 1))
+        Period::Year(y)
     } else if let Some(m) = &a.month {
         let d: Date = format!("{m}-01")
             .parse()
             .map_err(|_| anyhow::anyhow!("--month {m}: use YYYY-MM"))?;
-        (
-            Period::Month(d.year(), d.month()),
-            Period::Month(d.year() - 1, d.month()),
-        )
+        Period::Month(d.year(), d.month())
     } else if let (Some(f), Some(t)) = (a.from, a.to) {
         if t < f {
             bail!("--to {t} is before --from {f}");
         }
-        (Period::Range(f, t), Period::Range(back(f)?, back(t)?))
+        Period::Range(f, t)
     } else {
         bail!("give a period: --year, --month or --from/--to");
     })
@@ -73,7 +69,7 @@ fn cell<T: ToString>(v: Option<T>) -> String {
 }
 
 pub(crate) fn run(store: &Store, a: &Args) -> Result<ExitCode> {
-    let (now, before) = period(a)?;
+    let now = period(a)?;
     let places: Vec<Scope> = match &a.province {
         Some(p) => city_scopes(store, p)?,
         None => a
@@ -89,7 +85,9 @@ pub(crate) fn run(store: &Store, a: &Args) -> Result<ExitCode> {
         store,
         &places,
         now,
-        a.year_on_year.then_some(before),
+        a.year_on_year
+            .then(|| lantian_report::ranking::year_before(now))
+            .flatten(),
         &Config::default(),
     )?;
     if a.json {

@@ -43,12 +43,6 @@ pub(crate) struct AssessArgs {
     json: bool,
 }
 
-fn beijing_ms(d: Date) -> Result<i64> {
-    Ok(d.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))?
-        .timestamp()
-        .as_millisecond())
-}
-
 pub(crate) fn run(store: &Store, cmd: &TownsCmd) -> Result<ExitCode> {
     let TownsCmd::Assess(a) = cmd;
     let text = std::fs::read_to_string(&a.rules)
@@ -75,8 +69,12 @@ pub(crate) fn run(store: &Store, cmd: &TownsCmd) -> Result<ExitCode> {
     let config = lantian_aq::Config::default();
     let series = lantian_report::plan::area_series(store, "haimen", last, &config);
     let status = lantian_report::plan::plan_status(store, &plan, last, &series)?;
-    let mut figures =
-        lantian_report::towns::figures(store, &status, beijing_ms(first)?, beijing_ms(next)?)?;
+    let mut figures = lantian_report::towns::figures(
+        store,
+        &status,
+        lantian_report::plan::beijing_midnight_ms(first)?,
+        lantian_report::plan::beijing_midnight_ms(next)?,
+    )?;
     if let Some(p) = &a.figures {
         let text =
             std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?;

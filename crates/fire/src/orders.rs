@@ -21,6 +21,29 @@ pub enum OrderState {
 }
 
 impl OrderState {
+    /// Every state.
+    pub const ALL: [OrderState; 3] = [
+        OrderState::Dispatched,
+        OrderState::Verified,
+        OrderState::Closed,
+    ];
+
+    /// `dispatched`, `verified`, `closed` (its serde name; the store and the API use it).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderState::Dispatched => "dispatched",
+            OrderState::Verified => "verified",
+            OrderState::Closed => "closed",
+        }
+    }
+
+    /// From [`OrderState::as_str`].
+    #[must_use]
+    pub fn parse(s: &str) -> Option<OrderState> {
+        OrderState::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     /// 已派发, 已核查, 已办结.
     #[must_use]
     pub fn zh(self) -> &'static str {
@@ -45,6 +68,30 @@ pub enum Finding {
 }
 
 impl Finding {
+    /// Every finding.
+    pub const ALL: [Finding; 3] = [
+        Finding::RealFire,
+        Finding::FalseAlarm,
+        Finding::OutsideDistrict,
+    ];
+
+    /// `real_fire`, `false_alarm`, `outside_district` (its serde name; the store and the API
+    /// use it).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Finding::RealFire => "real_fire",
+            Finding::FalseAlarm => "false_alarm",
+            Finding::OutsideDistrict => "outside_district",
+        }
+    }
+
+    /// From [`Finding::as_str`].
+    #[must_use]
+    pub fn parse(s: &str) -> Option<Finding> {
+        Finding::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     /// 属实, 误报, 不在辖区.
     #[must_use]
     pub fn zh(self) -> &'static str {

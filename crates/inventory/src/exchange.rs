@@ -239,6 +239,21 @@ pub fn from_rows(
     })
 }
 
+/// The reduction projects alone, from their sheet (as `PROJECT_HEADERS`), every bad cell named.
+pub fn projects_from_rows(
+    headers: &[String],
+    rows: &[Vec<String>],
+) -> Result<Vec<Project>, Vec<RowError>> {
+    let mut errors = Vec::new();
+    let projects = project_rows(headers, rows, &mut errors);
+    if errors.is_empty() {
+        Ok(projects)
+    } else {
+        errors.sort_by_key(|e| e.row);
+        Err(errors)
+    }
+}
+
 fn project_rows(
     headers: &[String],
     rows: &[Vec<String>],

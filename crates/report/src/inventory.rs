@@ -243,11 +243,7 @@ pub fn measure(
     let start = jiff::civil::date(i16::try_from(year).map_err(|_| ReportError::Period)?, 1, 1);
     let end = start.checked_add(jiff::Span::new().years(1))?;
     let days = u32::try_from(end.since(start)?.get_days()).unwrap_or(365);
-    let unix = |d: jiff::civil::Date| -> Result<i64, ReportError> {
-        Ok(d.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))?
-            .timestamp()
-            .as_second())
-    };
+    let unix = |d| crate::plan::beijing_midnight_ms(d).map(|ms| ms / 1000);
     let (from, to) = (unix(start)?, unix(end)?);
     let ids: BTreeMap<String, i64> = store
         .devices()?
@@ -262,20 +258,23 @@ pub fn measure(
         .iter()
         .filter(|s| s.kind == SourceKind::Point && !s.devices.is_empty())
     {
+        // Each monitor's year of hourly data is read once for all the source's pollutants.
+        let mut missing = Vec::new();
+        let mut readings = Vec::new();
+        for mn in &s.devices {
+            match ids.get(mn) {
+                Some(&id) => readings.push(store.readings(id, 2061, from, to)?),
+                None => missing.push(mn.clone()),
+            }
+        }
         for r in inv.records.iter_mut().filter(|r| r.source == s.id) {
             let Some(code) = factor_code(r.pollutant) else {
                 continue;
             };
             let mut total = Decimal::ZERO;
             let mut valid_days = u32::MAX;
-            let mut missing = Vec::new();
-            for mn in &s.devices {
-                let Some(&id) = ids.get(mn) else {
-                    missing.push(mn.clone());
-                    continue;
-                };
-                let hours: Vec<(i64, Option<Decimal>)> = store
-                    .readings(id, 2061, from, to)?
+            for device in &readings {
+                let hours: Vec<(i64, Option<Decimal>)> = device
                     .iter()
                     .map(|h| {
                         (

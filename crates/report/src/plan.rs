@@ -75,6 +75,15 @@ pub fn report_record(r: &TaskReportRecord) -> ReportRecord {
     }
 }
 
+/// Unix milliseconds of 00:00 Beijing time on `d` (the start of a Beijing day).
+pub fn beijing_midnight_ms(d: Date) -> Result<i64, ReportError> {
+    Ok(
+        d.to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8)))?
+            .timestamp()
+            .as_millisecond(),
+    )
+}
+
 /// The Beijing date of Unix milliseconds.
 pub fn beijing_date(ms: i64) -> Date {
     jiff::Timestamp::from_millisecond(ms)

@@ -158,6 +158,17 @@ pub fn rankings(
     Ok(rows)
 }
 
+/// The same period a year earlier (the base of the change rankings); `None` out of range.
+#[must_use]
+pub fn year_before(p: Period) -> Option<Period> {
+    let back = |d: jiff::civil::Date| d.checked_sub(jiff::Span::new().years(1)).ok();
+    Some(match p {
+        Period::Year(y) => Period::Year(y - 1),
+        Period::Month(y, m) => Period::Month(y - 1, m),
+        Period::Range(a, b) => Period::Range(back(a)?, back(b)?),
+    })
+}
+
 /// The national stations of each city of `province` as places (the station list's city).
 pub fn city_scopes(store: &Store, province: &str) -> Result<Vec<Scope>, ReportError> {
     let mut by_city: BTreeMap<String, Vec<String>> = BTreeMap::new();

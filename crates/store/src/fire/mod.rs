@@ -230,30 +230,15 @@ pub struct FireFilter {
 }
 
 pub(crate) fn state_of(s: Option<String>) -> Result<Option<OrderState>, StoreError> {
-    s.map(|s| match s.as_str() {
-        "dispatched" => Ok(OrderState::Dispatched),
-        "verified" => Ok(OrderState::Verified),
-        "closed" => Ok(OrderState::Closed),
-        _ => Err(StoreError::Corrupt(format!("work order state {s:?}"))),
+    s.map(|s| {
+        OrderState::parse(&s).ok_or_else(|| StoreError::Corrupt(format!("work order state {s:?}")))
     })
     .transpose()
 }
 
+/// The state as the event history writes it (`""` before the first dispatch).
 pub(crate) fn state_str(s: Option<OrderState>) -> &'static str {
-    match s {
-        None => "",
-        Some(OrderState::Dispatched) => "dispatched",
-        Some(OrderState::Verified) => "verified",
-        Some(OrderState::Closed) => "closed",
-    }
-}
-
-pub(crate) fn finding_str(f: Finding) -> &'static str {
-    match f {
-        Finding::RealFire => "real_fire",
-        Finding::FalseAlarm => "false_alarm",
-        Finding::OutsideDistrict => "outside_district",
-    }
+    s.map_or("", OrderState::as_str)
 }
 
 /// The verification columns back into a `Verification`.
@@ -266,12 +251,8 @@ pub(crate) fn verification_of(
     let Some(f) = finding else {
         return Ok(None);
     };
-    let finding = match f.as_str() {
-        "real_fire" => Finding::RealFire,
-        "false_alarm" => Finding::FalseAlarm,
-        "outside_district" => Finding::OutsideDistrict,
-        _ => return Err(StoreError::Corrupt(format!("finding {f:?}"))),
-    };
+    let finding =
+        Finding::parse(&f).ok_or_else(|| StoreError::Corrupt(format!("finding {f:?}")))?;
     let photos: Vec<i64> = serde_json::from_str(photos)
         .map_err(|e| StoreError::Corrupt(format!("photos {photos:?}: {e}")))?;
     Ok(Some(Verification {

@@ -3,10 +3,12 @@
 
 use postgres::{GenericClient, Row, Transaction};
 
+use lantian_fire::orders::OrderState;
+
 use super::{
     FireBatchItem, FireBatchOutcome, FireFilter, FireIncidentRecord, FireOrderEvent, FirePlace,
-    FireStep, FireTarget, NewFireDetection, StoredFireDetection, batch_audit, finding_str, next,
-    state_of, state_str, step_records, verification_of,
+    FireStep, FireTarget, NewFireDetection, StoredFireDetection, batch_audit, next, state_of,
+    state_str, step_records, verification_of,
 };
 use crate::StoreError;
 use crate::accounts::AuditEntry;
@@ -359,12 +361,12 @@ impl PgStore {
              WHERE id = $1",
             &[
                 &id,
-                &ch.state.map(|s| state_str(Some(s))),
+                &ch.state.map(OrderState::as_str),
                 &ch.assignee,
                 &ch.dispatched_at,
                 &ch.first_verified_at,
                 &ch.verified_at,
-                &v.map(|v| finding_str(v.finding)),
+                &v.map(|v| v.finding.as_str()),
                 &v.and_then(|v| v.burned_mu),
                 &v.map(|v| v.action.as_str()),
                 &photos,

@@ -2,10 +2,12 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 
+use lantian_fire::orders::OrderState;
+
 use super::{
     FireBatchItem, FireBatchOutcome, FireFilter, FireIncidentRecord, FireOrderEvent, FirePlace,
-    FireStep, FireTarget, NewFireDetection, StoredFireDetection, finding_str, next, state_of,
-    state_str, step_records, verification_of,
+    FireStep, FireTarget, NewFireDetection, StoredFireDetection, next, state_of, state_str,
+    step_records, verification_of,
 };
 use crate::StoreError;
 use crate::accounts::AuditEntry;
@@ -363,12 +365,12 @@ impl SqliteStore {
                  WHERE id = ?1",
                 params![
                     id,
-                    c.state.map(|s| state_str(Some(s))),
+                    c.state.map(OrderState::as_str),
                     c.assignee,
                     c.dispatched_at,
                     c.first_verified_at,
                     c.verified_at,
-                    v.map(|v| finding_str(v.finding)),
+                    v.map(|v| v.finding.as_str()),
                     v.and_then(|v| v.burned_mu),
                     v.map(|v| v.action.as_str()),
                     serde_json::to_string(&v.map(|v| v.photos.clone()).unwrap_or_default())

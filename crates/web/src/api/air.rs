@@ -724,30 +724,18 @@ async fn rankings(
     _user: crate::auth::CurrentUser,
     Query(q): Query<RankingQuery>,
 ) -> Result<Response, ApiError> {
-    let back = |d: jiff::civil::Date| {
-        d.checked_sub(jiff::Span::new().years(1))
-            .map_err(|_| ApiError::field("from", "out of range"))
-    };
-    let (now, before) = match (q.year, q.month.as_deref(), q.from.as_deref()) {
-        (Some(y), None, None) if (2000..=2100).contains(&y) => {
-            (Period::Year(y), Period::Year(y - 1))
-        }
+    let now = match (q.year, q.month.as_deref(), q.from.as_deref()) {
+        (Some(y), None, None) if (2000..=2100).contains(&y) => Period::Year(y),
         (Some(_), None, None) => return Err(ApiError::field("year", "2000 to 2100")),
         (None, Some(m), None) => {
             let d: jiff::civil::Date = format!("{m}-01")
                 .parse()
                 .map_err(|_| ApiError::field("month", format!("{m:?}: YYYY-MM")))?;
-            (
-                Period::Month(d.year(), d.month()),
-                Period::Month(d.year() - 1, d.month()),
-            )
+            Period::Month(d.year(), d.month())
         }
         (None, None, Some(_)) => {
             let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
-            (
-                Period::Range(from, to),
-                Period::Range(back(from)?, back(to)?),
-            )
+            Period::Range(from, to)
         }
         _ => {
             return Err(ApiError::field(
@@ -756,8 +744,15 @@ async fn rankings(
             ));
         }
     };
+    let before = if q.year_on_year {
+        Some(
+            lantian_report::ranking::year_before(now)
+                .ok_or_else(|| ApiError::field("from", "out of range"))?,
+        )
+    } else {
+        None
+    };
     let (province, areas) = (q.province.clone(), q.areas.clone());
-    let yoy = q.year_on_year;
     let rows = state
         .blocking(move |store| {
             let places = match (province, areas) {
@@ -778,7 +773,7 @@ async fn rankings(
                 store,
                 &places,
                 now,
-                yoy.then_some(before),
+                before,
                 &lantian_aq::Config::default(),
             )?)
         })

@@ -96,23 +96,12 @@ pub struct VerificationOut {
     pub at: Option<Moment>,
 }
 
-fn finding_key(f: Finding) -> &'static str {
-    match f {
-        Finding::RealFire => "real_fire",
-        Finding::FalseAlarm => "false_alarm",
-        Finding::OutsideDistrict => "outside_district",
-    }
-}
-
 /// The state's key.
 pub(crate) fn state_key(r: &FireIncidentRecord) -> &'static str {
-    use lantian_fire::orders::OrderState as S;
     match r.state {
         None if r.near_border() => "near_border",
         None => "pending",
-        Some(S::Dispatched) => "dispatched",
-        Some(S::Verified) => "verified",
-        Some(S::Closed) => "closed",
+        Some(s) => s.as_str(),
     }
 }
 
@@ -134,7 +123,7 @@ pub(crate) fn incident_out(r: &FireIncidentRecord) -> IncidentOut {
         assignee: r.assignee.clone(),
         dispatched: r.dispatched_at_ms.map(moment_ms),
         verification: r.verification.as_ref().map(|v| VerificationOut {
-            finding: finding_key(v.finding).to_owned(),
+            finding: v.finding.as_str().to_owned(),
             finding_zh: v.finding.zh().to_owned(),
             burned_mu: v.burned_mu,
             action: v.action.clone(),
@@ -180,10 +169,8 @@ fn day_ms(field: &str, v: Option<&str>, next: bool) -> Result<Option<i64>, ApiEr
         d
     };
     Ok(Some(
-        d.to_zoned(super::beijing())
-            .map_err(|_| ApiError::field(field, "out of range"))?
-            .timestamp()
-            .as_millisecond(),
+        lantian_report::plan::beijing_midnight_ms(d)
+            .map_err(|_| ApiError::field(field, "out of range"))?,
     ))
 }
 
@@ -429,17 +416,19 @@ async fn act(
             FireStep::Dispatch(town.to_owned())
         }
         "verify" => {
-            let finding = match req.finding.as_deref() {
-                Some("real_fire") => Finding::RealFire,
-                Some("false_alarm") => Finding::FalseAlarm,
-                Some("outside_district") => Finding::OutsideDistrict,
-                f => {
-                    return Err(ApiError::field(
+            let finding = req
+                .finding
+                .as_deref()
+                .and_then(Finding::parse)
+                .ok_or_else(|| {
+                    ApiError::field(
                         "finding",
-                        format!("{f:?}: real_fire, false_alarm or outside_district"),
-                    ));
-                }
-            };
+                        format!(
+                            "{:?}: real_fire, false_alarm or outside_district",
+                            req.finding
+                        ),
+                    )
+                })?;
             if req
                 .burned_mu
                 .is_some_and(|m| !m.is_finite() || !(0.0..=100_000.0).contains(&m))

@@ -402,20 +402,10 @@ async fn import(
                 let mut inv = report::need(store, year, l)?.inventory;
                 let (h, rows) = lantian_report::grid::read(&name, &body)
                     .map_err(|e| ApiError::field("body", format!("{name}: {e}")))?;
-                // The projects sheet alone, read through the same checks.
-                let head: Vec<String> = lantian_inventory::exchange::HEADERS
-                    .iter()
-                    .map(|h| (*h).to_owned())
-                    .collect();
-                let rows_now = lantian_inventory::exchange::to_rows(&inv);
-                let with = lantian_inventory::exchange::from_rows(
-                    &head,
-                    &rows_now,
-                    Some((&h, &rows)),
-                    Some(year),
-                )
-                .map_err(|e| ApiError::field("body", format!("{name}: {}", report::refusal(&e))))?;
-                inv.projects = with.projects;
+                inv.projects =
+                    lantian_inventory::exchange::projects_from_rows(&h, &rows).map_err(|e| {
+                        ApiError::field("body", format!("{name}: {}", report::refusal(&e)))
+                    })?;
                 inv
             } else {
                 let mut inv = report::read_files(&name, &body, None, q.year)

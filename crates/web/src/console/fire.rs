@@ -230,12 +230,10 @@ pub(super) async fn incident(
                         (_, serde_json::Value::String(r), _) => format!("退回理由：{r}"),
                         (_, _, v) if v.is_object() => format!(
                             "{}；{}",
-                            match v["finding"].as_str() {
-                                Some("real_fire") => "属实",
-                                Some("false_alarm") => "误报",
-                                Some("outside_district") => "不在辖区",
-                                _ => "",
-                            },
+                            v["finding"]
+                                .as_str()
+                                .and_then(lantian_fire::orders::Finding::parse)
+                                .map_or("", lantian_fire::orders::Finding::zh),
                             v["action"].as_str().unwrap_or_default()
                         ),
                         _ => String::new(),
