@@ -145,6 +145,41 @@ fn half() -> Decimal {
     Decimal::from(50)
 }
 
+/// How figures are gathered for this version (so that re-running a period with it gathers them
+/// the same way).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Gathering {
+    /// An alarm counts as handled on time when it is handled, closed or dismissed within this
+    /// many hours of being raised (default 24; UNVERIFIED, the district's 考核办法 decides).
+    #[serde(default = "day_hours")]
+    pub alarm_deadline_hours: u32,
+}
+
+impl Default for Gathering {
+    fn default() -> Self {
+        Gathering {
+            alarm_deadline_hours: day_hours(),
+        }
+    }
+}
+
+fn day_hours() -> u32 {
+    24
+}
+
+fn is_iso_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
+}
+
 /// A version of the rules.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -165,6 +200,9 @@ pub struct Rules {
     /// Special-inspection thresholds (专项督察 / 监督帮扶).
     #[serde(default)]
     pub inspection: Vec<Threshold>,
+    /// How figures are gathered.
+    #[serde(default)]
+    pub figures: Gathering,
 }
 
 impl Rules {
@@ -176,6 +214,19 @@ impl Rules {
         let mut errors = Vec::new();
         if r.rules.period != "month" && r.rules.period != "year" {
             errors.push(format!("rules.period {:?}: month or year", r.rules.period));
+        }
+        if !is_iso_date(&r.rules.valid_from) {
+            errors.push(format!(
+                "rules.valid_from {:?}: a date YYYY-MM-DD",
+                r.rules.valid_from
+            ));
+        }
+        if let Some(to) = &r.rules.valid_to
+            && (!is_iso_date(to) || *to < r.rules.valid_from)
+        {
+            errors.push(format!(
+                "rules.valid_to {to:?}: a date YYYY-MM-DD not before valid_from"
+            ));
         }
         let mut seen = BTreeMap::new();
         for i in &r.indicator {
@@ -226,6 +277,32 @@ impl Rules {
         }
     }
 
+    /// Whether this version applies to a period of `kind` (`month` or `year`) from `first` to
+    /// `last` (YYYY-MM-DD): the same kind, in force on the period's first day.
+    #[must_use]
+    pub fn applies_to(&self, kind: &str, first: &str) -> bool {
+        self.rules.period == kind
+            && self.rules.valid_from.as_str() <= first
+            && self.rules.valid_to.as_deref().is_none_or(|to| first <= to)
+    }
+
+    /// The version for a period among `candidates`: of those that apply, the one in force the
+    /// latest (the latest `valid_from`), then the highest version. So a period is always
+    /// assessed with the rules of its own date, as the standards are.
+    pub fn select<'a>(
+        candidates: impl IntoIterator<Item = &'a Rules>,
+        kind: &str,
+        first: &str,
+    ) -> Option<&'a Rules> {
+        candidates
+            .into_iter()
+            .filter(|r| r.applies_to(kind, first))
+            .max_by(|a, b| {
+                (a.rules.valid_from.as_str(), a.rules.version)
+                    .cmp(&(b.rules.valid_from.as_str(), b.rules.version))
+            })
+    }
+
     fn target(&self, town: &str, indicator: &str) -> Option<Decimal> {
         self.target
             .iter()
@@ -255,6 +332,9 @@ pub struct ItemScore {
     pub weight: Decimal,
     /// How it was scored, in words.
     pub note: String,
+    /// Where the value came from, in words (filled in by whoever gathered the figures).
+    #[serde(default)]
+    pub source: String,
 }
 
 /// Money for one indicator.
@@ -377,6 +457,7 @@ pub fn assess(rules: &Rules, figures: &Figures, period: &str) -> Assessment {
                         score,
                         weight,
                         note,
+                        source: String::new(),
                     }
                 })
                 .collect();

@@ -84,6 +84,7 @@ pub(crate) fn run(store: &Store, cmd: &AlarmCmd) -> Result<ExitCode> {
                 mn: a.mn.clone(),
                 id: None,
                 limit: a.limit,
+                ..AlarmFilter::default()
             })?;
             for r in list {
                 out::line(&format!(

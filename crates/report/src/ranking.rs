@@ -31,10 +31,16 @@ pub struct PlaceFigures {
     pub composite_valid: bool,
     /// PM2.5 period mean as published.
     pub pm25: Option<Decimal>,
+    /// The PM2.5 mean has the days HJ 663 asks for.
+    pub pm25_valid: bool,
     /// Good-day share (%), one decimal.
     pub good_pct: Option<Decimal>,
     /// All six pollutants attain Grade II.
     pub attains: Option<bool>,
+    /// Days of heavy pollution or worse (AQI > 200).
+    pub heavy_days: u32,
+    /// Days with a valid AQI.
+    pub valid_days: u32,
 }
 
 /// The figures of `scope` over `period`, from its stations' reviewed hours.
@@ -63,8 +69,14 @@ pub fn figures(
             .mean
             .as_ref()
             .and_then(|m| m.reported),
+        pm25_valid: a.pollutants[Pollutant::Pm25]
+            .mean
+            .as_ref()
+            .is_some_and(|m| m.stat.valid),
         good_pct: a.good_share_reported(),
         attains: a.attains,
+        heavy_days: a.aqi_days.heavy_or_worse(),
+        valid_days: a.aqi_days.valid,
     })
 }
 

@@ -426,6 +426,36 @@ pub(crate) const TABLES: &[TableSpec] = &[
         ],
         ["id"]
     ),
+    t!(
+        "assessment_rules",
+        [
+            "id",
+            "code",
+            "version",
+            "sha256",
+            "body",
+            "period",
+            "valid_from",
+            "valid_to",
+            "example",
+            "loaded_at",
+            "loaded_by"
+        ],
+        ["id"]
+    ),
+    t!(
+        "assessment_results",
+        [
+            "id",
+            "rules_id",
+            "period",
+            "figures",
+            "result",
+            "computed_at",
+            "computed_by"
+        ],
+        ["id"]
+    ),
 ];
 
 /// A stored value in an engine-neutral form (booleans are integers 0/1, as SQLite keeps them).

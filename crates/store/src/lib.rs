@@ -49,6 +49,7 @@
 //! ```
 
 pub mod accounts;
+pub mod assessment;
 pub mod chunk;
 pub mod copy;
 pub mod emergency;
@@ -67,6 +68,9 @@ use jiff::civil::Date;
 use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 
 pub use accounts::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
+pub use assessment::{
+    AssessmentResultRecord, AssessmentRulesRecord, NewAssessmentResult, NewAssessmentRules,
+};
 pub use chunk::{ChunkError, DayValues};
 pub use emergency::{NewWarning, ReductionListRecord, WarningEvent, WarningRecord};
 pub use fire::{
@@ -103,6 +107,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/0008_emergency.sql")),
     (9, include_str!("../migrations/sqlite/0009_fire.sql")),
     (10, include_str!("../migrations/sqlite/0010_inventory.sql")),
+    (11, include_str!("../migrations/sqlite/0011_assessment.sql")),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -127,6 +132,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         10,
         include_str!("../migrations/postgres/0010_inventory.sql"),
+    ),
+    (
+        11,
+        include_str!("../migrations/postgres/0011_assessment.sql"),
     ),
 ];
 
@@ -750,6 +759,43 @@ impl Store {
     /// One inventory version, with its body.
     pub fn inventory_version(&self, id: i64) -> Result<InventoryVersionRecord, StoreError> {
         dispatch!(self.inventory_version(id))
+    }
+
+    /// Loads a version of the assessment rules with its audit entry; returns its id and whether
+    /// it is new. The same code and version with a different body is a `Conflict`.
+    pub fn put_assessment_rules(
+        &self,
+        v: &NewAssessmentRules,
+        audit: &AuditEntry,
+    ) -> Result<(i64, bool), StoreError> {
+        dispatch!(self.put_assessment_rules(v, audit))
+    }
+
+    /// Every loaded version of the assessment rules, by code, newest version first.
+    pub fn assessment_rules(&self) -> Result<Vec<AssessmentRulesRecord>, StoreError> {
+        dispatch!(self.assessment_rules())
+    }
+
+    /// Stores an assessment result with its audit entry; returns its id.
+    pub fn put_assessment_result(
+        &self,
+        v: &NewAssessmentResult,
+        audit: &AuditEntry,
+    ) -> Result<i64, StoreError> {
+        dispatch!(self.put_assessment_result(v, audit))
+    }
+
+    /// Stored assessment results (of one period, or all), newest first.
+    pub fn assessment_results(
+        &self,
+        period: Option<&str>,
+    ) -> Result<Vec<AssessmentResultRecord>, StoreError> {
+        dispatch!(self.assessment_results(period))
+    }
+
+    /// One stored assessment result.
+    pub fn assessment_result(&self, id: i64) -> Result<AssessmentResultRecord, StoreError> {
+        dispatch!(self.assessment_result(id))
     }
 
     /// Takes or renews the lease of job `name` for node `holder` for `ttl_ms`: `Some` when

@@ -156,3 +156,51 @@ reason = "?"
         assert!(e.iter().any(|m| m.contains(want)), "{want}: {e:?}");
     }
 }
+
+#[test]
+fn a_period_takes_the_version_in_force_on_its_first_day() {
+    let v1 = rules();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../config/assessment/example-rules.toml"),
+    )
+    .unwrap()
+    .replace("version = 1", "version = 2")
+    .replace("valid_from = \"2019-01-01\"", "valid_from = \"2026-07-01\"");
+    let v2 = Rules::from_toml(&text).unwrap();
+    let all = [v1.clone(), v2.clone()];
+    let pick = |kind: &str, first: &str| Rules::select(&all, kind, first).map(|r| r.rules.version);
+    assert_eq!(pick("month", "2018-12-01"), None, "before any version");
+    assert_eq!(pick("month", "2026-06-01"), Some(1));
+    assert_eq!(pick("month", "2026-07-01"), Some(2));
+    assert_eq!(pick("year", "2026-07-01"), None, "monthly rules only");
+    // A closed version stops applying after its last day.
+    let closed = Rules::from_toml(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../config/assessment/example-rules.toml"),
+        )
+        .unwrap()
+        .replace(
+            "valid_from = \"2019-01-01\"",
+            "valid_from = \"2019-01-01\"\nvalid_to = \"2019-03-31\"",
+        ),
+    )
+    .unwrap();
+    assert!(closed.applies_to("month", "2019-03-01"));
+    assert!(!closed.applies_to("month", "2019-04-01"));
+    assert_eq!(v1.figures.alarm_deadline_hours, 24);
+    let bad = Rules::from_toml(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../config/assessment/example-rules.toml"),
+        )
+        .unwrap()
+        .replace("valid_from = \"2019-01-01\"", "valid_from = \"2019-1-1\""),
+    )
+    .unwrap_err();
+    assert!(
+        bad.iter().any(|e| e.contains("rules.valid_from")),
+        "{bad:?}"
+    );
+}

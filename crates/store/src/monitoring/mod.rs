@@ -162,6 +162,10 @@ pub struct AlarmFilter {
     pub id: Option<i64>,
     /// At most this many, newest first (0 = 1,000).
     pub limit: usize,
+    /// Only alarms raised at or after this (Unix ms)…
+    pub raised_from_ms: Option<i64>,
+    /// …and before this.
+    pub raised_to_ms: Option<i64>,
 }
 
 /// The result of checking one device's frame chain.

@@ -462,8 +462,16 @@ impl PgStore {
              FROM alarms a JOIN devices d ON d.id = a.device_id
              WHERE (NOT $1 OR a.state NOT IN ('closed', 'dismissed')) AND ($2::text IS NULL OR d.mn = $2)
                AND ($4::bigint IS NULL OR a.id = $4)
+               AND ($5::bigint IS NULL OR a.raised_at >= $5) AND ($6::bigint IS NULL OR a.raised_at < $6)
              ORDER BY a.id DESC LIMIT $3",
-            &[&filter.open_only, &filter.mn, &list_limit(filter.limit), &filter.id],
+            &[
+                &filter.open_only,
+                &filter.mn,
+                &list_limit(filter.limit),
+                &filter.id,
+                &filter.raised_from_ms,
+                &filter.raised_to_ms,
+            ],
         )?;
         rows.iter()
             .map(|r| {

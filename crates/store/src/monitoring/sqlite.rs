@@ -395,10 +395,18 @@ impl SqliteStore {
                  FROM alarms a JOIN devices d ON d.id = a.device_id
                  WHERE (?1 = 0 OR a.state NOT IN ('closed', 'dismissed')) AND (?2 IS NULL OR d.mn = ?2)
                    AND (?4 IS NULL OR a.id = ?4)
+                   AND (?5 IS NULL OR a.raised_at >= ?5) AND (?6 IS NULL OR a.raised_at < ?6)
                  ORDER BY a.id DESC LIMIT ?3",
             )?;
             let rows = stmt.query_map(
-                params![filter.open_only, filter.mn, list_limit(filter.limit), filter.id],
+                params![
+                    filter.open_only,
+                    filter.mn,
+                    list_limit(filter.limit),
+                    filter.id,
+                    filter.raised_from_ms,
+                    filter.raised_to_ms
+                ],
                 |r| {
                     Ok((
                         r.get::<_, i64>(0)?,

@@ -1680,3 +1680,84 @@ contract!(inventory_years_are_kept_version_by_version, |store| {
         .count();
     assert_eq!(audited, 4);
 });
+
+contract!(assessment_rules_and_results_are_kept, |store| {
+    use lantian_store::{NewAssessmentResult, NewAssessmentRules};
+    let rules = |version: u32, sha: &str| NewAssessmentRules {
+        code: "towns".into(),
+        version,
+        sha256: sha.into(),
+        body: format!("# v{version}"),
+        period: "month".into(),
+        valid_from: "2026-01-01".into(),
+        valid_to: (version == 1).then(|| "2026-06-30".into()),
+        example: true,
+        loaded_at_ms: 1_000,
+        loaded_by: "office".into(),
+    };
+    let audit = AuditEntry {
+        at_ms: 1_000,
+        actor: "office".into(),
+        action: "assessment.rules.load".into(),
+        target: String::new(),
+        detail: String::new(),
+    };
+    let (one, new) = store.put_assessment_rules(&rules(1, "aa"), &audit).unwrap();
+    assert!(new);
+    // The same version and text again is a no-op; the same version with another text is refused.
+    assert_eq!(
+        store.put_assessment_rules(&rules(1, "aa"), &audit).unwrap(),
+        (one, false)
+    );
+    assert!(matches!(
+        store.put_assessment_rules(&rules(1, "bb"), &audit),
+        Err(StoreError::Conflict(_))
+    ));
+    let (two, _) = store.put_assessment_rules(&rules(2, "bb"), &audit).unwrap();
+    let all = store.assessment_rules().unwrap();
+    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), [two, one]);
+    assert_eq!(all[1].rules, rules(1, "aa"));
+    assert_eq!(all[0].rules.valid_to, None);
+    let result = |period: &str| NewAssessmentResult {
+        rules_id: one,
+        period: period.into(),
+        figures: "{\"f\":1}".into(),
+        result: "{\"r\":1}".into(),
+        computed_at_ms: 2_000,
+        computed_by: "office".into(),
+    };
+    let a = store
+        .put_assessment_result(&result("2026-03"), &audit)
+        .unwrap();
+    let b = store
+        .put_assessment_result(&result("2026-03"), &audit)
+        .unwrap();
+    let c = store
+        .put_assessment_result(&result("2026-04"), &audit)
+        .unwrap();
+    assert_eq!(
+        store
+            .assessment_results(Some("2026-03"))
+            .unwrap()
+            .iter()
+            .map(|r| r.id)
+            .collect::<Vec<_>>(),
+        [b, a]
+    );
+    assert_eq!(store.assessment_results(None).unwrap().len(), 3);
+    assert_eq!(
+        store.assessment_result(c).unwrap().result,
+        result("2026-04")
+    );
+    assert!(matches!(
+        store.assessment_result(999),
+        Err(StoreError::NotFound(..))
+    ));
+    let audited = store
+        .audit_log(20)
+        .unwrap()
+        .iter()
+        .filter(|r| r.entry.target.starts_with("assessment_"))
+        .count();
+    assert_eq!(audited, 5);
+});

@@ -522,6 +522,7 @@ async fn alarms(
         mn: q.mn.clone(),
         id: None,
         limit: usize::MAX >> 1,
+        ..AlarmFilter::default()
     };
     let kind = match q.kind.as_deref() {
         None => None,
