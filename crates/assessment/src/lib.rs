@@ -7,5 +7,5 @@
 pub mod ranking;
 pub mod rules;
 
-pub use ranking::{Change, Order, Ranked, change_rankings, change_rate, rank};
+pub use ranking::{Change, Order, Ranked, change_rankings, change_rate, rank, rank_valid_first};
 pub use rules::{Assessment, Figures, Rules, TownResult, assess};

@@ -114,6 +114,30 @@ pub fn change_rankings(places: &[Change]) -> (Vec<Ranked>, Vec<Ranked>) {
     (improvement, rank(&worse, Order::Descending))
 }
 
+/// Ranks places whose figure is valid (enough data) first, then the others after them (their
+/// ranks continue from the last valid one), so a place with a few days of data never ranks
+/// above one with a full period. Ties share within each group.
+#[must_use]
+pub fn rank_valid_first(items: &[(String, Option<Decimal>, bool)], order: Order) -> Vec<Ranked> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for valid in [true, false] {
+        let group: Vec<(String, Option<Decimal>)> = items
+            .iter()
+            .filter(|x| x.2 == valid)
+            .map(|x| (x.0.clone(), x.1))
+            .collect();
+        let ranked = rank(&group, order);
+        let n = ranked.iter().filter(|r| r.rank.is_some()).count();
+        out.extend(ranked.into_iter().map(|mut r| {
+            r.rank = r.rank.map(|x| x + offset);
+            r
+        }));
+        offset += u32::try_from(n).unwrap_or(u32::MAX);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +148,24 @@ mod tests {
 
     fn items(v: &[(&str, Option<Decimal>)]) -> Vec<(String, Option<Decimal>)> {
         v.iter().map(|(k, x)| ((*k).to_owned(), *x)).collect()
+    }
+
+    #[test]
+    fn places_without_enough_data_rank_after_the_others() {
+        let r = rank_valid_first(
+            &[
+                ("A".to_owned(), d("4.10"), true),
+                ("B".to_owned(), d("2.80"), false),
+                ("C".to_owned(), d("3.90"), true),
+                ("D".to_owned(), None, false),
+            ],
+            Order::Ascending,
+        );
+        let got: Vec<(&str, Option<u32>)> = r.iter().map(|x| (x.key.as_str(), x.rank)).collect();
+        assert_eq!(
+            got,
+            [("C", Some(1)), ("A", Some(2)), ("B", Some(3)), ("D", None)]
+        );
     }
 
     #[test]

@@ -43,3 +43,171 @@ fn nantong_areas_and_jiangsu_cities_rank_from_raw_hourly_values() {
     assert!(!out.status.success());
     assert!(stderr.contains("give a period"), "{stderr}");
 }
+
+/// Each station's 2019 PM2.5 from the raw hourly values of the Nantong extract, computed here
+/// on its own: an hour labelled 0 belongs to the day before (CNEMC labels the hour's end), a day
+/// counts with at least 20 hours, the year is the mean of the days.
+fn pm25_2019_by_hand() -> std::collections::BTreeMap<String, f64> {
+    use std::collections::BTreeMap;
+    use std::io::BufRead;
+    let file = std::fs::File::open(lantian_testdata::path(
+        "cnemc/extract_nantong_haimen_2019.csv.gz",
+    ))
+    .unwrap();
+    let mut lines = std::io::BufReader::new(flate2::read::GzDecoder::new(file)).lines();
+    let header = lines.next().unwrap().unwrap();
+    let stations: Vec<String> = header.split(',').skip(3).map(str::to_owned).collect();
+    // (station, day) → hourly values.
+    let mut days: BTreeMap<(usize, jiff::civil::Date), Vec<f64>> = BTreeMap::new();
+    for line in lines {
+        let line = line.unwrap();
+        let f: Vec<&str> = line.trim_end().split(',').collect();
+        if f[2] != "PM2.5" {
+            continue;
+        }
+        let mut day: jiff::civil::Date = jiff::civil::Date::strptime("%Y%m%d", f[0]).unwrap();
+        if f[1] == "0" {
+            day = day.yesterday().unwrap();
+        }
+        for (i, v) in f[3..].iter().enumerate() {
+            if let Ok(v) = v.parse::<f64>() {
+                days.entry((i, day)).or_default().push(v);
+            }
+        }
+    }
+    let mut sums: BTreeMap<usize, (f64, u32)> = BTreeMap::new();
+    for ((i, day), v) in days {
+        if day.year() == 2019 && v.len() >= 20 {
+            let e = sums.entry(i).or_default();
+            e.0 += v.iter().sum::<f64>() / v.len() as f64;
+            e.1 += 1;
+        }
+    }
+    sums.into_iter()
+        .map(|(i, (s, n))| (stations[i].clone(), s / f64::from(n)))
+        .collect()
+}
+
+#[test]
+fn the_district_and_the_city_rank_on_the_whole_of_2019() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("y.db");
+    let data = lantian_testdata::path("");
+    let list = data.join("stations/match1.csv");
+    let (out, _, stderr) = run(lantian(&db).args(["import", "stations"]).arg(&list));
+    assert!(out.status.success(), "{stderr}");
+    let (out, _, stderr) = run(lantian(&db).args(["import", "areas"]));
+    assert!(out.status.success(), "{stderr}");
+    // Jiangsu's national stations, the whole year (the other provinces' values are skipped).
+    let jiangsu: Vec<String> = std::fs::read_to_string(&list)
+        .unwrap()
+        .lines()
+        .filter(|l| l.split(',').nth(2) == Some("江苏"))
+        .map(|l| {
+            l.split(',')
+                .next()
+                .unwrap()
+                .trim_start_matches('X')
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(jiangsu.len(), 111);
+    let (out, _, stderr) = run(lantian(&db)
+        .args([
+            "import",
+            "cnemc",
+            "--quiet",
+            "--stations",
+            &jiangsu.join(","),
+        ])
+        .arg(data.join("cnemc/china_sites_2019")));
+    // Two rows of the source are short (02-20 and 04-24): named, left out, the rest stored.
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("china_sites_20190220.csv.xz: line 107: 932 fields, header has 1608"),
+        "{stderr}"
+    );
+
+    // Haimen among Nantong's areas with 2019 data: each composite index is the one
+    // `lantian assess` gives for the area's year. No annual figure is valid: the 2019 files
+    // lack days (08-22 to 10-31 above all), so every area is marked 数据不足 and still ranked.
+    let (out, json, stderr) = run(lantian(&db).args([
+        "rank",
+        "--areas",
+        "haimen,nantong",
+        "--year",
+        "2019",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for (row, key) in rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(["320614", "320600-urban-2019"])
+    {
+        assert_eq!(row["figures"]["key"], key);
+        let (_, a, _) = run(lantian(&db).args([
+            "assess", "--area", key, "--year", "2019", "--format", "json",
+        ]));
+        let a: serde_json::Value = serde_json::from_str(&a).unwrap();
+        assert_eq!(row["figures"]["composite"], a["composite_index"], "{key}");
+        assert_eq!(row["figures"]["composite_valid"], false);
+    }
+    assert_eq!(rows[0]["composite_rank"], 1);
+    assert_eq!(rows[1]["composite_rank"], 2);
+
+    // Each station's PM2.5 agrees with the mean computed by hand from the raw hourly values.
+    let by_hand = pm25_2019_by_hand();
+    assert_eq!(by_hand.len(), 7);
+    let codes: Vec<&str> = by_hand.keys().map(String::as_str).collect();
+    let (out, json, stderr) = run(lantian(&db).args([
+        "rank",
+        "--stations",
+        &codes.join(","),
+        "--year",
+        "2019",
+        "--json",
+    ]));
+    assert!(out.status.success(), "{stderr}");
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    for row in rows.as_array().unwrap() {
+        let code = row["figures"]["key"].as_str().unwrap();
+        let ours: f64 = row["figures"]["pm25"].as_str().unwrap().parse().unwrap();
+        let hand = by_hand[code];
+        assert!((ours - hand).abs() <= 0.6, "{code}: {ours} vs {hand:.2}");
+    }
+
+    // Jiangsu's cities (the station list's cities, county-level ones included).
+    let (out, cities, stderr) =
+        run(lantian(&db).args(["rank", "--province", "江苏", "--year", "2019"]));
+    assert!(out.status.success(), "{stderr}");
+    let row = |name: &str| {
+        cities
+            .lines()
+            .find(|l| l.split('\t').nth(1) == Some(name))
+            .unwrap()
+            .split('\t')
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    // 南通's row is the urban area's five stations, the same index as the configured area.
+    assert_eq!(
+        row("南通")[2],
+        format!("{}（数据不足）", rows_composite(&db, "nantong"))
+    );
+    assert_eq!(
+        row("海门")[2],
+        format!("{}（数据不足）", rows_composite(&db, "haimen"))
+    );
+    insta::assert_snapshot!(cities);
+}
+
+fn rows_composite(db: &std::path::Path, area: &str) -> String {
+    let (_, a, _) = run(lantian(db).args([
+        "assess", "--area", area, "--year", "2019", "--format", "json",
+    ]));
+    let a: serde_json::Value = serde_json::from_str(&a).unwrap();
+    a["composite_index"].as_str().unwrap().to_owned()
+}

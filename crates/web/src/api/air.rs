@@ -696,8 +696,20 @@ pub struct RankingQuery {
     pub province: Option<String>,
     /// Or configured areas: codes, names or aliases, comma-separated.
     pub areas: Option<String>,
+    /// Or every town (areas of kind `town`).
+    #[serde(default)]
+    pub towns: bool,
+    /// Or stations, each on its own: codes, comma-separated.
+    pub stations: Option<String>,
     /// A calendar year.
     pub year: Option<i16>,
+    /// The year to date, through this day (YYYY-MM-DD).
+    pub ytd: Option<String>,
+    /// One day (YYYY-MM-DD).
+    pub day: Option<String>,
+    /// One hour by its end as CNEMC labels it, `YYYY-MM-DD HH` (0–24, Beijing): ranked by
+    /// hourly AQI and PM2.5.
+    pub hour: Option<String>,
     /// A month, `YYYY-MM`.
     pub month: Option<String>,
     /// First day (YYYY-MM-DD, Beijing), with `to`.
@@ -724,58 +736,138 @@ async fn rankings(
     _user: crate::auth::CurrentUser,
     Query(q): Query<RankingQuery>,
 ) -> Result<Response, ApiError> {
-    let now = match (q.year, q.month.as_deref(), q.from.as_deref()) {
-        (Some(y), None, None) if (2000..=2100).contains(&y) => Period::Year(y),
-        (Some(_), None, None) => return Err(ApiError::field("year", "2000 to 2100")),
-        (None, Some(m), None) => {
-            let d: jiff::civil::Date = format!("{m}-01")
-                .parse()
-                .map_err(|_| ApiError::field("month", format!("{m:?}: YYYY-MM")))?;
-            Period::Month(d.year(), d.month())
-        }
-        (None, None, Some(_)) => {
-            let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
-            Period::Range(from, to)
-        }
-        _ => {
-            return Err(ApiError::field(
-                "year",
-                "give one of year, month or from/to",
-            ));
-        }
+    let day = |field: &'static str, v: &str| {
+        v.trim()
+            .parse::<jiff::civil::Date>()
+            .map_err(|_| ApiError::field(field, format!("{v:?}: YYYY-MM-DD")))
     };
-    let before = if q.year_on_year {
-        Some(
-            lantian_report::ranking::year_before(now)
-                .ok_or_else(|| ApiError::field("from", "out of range"))?,
-        )
-    } else {
+    let hour = match q.hour.as_deref() {
+        Some(h) => {
+            let bad = || ApiError::field("hour", format!("{h:?}: YYYY-MM-DD HH (0–24)"));
+            let (d, n) = h.trim().split_once([' ', 'T']).ok_or_else(bad)?;
+            let n: i64 = n.trim().parse().map_err(|_| bad())?;
+            if !(0..=24).contains(&n) {
+                return Err(bad());
+            }
+            Some(
+                day("hour", d)?
+                    .to_datetime(jiff::civil::Time::midnight())
+                    .checked_add(jiff::Span::new().hours(n))
+                    .map_err(|_| bad())?,
+            )
+        }
+        None => None,
+    };
+    let now = if hour.is_some() {
         None
+    } else {
+        Some(
+            match (
+                q.year,
+                q.month.as_deref(),
+                q.from.as_deref(),
+                q.day.as_deref(),
+                q.ytd.as_deref(),
+            ) {
+                (Some(y), None, None, None, None) if (2000..=2100).contains(&y) => Period::Year(y),
+                (Some(_), None, None, None, None) => {
+                    return Err(ApiError::field("year", "2000 to 2100"));
+                }
+                (None, Some(m), None, None, None) => {
+                    let d: jiff::civil::Date = format!("{m}-01")
+                        .parse()
+                        .map_err(|_| ApiError::field("month", format!("{m:?}: YYYY-MM")))?;
+                    Period::Month(d.year(), d.month())
+                }
+                (None, None, Some(_), None, None) => {
+                    let (from, to) = date_range(q.from.as_deref(), q.to.as_deref(), MAX_DAYS)?;
+                    Period::Range(from, to)
+                }
+                (None, None, None, Some(d), None) => {
+                    let d = day("day", d)?;
+                    Period::Range(d, d)
+                }
+                (None, None, None, None, Some(d)) => {
+                    let d = day("ytd", d)?;
+                    Period::Range(
+                        jiff::civil::Date::new(d.year(), 1, 1)
+                            .map_err(|_| ApiError::field("ytd", "out of range"))?,
+                        d,
+                    )
+                }
+                _ => {
+                    return Err(ApiError::field(
+                        "year",
+                        "give one of year, ytd, month, day, hour or from/to",
+                    ));
+                }
+            },
+        )
     };
-    let (province, areas) = (q.province.clone(), q.areas.clone());
+    let before = match now {
+        Some(p) if q.year_on_year => Some(
+            lantian_report::ranking::year_before(p)
+                .ok_or_else(|| ApiError::field("from", "out of range"))?,
+        ),
+        _ => None,
+    };
+    let list = |v: &Option<String>| -> Vec<String> {
+        v.as_deref()
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .take(200)
+            .map(str::to_owned)
+            .collect()
+    };
+    let (province, areas, stations, towns) = (
+        q.province.clone(),
+        list(&q.areas),
+        list(&q.stations),
+        q.towns,
+    );
     let rows = state
         .blocking(move |store| {
-            let places = match (province, areas) {
-                (Some(p), None) => lantian_report::ranking::city_scopes(store, p.trim())?,
-                (None, Some(a)) => a
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|k| !k.is_empty())
-                    .take(100)
+            let given = usize::from(province.is_some())
+                + usize::from(!areas.is_empty())
+                + usize::from(!stations.is_empty())
+                + usize::from(towns);
+            if given != 1 {
+                return Err(ApiError::field(
+                    "province",
+                    "give one of province, areas, towns or stations",
+                ));
+            }
+            let places: Vec<lantian_report::Scope> = if let Some(p) = province {
+                lantian_report::ranking::city_scopes(store, p.trim())?
+            } else if towns {
+                lantian_report::ranking::town_scopes(store)?
+            } else if !stations.is_empty() {
+                stations
+                    .iter()
+                    .map(|k| lantian_report::Scope::station(store, k))
+                    .collect::<Result<_, _>>()?
+            } else {
+                areas
+                    .iter()
                     .map(|k| lantian_report::Scope::area(store, k))
-                    .collect::<Result<_, _>>()?,
-                _ => return Err(ApiError::field("province", "give province or areas (one)")),
+                    .collect::<Result<_, _>>()?
             };
             if places.is_empty() {
                 return Err(ApiError::not_found("no places to rank"));
             }
-            Ok(lantian_report::ranking::rankings(
-                store,
-                &places,
-                now,
-                before,
-                &lantian_aq::Config::default(),
-            )?)
+            let config = lantian_aq::Config::default();
+            match (hour, now) {
+                (Some(end), _) => serde_json::to_value(lantian_report::ranking::hour_rankings(
+                    store, &places, end, &config,
+                )?),
+                (None, Some(now)) => serde_json::to_value(lantian_report::ranking::rankings(
+                    store, &places, now, before, &config,
+                )?),
+                (None, None) => return Err(ApiError::field("year", "give a period")),
+            }
+            .map_err(|e| ApiError::internal(e.to_string()))
         })
         .await?;
     Ok(axum::Json(rows).into_response())

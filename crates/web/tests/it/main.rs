@@ -1170,4 +1170,45 @@ async fn rankings_of_areas_from_raw_hours() {
     }
     let a = get(&f, "/api/v1/rankings?areas=nowhere&month=2019-01", Some(&t)).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
+    // A day and the year to date are ranges; an hour ranks by hourly AQI.
+    let day = get(
+        &f,
+        "/api/v1/rankings?stations=9001A&day=2019-01-02",
+        Some(&t),
+    )
+    .await
+    .json();
+    let range = get(
+        &f,
+        "/api/v1/rankings?stations=9001A&from=2019-01-02&to=2019-01-02",
+        Some(&t),
+    )
+    .await
+    .json();
+    assert_eq!(day, range);
+    let ytd = get(&f, "/api/v1/rankings?areas=haimen&ytd=2019-01-02", Some(&t))
+        .await
+        .json();
+    assert_eq!(ytd, rows);
+    let hour = get(
+        &f,
+        "/api/v1/rankings?stations=9001A&hour=2019-01-01%2012",
+        Some(&t),
+    )
+    .await;
+    assert_eq!(hour.status, StatusCode::OK, "{:?}", hour.json());
+    let hour = hour.json();
+    assert_eq!(hour[0]["key"], "9001A");
+    assert!(hour[0]["aqi"].is_u64(), "{hour}");
+    for (q, field) in [
+        ("stations=9001A&hour=2019-01-01%2025", "hour"),
+        ("stations=9001A&day=2019-1-1", "day"),
+        ("stations=9001A&towns=true&day=2019-01-01", "province"),
+    ] {
+        let a = get(&f, &format!("/api/v1/rankings?{q}"), Some(&t)).await;
+        assert_eq!(error_field(&a), field, "{q}");
+    }
+    // No town areas yet.
+    let a = get(&f, "/api/v1/rankings?towns=true&year=2019", Some(&t)).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
 }
