@@ -551,6 +551,65 @@ function wireInventory() {
   }
 }
 
+// The town assessment: the office assesses a period (with figures given as CSV lines) and loads
+// versions of the rules; anyone checks a stored result by rerunning it.
+function wireTowns() {
+  const err = document.getElementById('towns-error');
+  const run = document.getElementById('towns-run');
+  if (run) {
+    run.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      const f = new FormData(run);
+      const figures = [];
+      const lines = String(f.get('figures') || '').split(/\r?\n/);
+      for (const [i, line] of lines.entries()) {
+        if (!line.trim()) continue;
+        const c = line.split(',').map((x) => x.trim());
+        if (c.length !== 3 || c[2] === '' || Number.isNaN(Number(c[2]))) {
+          err.textContent = `补充数据第${i + 1}行：应为 区镇,指标,数值`;
+          return;
+        }
+        figures.push({ town: c[0], indicator: c[1], value: c[2] });
+      }
+      try {
+        const out = await api('POST', '/api/v1/town-assessment/results', { period: String(f.get('period')).trim(), figures });
+        location.href = `/towns/results/${out.id}`;
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    });
+  }
+  const rules = document.getElementById('towns-rules');
+  if (rules) {
+    rules.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      err.textContent = '';
+      const file = rules.querySelector('input[type=file]').files[0];
+      if (!file) { err.textContent = '请选择规则文件'; return; }
+      try {
+        const out = await api('POST', '/api/v1/town-assessment/rules', { name: file.name, text: await file.text() });
+        document.getElementById('towns-result').textContent = `${out.new ? '已载入' : '此前已载入'}：${out.code} 第${out.version}版`;
+        if (out.new) location.reload();
+      } catch (e) {
+        err.textContent = e.message;
+      }
+    });
+  }
+  const check = document.getElementById('towns-check');
+  if (check) {
+    check.addEventListener('click', async () => {
+      const out = document.getElementById('towns-check-result');
+      try {
+        const r = await api('GET', `/api/v1/town-assessment/results/${check.dataset.id}/check`);
+        out.textContent = r.same ? '重算结果与保存的结果一致。' : ['重算结果与保存的结果不同：', ...r.differences].join('\n');
+      } catch (e) {
+        out.textContent = e.message;
+      }
+    });
+  }
+}
+
 // The office replaces the emergency-reduction list: the file is the body.
 function wireListUpload() {
   const form = document.getElementById('list-upload');
@@ -630,4 +689,5 @@ wireWarningAct();
 wireFireActs();
 wireFireImport();
 wireInventory();
+wireTowns();
 drawCharts().then(() => { document.body.dataset.ready = '1'; });

@@ -195,7 +195,7 @@ pub(crate) fn run(store: &Store, cmd: &TownsCmd) -> Result<ExitCode> {
         TownsCmd::Circular { id, out: path } => {
             let s = report::stored(store, *id)?;
             let bytes = match path.extension().and_then(|e| e.to_str()) {
-                Some("md") => report::circular_markdown(&s).into_bytes(),
+                Some("md") => report::circular(&s).to_markdown().into_bytes(),
                 Some("xlsx") => report::workbook(&s)?,
                 _ => bail!("{}: give a .md or .xlsx file", path.display()),
             };

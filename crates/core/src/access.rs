@@ -263,6 +263,18 @@ impl Actor {
         }
     }
 
+    /// The town assessment (区镇考核): its rules are loaded and its results computed and stored
+    /// by the office (and admins); everyone logged in reads them.
+    pub fn may_run_assessment(&self) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin | Role::Office => Ok(()),
+            role => Err(Denied::Role {
+                role,
+                what: "run the town assessment",
+            }),
+        }
+    }
+
     /// Fire-point work orders are imported, dispatched (派发), closed and sent back by the
     /// office (and admins).
     pub fn may_dispatch_orders(&self) -> Result<(), Denied> {
@@ -425,6 +437,12 @@ mod tests {
         assert!(actor(Role::Viewer, None).may_dispatch_orders().is_err());
         assert!(actor(Role::Office, None).may_manage_inventory().is_ok());
         assert!(dept.may_manage_inventory().is_err());
+        assert!(actor(Role::Office, None).may_run_assessment().is_ok());
+        assert!(
+            actor(Role::Town, Some("海门街道"))
+                .may_run_assessment()
+                .is_err()
+        );
         assert!(matches!(
             office.may_report_for(own),
             Err(Denied::Role { .. })

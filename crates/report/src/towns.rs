@@ -664,13 +664,50 @@ fn yuan(v: Decimal) -> String {
     v.normalize().to_string()
 }
 
-/// The circular (通报) of a stored result, as Markdown: the ranking, rewards and penalties,
-/// vetoes, the special-inspection list and the rules it used.
+/// One line of the circular's ranking.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CircularLine {
+    /// Rank (`—` when not ranked), with 并列 when shared.
+    pub rank: String,
+    /// The town.
+    pub town: String,
+    /// Total score.
+    pub total: String,
+    /// Money (yuan).
+    pub money: String,
+    /// Vetoes, inspections, or why not ranked.
+    pub note: String,
+}
+
+/// The circular (通报) of a stored result: the ranking, rewards and penalties, vetoes, the
+/// special-inspection list and the rules it used. Rendered as Markdown here and as a printable
+/// page by the console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Circular {
+    /// Title.
+    pub title: String,
+    /// Computed with example rules.
+    pub example: bool,
+    /// The opening paragraph.
+    pub lead: String,
+    /// The ranking.
+    pub lines: Vec<CircularLine>,
+    /// Rewards, in words (`无` when none).
+    pub rewards: String,
+    /// Penalties, in words.
+    pub penalties: String,
+    /// Vetoes: town, reason.
+    pub vetoes: Vec<(String, String)>,
+    /// Special inspection: town, reasons.
+    pub inspections: Vec<(String, String)>,
+    /// The closing note.
+    pub note: String,
+}
+
+/// The circular of a stored result.
 #[must_use]
-pub fn circular_markdown(s: &StoredAssessment) -> String {
-    use std::fmt::Write;
+pub fn circular(s: &StoredAssessment) -> Circular {
     let a = &s.assessment;
-    let mut o = String::new();
     let when = if a.period.len() == 7 {
         format!(
             "{}年{}月",
@@ -680,109 +717,117 @@ pub fn circular_markdown(s: &StoredAssessment) -> String {
     } else {
         format!("{}年度", a.period)
     };
-    let _ = writeln!(o, "# 关于{when}各区镇大气环境质量考核结果的通报\n");
-    if s.example {
-        let _ = writeln!(o, "> 示例规则计算，非正式考核结果。\n");
-    }
-    let ranked: Vec<_> = a.towns.iter().filter(|t| t.rank.is_some()).collect();
-    let _ = writeln!(
-        o,
-        "依据《{}》（{} 第{}版），对各区镇{when}大气环境质量及相关工作进行了考核，{}个区镇参与排名。现将结果通报如下。\n",
-        s.rules_name,
-        s.rules_code,
-        s.rules_version,
-        ranked.len()
-    );
-    let _ = writeln!(o, "## 一、考核排名\n");
-    let _ = writeln!(o, "| 排名 | 区镇 | 总分 | 奖惩（元） | 备注 |");
-    let _ = writeln!(o, "|---:|---|---:|---:|---|");
-    for t in &a.towns {
-        let note = t
-            .veto
+    let ranked = a.towns.iter().filter(|t| t.rank.is_some()).count();
+    let money = |sign: Decimal| {
+        let v: Vec<String> = a
+            .towns
             .iter()
-            .chain(&t.inspection)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("；");
+            .filter(|t| t.money_total * sign > Decimal::ZERO)
+            .map(|t| format!("{}{}元", t.town, yuan(t.money_total * sign)))
+            .collect();
+        if v.is_empty() {
+            "无".to_owned()
+        } else {
+            v.join("、")
+        }
+    };
+    Circular {
+        title: format!("关于{when}各区镇大气环境质量考核结果的通报"),
+        example: s.example,
+        lead: format!(
+            "依据《{}》（{} 第{}版），对各区镇{when}大气环境质量及相关工作进行了考核，{ranked}个区镇参与排名。现将结果通报如下。",
+            s.rules_name, s.rules_code, s.rules_version
+        ),
+        lines: a
+            .towns
+            .iter()
+            .map(|t| {
+                let mut note: Vec<String> = Vec::new();
+                if t.total.is_none() {
+                    note.push("计分指标不足，不参与排名".to_owned());
+                }
+                note.extend(t.veto.iter().cloned());
+                note.extend(t.inspection.iter().cloned());
+                CircularLine {
+                    rank: format!(
+                        "{}{}",
+                        t.rank.map_or("—".to_owned(), |r| r.to_string()),
+                        if t.tied { "（并列）" } else { "" }
+                    ),
+                    town: t.town.clone(),
+                    total: num(t.total),
+                    money: yuan(t.money_total),
+                    note: note.join("；"),
+                }
+            })
+            .collect(),
+        rewards: money(Decimal::ONE),
+        penalties: money(Decimal::NEGATIVE_ONE),
+        vetoes: a
+            .towns
+            .iter()
+            .filter_map(|t| t.veto.clone().map(|v| (t.town.clone(), v)))
+            .collect(),
+        inspections: a
+            .towns
+            .iter()
+            .filter(|t| !t.inspection.is_empty())
+            .map(|t| (t.town.clone(), t.inspection.join("；")))
+            .collect(),
+        note: format!(
+            "各项得分、权重、目标值及数据来源见附表（考核结果 #{}），可据考核规则原文逐项复核。",
+            s.id
+        ),
+    }
+}
+
+impl Circular {
+    /// As Markdown.
+    #[must_use]
+    pub fn to_markdown(&self) -> String {
+        use std::fmt::Write;
+        let mut o = String::new();
+        let _ = writeln!(o, "# {}\n", self.title);
+        if self.example {
+            let _ = writeln!(o, "> 示例规则计算，非正式考核结果。\n");
+        }
+        let _ = writeln!(o, "{}\n", self.lead);
+        let _ = writeln!(o, "## 一、考核排名\n");
+        let _ = writeln!(o, "| 排名 | 区镇 | 总分 | 奖惩（元） | 备注 |");
+        let _ = writeln!(o, "|---:|---|---:|---:|---|");
+        for l in &self.lines {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} | {} |",
+                l.rank, l.town, l.total, l.money, l.note
+            );
+        }
+        let _ = writeln!(o, "\n## 二、奖励与扣罚\n");
         let _ = writeln!(
             o,
-            "| {}{} | {} | {} | {} | {} |",
-            t.rank.map_or("—".to_owned(), |r| r.to_string()),
-            if t.tied { "（并列）" } else { "" },
-            t.town,
-            num(t.total),
-            yuan(t.money_total),
-            if t.total.is_none() {
-                if note.is_empty() {
-                    "计分指标不足，不参与排名".to_owned()
-                } else {
-                    format!("计分指标不足，不参与排名；{note}")
-                }
-            } else {
-                note
-            }
+            "奖励：{}。\n\n扣罚：{}。\n",
+            self.rewards, self.penalties
         );
-    }
-    let _ = writeln!(o, "\n## 二、奖励与扣罚\n");
-    let rewards: Vec<_> = a
-        .towns
-        .iter()
-        .filter(|t| t.money_total > Decimal::ZERO)
-        .collect();
-    let penalties: Vec<_> = a
-        .towns
-        .iter()
-        .filter(|t| t.money_total < Decimal::ZERO)
-        .collect();
-    let list = |ts: &[&lantian_assessment::TownResult], sign: Decimal| {
-        ts.iter()
-            .map(|t| format!("{}{}元", t.town, yuan(t.money_total * sign)))
-            .collect::<Vec<_>>()
-            .join("、")
-    };
-    let _ = writeln!(
-        o,
-        "奖励：{}。\n\n扣罚：{}。\n",
-        if rewards.is_empty() {
-            "无".to_owned()
+        if !self.vetoes.is_empty() {
+            let _ = writeln!(o, "一票否决：");
+            for (t, v) in &self.vetoes {
+                let _ = writeln!(o, "- {t}：{v}");
+            }
+            o.push('\n');
+        }
+        let _ = writeln!(o, "## 三、专项督察与监督帮扶名单\n");
+        if self.inspections.is_empty() {
+            let _ = writeln!(o, "本期无。\n");
         } else {
-            list(&rewards, Decimal::ONE)
-        },
-        if penalties.is_empty() {
-            "无".to_owned()
-        } else {
-            list(&penalties, Decimal::NEGATIVE_ONE)
+            for (t, r) in &self.inspections {
+                let _ = writeln!(o, "- {t}：{r}");
+            }
+            o.push('\n');
         }
-    );
-    let vetoed: Vec<_> = a.towns.iter().filter(|t| t.veto.is_some()).collect();
-    if !vetoed.is_empty() {
-        let _ = writeln!(o, "一票否决：");
-        for t in vetoed {
-            let _ = writeln!(o, "- {}：{}", t.town, t.veto.clone().unwrap_or_default());
-        }
-        o.push('\n');
+        let _ = writeln!(o, "## 四、说明\n");
+        let _ = writeln!(o, "{}", self.note);
+        o
     }
-    let _ = writeln!(o, "## 三、专项督察与监督帮扶名单\n");
-    let flagged: Vec<_> = a
-        .towns
-        .iter()
-        .filter(|t| !t.inspection.is_empty())
-        .collect();
-    if flagged.is_empty() {
-        let _ = writeln!(o, "本期无。\n");
-    } else {
-        for t in flagged {
-            let _ = writeln!(o, "- {}：{}", t.town, t.inspection.join("；"));
-        }
-        o.push('\n');
-    }
-    let _ = writeln!(o, "## 四、说明\n");
-    let _ = writeln!(
-        o,
-        "各项得分、权重、目标值及数据来源见附表（考核结果 #{}），可据考核规则原文逐项复核。",
-        s.id
-    );
-    o
 }
 
 /// The workbook of a stored result: the ranking, every item of every town with its source,

@@ -29,6 +29,7 @@ mod emergency;
 mod fire;
 mod inventory;
 mod plan;
+mod towns;
 
 /// The built assets (`web/dist`); missing when `npm run build` has not run, and then the pages
 /// say so.
@@ -56,6 +57,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plan/tasks/{number}", get(plan::task))
         .route("/plan/indicators", get(plan::indicators))
         .route("/plan/scorecards", get(plan::scorecards))
+        .route("/towns", get(towns::index))
+        .route("/towns/results/{id}", get(towns::result))
+        .route("/towns/results/{id}/circular", get(towns::circular))
+        .route("/towns/results/{id}/towns/{town}", get(towns::town))
         .route("/assets/{*path}", get(asset))
 }
 

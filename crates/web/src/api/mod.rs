@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod monitoring;
 pub mod plan;
 pub mod session;
+pub mod towns;
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -22,6 +22,7 @@ mod emergency;
 mod fire;
 mod inventory;
 mod plan;
+mod towns;
 
 struct Fixture {
     _dir: tempfile::TempDir,

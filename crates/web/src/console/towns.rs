@@ -1,0 +1,253 @@
+//! Console pages of the town assessment (区镇考核): the towns ranked on their own stations'
+//! air quality for a month, the stored results and the loaded rules, with the office's forms
+//! (load rules, assess a period); one result with its ranking, money, vetoes and the
+//! special-inspection list; one town's items with how each was scored and where each figure
+//! came from; and the circular (通报) as a printable page.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use lantian_assessment::TownResult;
+use lantian_report::ranking::PlaceRow;
+use lantian_report::towns::{self as report, Circular, StoredAssessment};
+use serde::Deserialize;
+
+use super::{Nav, PageUser, nav, page};
+use crate::{ApiError, AppState};
+
+struct ResultLine {
+    id: i64,
+    period: String,
+    rules: String,
+    example: bool,
+    computed: String,
+    by: String,
+    first: String,
+    inspection: String,
+}
+
+struct RulesLine {
+    id: i64,
+    code: String,
+    version: u32,
+    period: String,
+    valid: String,
+    example: bool,
+    loaded: String,
+}
+
+#[derive(Template)]
+#[template(path = "towns.html")]
+struct TownsPage {
+    nav: Nav,
+    may_run: bool,
+    month: String,
+    ranking: Vec<PlaceRow>,
+    has_town_areas: bool,
+    results: Vec<ResultLine>,
+    rules: Vec<RulesLine>,
+}
+
+/// The page's month.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct TownsParams {
+    month: Option<String>,
+}
+
+pub(super) async fn index(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Query(p): Query<TownsParams>,
+) -> Response {
+    let nav = nav(&state, &user, "towns");
+    let may_run = user.actor.may_run_assessment().is_ok();
+    // Default: the month before this one (Beijing).
+    let month = p.month.unwrap_or_else(|| {
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8)))
+            .date();
+        today
+            .first_of_month()
+            .yesterday()
+            .unwrap_or(today)
+            .strftime("%Y-%m")
+            .to_string()
+    });
+    let period = match report::TownPeriod::parse(&month) {
+        Ok(p) if p.kind == "month" => p,
+        _ => return ApiError::field("month", format!("{month:?}: YYYY-MM")).into_response(),
+    };
+    let result = state
+        .blocking(move |store| {
+            let places = lantian_report::ranking::town_scopes(store)?;
+            let ranking = if places.is_empty() {
+                Vec::new()
+            } else {
+                lantian_report::ranking::rankings(
+                    store,
+                    &places,
+                    period.aq(),
+                    lantian_report::ranking::year_before(period.aq()),
+                    &lantian_aq::Config::default(),
+                )?
+            };
+            let results = report::list(store, None)?
+                .iter()
+                .take(100)
+                .map(|s| ResultLine {
+                    id: s.id,
+                    period: s.assessment.period.clone(),
+                    rules: format!("{} 第{}版", s.rules_code, s.rules_version),
+                    example: s.example,
+                    computed: lantian_report::beijing_minute(s.computed_at_ms),
+                    by: s.computed_by.clone(),
+                    first: s
+                        .assessment
+                        .towns
+                        .iter()
+                        .filter(|t| t.rank == Some(1))
+                        .map(|t| t.town.clone())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                    inspection: s
+                        .assessment
+                        .towns
+                        .iter()
+                        .filter(|t| !t.inspection.is_empty())
+                        .map(|t| t.town.clone())
+                        .collect::<Vec<_>>()
+                        .join("、"),
+                })
+                .collect();
+            let rules = store
+                .assessment_rules()?
+                .into_iter()
+                .map(|r| RulesLine {
+                    id: r.id,
+                    code: r.rules.code,
+                    version: r.rules.version,
+                    period: if r.rules.period == "month" {
+                        "月度"
+                    } else {
+                        "年度"
+                    }
+                    .to_owned(),
+                    valid: format!(
+                        "{} 起{}",
+                        r.rules.valid_from,
+                        r.rules
+                            .valid_to
+                            .map(|t| format!("，至 {t}"))
+                            .unwrap_or_default()
+                    ),
+                    example: r.rules.example,
+                    loaded: format!(
+                        "{} {}",
+                        lantian_report::beijing_minute(r.rules.loaded_at_ms),
+                        r.rules.loaded_by
+                    ),
+                })
+                .collect();
+            Ok::<_, ApiError>((places.is_empty(), ranking, results, rules))
+        })
+        .await;
+    match result {
+        Ok((no_areas, ranking, results, rules)) => page(&TownsPage {
+            nav,
+            may_run,
+            month,
+            ranking,
+            has_town_areas: !no_areas,
+            results,
+            rules,
+        }),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "town_result.html")]
+struct ResultPage {
+    nav: Nav,
+    s: StoredAssessment,
+}
+
+pub(super) async fn result(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<i64>,
+) -> Response {
+    let nav = nav(&state, &user, "towns");
+    match state
+        .blocking(move |store| Ok::<_, ApiError>(report::stored(store, id)?))
+        .await
+    {
+        Ok(s) => page(&ResultPage { nav, s }),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "town_detail.html")]
+struct TownPage {
+    nav: Nav,
+    id: i64,
+    period: String,
+    rules: String,
+    example: bool,
+    t: TownResult,
+}
+
+pub(super) async fn town(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path((id, town)): Path<(i64, String)>,
+) -> Response {
+    let nav = nav(&state, &user, "towns");
+    match state
+        .blocking(move |store| Ok::<_, ApiError>(report::stored(store, id)?))
+        .await
+    {
+        Ok(s) => match s.assessment.towns.iter().find(|t| t.town == town) {
+            Some(t) => page(&TownPage {
+                nav,
+                id,
+                period: s.assessment.period.clone(),
+                rules: format!("{} 第{}版", s.rules_code, s.rules_version),
+                example: s.example,
+                t: t.clone(),
+            }),
+            None => {
+                ApiError::not_found(format!("result #{id} has no town {town:?}")).into_response()
+            }
+        },
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "town_circular.html")]
+struct CircularPage {
+    nav: Nav,
+    id: i64,
+    c: Circular,
+}
+
+pub(super) async fn circular(
+    State(state): State<AppState>,
+    PageUser(user): PageUser,
+    Path(id): Path<i64>,
+) -> Response {
+    let nav = nav(&state, &user, "towns");
+    match state
+        .blocking(move |store| Ok::<_, ApiError>(report::stored(store, id)?))
+        .await
+    {
+        Ok(s) => page(&CircularPage {
+            nav,
+            id,
+            c: report::circular(&s),
+        }),
+        Err(e) => e.into_response(),
+    }
+}
