@@ -502,3 +502,49 @@ test('emission inventory: the office imports two example years and the accountin
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('town assessment: the office loads the rules and assesses January; a town reads how its score was made', async () => {
+  lantian('import', 'areas', join(here, 'fixtures/town_areas.toml'));
+  const { page, errors } = await loggedIn('office');
+  await page.goto(`${base}/towns?month=2019-01`);
+  await ready(page);
+  // The towns ranked on their own stations: PM2.5 as `lantian assess` gives it.
+  const pm25 = JSON.parse(lantian('assess', '--area', 'town-haimen', '--month', '2019-01', '--format', 'json'))
+    .pollutants.find((p) => p.pollutant === 'PM2.5').mean;
+  const row = page.locator('#town-ranking tr[data-town=海门街道] td');
+  assert.equal((await row.allTextContents())[3], pm25);
+  await page.setInputFiles('#towns-rules input[type=file]', join(repo, 'config/assessment/example-rules.toml'));
+  await Promise.all([page.waitForEvent('load'), page.click('#towns-rules button[type=submit]')]);
+  await ready(page);
+  assert.match(await page.textContent('#rules'), /haimen-towns-example（示例）\s*第1版/);
+  // A bad line of given figures is named before anything is sent.
+  await page.fill('#towns-run input[name=period]', '2019-01');
+  await page.fill('#towns-run textarea[name=figures]', '三星镇,complaints');
+  await page.click('#towns-run button[type=submit]');
+  await waitFor(async () => (await page.textContent('#towns-error')).includes('第1行'), 'the refusal');
+  await page.fill('#towns-run textarea[name=figures]', '三星镇,complaints,2');
+  await Promise.all([page.waitForURL(/\/towns\/results\/\d+$/), page.click('#towns-run button[type=submit]')]);
+  await ready(page);
+  assert.match(await page.textContent('#example-banner'), /示例规则/);
+  const result = page.url();
+  await page.click('#towns-check');
+  await waitFor(async () => (await page.textContent('#towns-check-result')).includes('一致'), 'the check');
+  await page.screenshot({ path: join(artifacts, 'towns-result.png'), fullPage: true });
+  assert.deepEqual(errors, []);
+  await page.close();
+
+  const t = await loggedIn('haimen-town');
+  await t.page.goto(result);
+  await ready(t.page);
+  await Promise.all([t.page.waitForURL(/\/towns\/[^/]+$/), t.page.click('#result-towns a:text("海门街道")')]);
+  await ready(t.page);
+  const pmRow = await t.page.locator('#items tr[data-code=pm25] td').allTextContents();
+  assert.equal(pmRow[1], pm25);
+  assert.match(pmRow[8], /海门街道（站点 2008A）2019-01，有效天数 \d+/);
+  await t.page.goto(`${result}/circular`);
+  await ready(t.page);
+  assert.match(await t.page.textContent('#circular h1'), /关于2019年1月各区镇大气环境质量考核结果的通报/);
+  await t.page.screenshot({ path: join(artifacts, 'towns-circular.png'), fullPage: true });
+  assert.deepEqual(t.errors, []);
+  await t.page.close();
+});
