@@ -257,6 +257,18 @@ impl Rules {
                 )),
             }
         }
+        let mut targets = BTreeMap::new();
+        for t in &r.target {
+            if targets
+                .insert((t.town.as_str(), t.indicator.as_str()), ())
+                .is_some()
+            {
+                errors.push(format!(
+                    "target of {} for {}: given twice",
+                    t.town, t.indicator
+                ));
+            }
+        }
         for m in &r.money {
             if !seen.contains_key(m.indicator.as_str()) {
                 errors.push(format!("money: unknown indicator {}", m.indicator));
@@ -301,13 +313,6 @@ impl Rules {
                 (a.rules.valid_from.as_str(), a.rules.version)
                     .cmp(&(b.rules.valid_from.as_str(), b.rules.version))
             })
-    }
-
-    fn target(&self, town: &str, indicator: &str) -> Option<Decimal> {
-        self.target
-            .iter()
-            .find(|t| t.town == town && t.indicator == indicator)
-            .map(|t| t.value)
     }
 }
 
@@ -403,7 +408,13 @@ fn score_of(better: Better, full: Decimal, zero: Decimal, v: Decimal) -> Decimal
 /// Applies `rules` to each town's figures for `period`.
 #[must_use]
 pub fn assess(rules: &Rules, figures: &Figures, period: &str) -> Assessment {
-    let mut towns: Vec<TownResult> = figures
+    let targets: BTreeMap<(&str, &str), Decimal> = rules
+        .target
+        .iter()
+        .map(|t| ((t.town.as_str(), t.indicator.as_str()), t.value))
+        .collect();
+    let target_of = |town: &str, indicator: &str| targets.get(&(town, indicator)).copied();
+    let towns: Vec<TownResult> = figures
         .iter()
         .map(|(town, values)| {
             let items: Vec<ItemScore> = rules
@@ -411,7 +422,7 @@ pub fn assess(rules: &Rules, figures: &Figures, period: &str) -> Assessment {
                 .iter()
                 .map(|i| {
                     let value = values.get(&i.code).copied();
-                    let target = rules.target(town, &i.code);
+                    let target = target_of(town, &i.code);
                     let (full, zero) = match (i.full_at, i.zero_at, i.zero_margin, target) {
                         (Some(f), Some(z), _, _) => (Some(f), Some(z)),
                         (None, None, Some(m), Some(t)) => (
@@ -496,7 +507,7 @@ pub fn assess(rules: &Rules, figures: &Figures, period: &str) -> Assessment {
                 .iter()
                 .map(|m| {
                     let (Some(v), Some(t)) =
-                        (values.get(&m.indicator), rules.target(town, &m.indicator))
+                        (values.get(&m.indicator), target_of(town, &m.indicator))
                     else {
                         return MoneyItem {
                             indicator: m.indicator.clone(),
@@ -576,10 +587,11 @@ pub fn assess(rules: &Rules, figures: &Figures, period: &str) -> Assessment {
         }
         offset += n;
     }
+    let mut by_town: BTreeMap<String, TownResult> =
+        towns.into_iter().map(|t| (t.town.clone(), t)).collect();
     let mut out = Vec::new();
     for (town, r, tied) in ordered {
-        if let Some(pos) = towns.iter().position(|t| t.town == town) {
-            let mut t = towns.swap_remove(pos);
+        if let Some(mut t) = by_town.remove(&town) {
             t.rank = r;
             t.tied = tied;
             out.push(t);

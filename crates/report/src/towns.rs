@@ -10,7 +10,8 @@
 //!   (percentage points) and `heavy_days_up`;
 //! - straw-burning fire points: `fire_real` (incidents the town verified as real, by their
 //!   first detection in the period) and `fire_open` (dispatched to it, not yet verified);
-//! - plan progress reports: `reports_on_time_pct` (submitted on time, of those due);
+//! - plan tasks and progress reports: `tasks_overdue` (tasks the town reports on that are past
+//!   their deadline and not done) and `reports_on_time_pct` (submitted on time, of those due);
 //! - alarms of devices of the town raised in the period: `alarms` and `alarms_on_time_pct`
 //!   (handled, closed or dismissed within the rules' `alarm_deadline_hours`);
 //! - anything else (complaints, inspections by others) given in a CSV `town,indicator,value`,
@@ -316,7 +317,21 @@ pub fn gather(
         let lantian_plan::supervision::Party::Town(name) = &card.party else {
             continue;
         };
-        if card.reports_due == 0 || !g.figures.contains_key(name) {
+        if !g.figures.contains_key(name) {
+            continue;
+        }
+        if card.tasks > 0 {
+            g.set(
+                name,
+                "tasks_overdue",
+                Decimal::from(card.overdue as u64),
+                format!(
+                    "截至{}须报告的任务 {} 项，已完成 {} 项，逾期 {} 项",
+                    status.today, card.tasks, card.done, card.overdue
+                ),
+            );
+        }
+        if card.reports_due == 0 {
             continue;
         }
         g.set(
