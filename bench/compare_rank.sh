@@ -41,7 +41,8 @@ timed() {
   t0=$(date +%s.%N)
   /usr/bin/time -f '%U %S' -o "$OUT/cpu" "$@" >"$out" 2>"$OUT/stderr" || true
   t1=$(date +%s.%N)
-  echo "$(echo "$t1 - $t0" | bc) $(awk '{print $1 + $2}' "$OUT/cpu")" >>"$times"
+  # /usr/bin/time puts "Command exited with non-zero status" first when the command fails.
+  echo "$(echo "$t1 - $t0" | bc) $(tail -1 "$OUT/cpu" | awk '{print $1 + $2}')" >>"$times"
 }
 rm -f "$OUT"/*.times
 for _ in $(seq "$REPS"); do

@@ -141,6 +141,17 @@ pub struct Meta {
     pub min_scored_weight_pct: Decimal,
 }
 
+impl Meta {
+    /// The days it applies, in words: `2026-01-01 to 2026-06-30`, or `from 2026-01-01`.
+    #[must_use]
+    pub fn validity(&self) -> String {
+        match &self.valid_to {
+            Some(to) => format!("{} to {to}", self.valid_from),
+            None => format!("from {}", self.valid_from),
+        }
+    }
+}
+
 fn half() -> Decimal {
     Decimal::from(50)
 }

@@ -110,17 +110,11 @@ pub(crate) fn run(store: &Store, cmd: &TownsCmd) -> Result<ExitCode> {
                 now,
             )?;
             out::line(&format!(
-                "{} {} version {} (#{id}), {}{}",
+                "{} {} version {} (#{id}), {}",
                 if new { "loaded" } else { "already loaded" },
                 rules.rules.code,
                 rules.rules.version,
-                rules.rules.valid_from,
-                rules
-                    .rules
-                    .valid_to
-                    .as_ref()
-                    .map(|t| format!(" to {t}"))
-                    .unwrap_or_default()
+                rules.rules.validity()
             ))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -223,18 +217,12 @@ fn assess(store: &Store, a: &AssessArgs, now: i64) -> Result<ExitCode> {
             let rules = report::parse_rules(&text, &p.display().to_string())?;
             if !rules.applies_to(period.kind, &first) {
                 bail!(
-                    "{}: {} version {} is for a {} from {}{}; the period {} does not fall in it",
+                    "{}: {} version {} is for a {} {}; the period {} does not fall in it",
                     p.display(),
                     rules.rules.code,
                     rules.rules.version,
                     rules.rules.period,
-                    rules.rules.valid_from,
-                    rules
-                        .rules
-                        .valid_to
-                        .as_ref()
-                        .map(|t| format!(" to {t}"))
-                        .unwrap_or_default(),
+                    rules.rules.validity(),
                     period.label()
                 );
             }

@@ -143,7 +143,13 @@ impl Scope {
                 "no area {key:?} in the store (lantian import areas)"
             ))
         })?;
-        Ok(Scope {
+        Ok(Scope::of_area(&area))
+    }
+
+    /// A stored area: the stations that count in its assessment.
+    #[must_use]
+    pub fn of_area(area: &lantian_store::Area) -> Scope {
+        Scope {
             kind: "area",
             code: area.code.clone(),
             name: area.name.clone(),
@@ -152,7 +158,7 @@ impl Scope {
                 .into_iter()
                 .map(str::to_owned)
                 .collect(),
-        })
+        }
     }
 }
 

@@ -342,17 +342,8 @@ pub fn hour_rankings(
 pub fn town_scopes(store: &Store) -> Result<Vec<Scope>, ReportError> {
     Ok(store
         .areas()?
-        .into_iter()
+        .iter()
         .filter(|a| a.kind == "town")
-        .map(|a| Scope {
-            kind: "area",
-            stations: a
-                .assessed_stations()
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-            code: a.code,
-            name: a.name,
-        })
+        .map(Scope::of_area)
         .collect())
 }

@@ -196,16 +196,7 @@ pub fn gather(
         else {
             continue;
         };
-        let scope = crate::Scope {
-            kind: "area",
-            code: area.code.clone(),
-            name: area.name.clone(),
-            stations: area
-                .assessed_stations()
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
-        };
+        let scope = crate::Scope::of_area(area);
         let now = crate::ranking::figures(store, &scope, period.aq(), config)?;
         let before = year_before(period.aq())
             .map(|b| crate::ranking::figures(store, &scope, b, config))
@@ -545,6 +536,29 @@ pub struct StoredAssessment {
     pub gathered: Gathered,
     /// The result.
     pub assessment: Assessment,
+}
+
+impl StoredAssessment {
+    /// The towns ranked first (several when tied).
+    #[must_use]
+    pub fn first(&self) -> Vec<String> {
+        self.towns_where(|t| t.rank == Some(1))
+    }
+
+    /// The towns on the special-inspection list.
+    #[must_use]
+    pub fn inspected(&self) -> Vec<String> {
+        self.towns_where(|t| !t.inspection.is_empty())
+    }
+
+    fn towns_where(&self, f: impl Fn(&lantian_assessment::TownResult) -> bool) -> Vec<String> {
+        self.assessment
+            .towns
+            .iter()
+            .filter(|t| f(t))
+            .map(|t| t.town.clone())
+            .collect()
+    }
 }
 
 /// Stores a result with the rules it used; returns its id.

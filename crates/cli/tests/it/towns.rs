@@ -9,15 +9,16 @@ fn repo(path: &str) -> std::path::PathBuf {
         .join(path)
 }
 
-#[test]
-fn towns_are_assessed_from_gathered_and_given_figures() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("t.db");
-    let ok = |args: &[&str], files: &[std::path::PathBuf]| {
-        let (out, stdout, stderr) = run(lantian(&db).args(args).args(files));
-        assert!(out.status.success(), "{args:?}: {stderr}");
-        stdout
-    };
+/// Runs `lantian` on `db`, which must succeed; its standard output.
+fn succeeds(db: &std::path::Path, args: &[&str], files: &[std::path::PathBuf]) -> String {
+    let (out, stdout, stderr) = run(lantian(db).args(args).args(files));
+    assert!(out.status.success(), "{args:?}: {stderr}");
+    stdout
+}
+
+/// The plan, the district and synthetic town boundaries, and the fixture's fire points
+/// (January 2019), loaded with `ok`.
+fn plan_and_fires(ok: &dyn Fn(&[&str], &[std::path::PathBuf]) -> String) {
     ok(&["plan", "load"], &[repo("config/plans/haimen.toml")]);
     ok(
         &["import", "boundary", "--crs", "gcj02"],
@@ -31,6 +32,14 @@ fn towns_are_assessed_from_gathered_and_given_figures() {
         &["import", "fires"],
         &[repo("web/e2e/fixtures/fires_generic.csv")],
     );
+}
+
+#[test]
+fn towns_are_assessed_from_gathered_and_given_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let ok = |args: &[&str], files: &[std::path::PathBuf]| succeeds(&db, args, files);
+    plan_and_fires(&ok);
     // 海门街道's fire was a factory: not real.
     ok(
         &[
@@ -105,11 +114,7 @@ stations = ["2009A"]
 fn results_are_stored_with_their_rules_and_an_old_period_reruns_to_the_same_figures() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("t.db");
-    let ok = |args: &[&str], files: &[std::path::PathBuf]| {
-        let (out, stdout, stderr) = run(lantian(&db).args(args).args(files));
-        assert!(out.status.success(), "{args:?}: {stderr}");
-        stdout
-    };
+    let ok = |args: &[&str], files: &[std::path::PathBuf]| succeeds(&db, args, files);
     let data = lantian_testdata::path("");
     ok(&["import", "stations"], &[data.join("stations/match1.csv")]);
     let areas = dir.path().join("towns.toml");
@@ -126,19 +131,7 @@ fn results_are_stored_with_their_rules_and_an_old_period_reruns_to_the_same_figu
         &["import", "cnemc", "--quiet", "--stations", "2008A,2009A"],
         &january,
     );
-    ok(&["plan", "load"], &[repo("config/plans/haimen.toml")]);
-    ok(
-        &["import", "boundary", "--crs", "gcj02"],
-        &[lantian_testdata::path("boundaries/320684.json")],
-    );
-    ok(
-        &["import", "boundary", "--name", "towns"],
-        &[repo("web/e2e/fixtures/towns_synthetic.geojson")],
-    );
-    ok(
-        &["import", "fires"],
-        &[repo("web/e2e/fixtures/fires_generic.csv")],
-    );
+    plan_and_fires(&ok);
     let v1 = repo("config/assessment/example-rules.toml");
     let out = ok(&["towns", "rules", "load"], std::slice::from_ref(&v1));
     assert!(

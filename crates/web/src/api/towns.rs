@@ -186,20 +186,8 @@ fn summary(s: &report::StoredAssessment) -> ResultSummary {
             .iter()
             .filter(|t| t.rank.is_some())
             .count(),
-        first: s
-            .assessment
-            .towns
-            .iter()
-            .filter(|t| t.rank == Some(1))
-            .map(|t| t.town.clone())
-            .collect(),
-        inspection: s
-            .assessment
-            .towns
-            .iter()
-            .filter(|t| !t.inspection.is_empty())
-            .map(|t| t.town.clone())
-            .collect(),
+        first: s.first(),
+        inspection: s.inspected(),
     }
 }
 

@@ -101,22 +101,8 @@ pub(super) async fn index(
                     example: s.example,
                     computed: lantian_report::beijing_minute(s.computed_at_ms),
                     by: s.computed_by.clone(),
-                    first: s
-                        .assessment
-                        .towns
-                        .iter()
-                        .filter(|t| t.rank == Some(1))
-                        .map(|t| t.town.clone())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    inspection: s
-                        .assessment
-                        .towns
-                        .iter()
-                        .filter(|t| !t.inspection.is_empty())
-                        .map(|t| t.town.clone())
-                        .collect::<Vec<_>>()
-                        .join("、"),
+                    first: s.first().join("、"),
+                    inspection: s.inspected().join("、"),
                 })
                 .collect();
             let rules = store
@@ -178,10 +164,7 @@ pub(super) async fn result(
     Path(id): Path<i64>,
 ) -> Response {
     let nav = nav(&state, &user, "towns");
-    match state
-        .blocking(move |store| Ok::<_, ApiError>(report::stored(store, id)?))
-        .await
-    {
+    match stored(&state, id).await {
         Ok(s) => page(&ResultPage { nav, s }),
         Err(e) => e.into_response(),
     }
@@ -204,10 +187,7 @@ pub(super) async fn town(
     Path((id, town)): Path<(i64, String)>,
 ) -> Response {
     let nav = nav(&state, &user, "towns");
-    match state
-        .blocking(move |store| Ok::<_, ApiError>(report::stored(store, id)?))
-        .await
-    {
+    match stored(&state, id).await {
         Ok(s) => match s.assessment.towns.iter().find(|t| t.town == town) {
             Some(t) => page(&TownPage {
                 nav,
@@ -239,10 +219,7 @@ pub(super) async fn circular(
     Path(id): Path<i64>,
 ) -> Response {
     let nav = nav(&state, &user, "towns");
-    match state
-        .blocking(move |store| Ok::<_, ApiError>(report::stored(store, id)?))
-        .await
-    {
+    match stored(&state, id).await {
         Ok(s) => page(&CircularPage {
             nav,
             id,
@@ -250,4 +227,10 @@ pub(super) async fn circular(
         }),
         Err(e) => e.into_response(),
     }
+}
+
+async fn stored(state: &AppState, id: i64) -> Result<StoredAssessment, ApiError> {
+    state
+        .blocking(move |store| Ok(report::stored(store, id)?))
+        .await
 }
