@@ -513,6 +513,12 @@ test('town assessment: the office loads the rules and assesses January; a town r
     .pollutants.find((p) => p.pollutant === 'PM2.5').mean;
   const row = page.locator('#town-ranking tr[data-town=海门街道] td');
   assert.equal((await row.allTextContents())[3], pm25);
+  // The year to date through 31 January is the same month.
+  await page.goto(`${base}/towns?ytd=2019-01-31`);
+  await ready(page);
+  assert.equal((await page.locator('#town-ranking tr[data-town=海门街道] td').allTextContents())[3], pm25);
+  await page.goto(`${base}/towns?month=2019-01`);
+  await ready(page);
   await page.setInputFiles('#towns-rules input[type=file]', join(repo, 'config/assessment/example-rules.toml'));
   await Promise.all([page.waitForEvent('load'), page.click('#towns-rules button[type=submit]')]);
   await ready(page);

@@ -236,9 +236,39 @@ fn results_are_stored_with_their_rules_and_an_old_period_reruns_to_the_same_figu
         out.trim(),
         "result #1: the same figures and the same result"
     );
+    // A year needs rules for a year.
+    let (out, _, stderr) = run(lantian(&db).args(["towns", "assess", "--year", "2019"]));
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("no stored assessment rules apply to 2019 (year)"),
+        "{stderr}"
+    );
+    let yearly = dir.path().join("year.toml");
+    std::fs::write(
+        &yearly,
+        std::fs::read_to_string(&v1)
+            .unwrap()
+            .replace(
+                "code = \"haimen-towns-example\"",
+                "code = \"haimen-towns-year\"",
+            )
+            .replace("period = \"month\"", "period = \"year\""),
+    )
+    .unwrap();
+    ok(&["towns", "rules", "load"], &[yearly]);
+    let out = ok(&["towns", "assess", "--year", "2019", "--save"], &[]);
+    assert!(
+        out.contains("（haimen-towns-year 第1版） [EXAMPLE]：2019"),
+        "{out}"
+    );
+    assert!(out.contains("saved as result #3"), "{out}");
     let list = ok(&["towns", "results"], &[]);
     assert!(
-        list.starts_with("#2\t2019-02\thaimen-towns-example version 2"),
+        list.starts_with("#3\t2019\thaimen-towns-year version 1"),
+        "{list}"
+    );
+    assert!(
+        list.contains("#2\t2019-02\thaimen-towns-example version 2"),
         "{list}"
     );
 

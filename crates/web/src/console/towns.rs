@@ -7,6 +7,7 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
+use lantian_aq::assess::Period;
 use lantian_assessment::TownResult;
 use lantian_report::ranking::PlaceRow;
 use lantian_report::towns::{self as report, Circular, StoredAssessment};
@@ -42,16 +43,20 @@ struct TownsPage {
     nav: Nav,
     may_run: bool,
     month: String,
+    label: String,
     ranking: Vec<PlaceRow>,
     has_town_areas: bool,
     results: Vec<ResultLine>,
     rules: Vec<RulesLine>,
 }
 
-/// The page's month.
+/// The ranking's period: a day, the year to date, a year or (default) a month.
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct TownsParams {
     month: Option<String>,
+    day: Option<String>,
+    ytd: Option<String>,
+    year: Option<i16>,
 }
 
 pub(super) async fn index(
@@ -73,9 +78,31 @@ pub(super) async fn index(
             .strftime("%Y-%m")
             .to_string()
     });
-    let period = match report::TownPeriod::parse(&month) {
-        Ok(p) if p.kind == "month" => p,
-        _ => return ApiError::field("month", format!("{month:?}: YYYY-MM")).into_response(),
+    let date = |field: &str, v: &str| {
+        v.parse::<jiff::civil::Date>()
+            .map_err(|_| ApiError::field(field, format!("{v:?}: YYYY-MM-DD")))
+    };
+    let chosen = match (&p.day, &p.ytd, p.year) {
+        (Some(d), _, _) => date("day", d).map(|d| (Period::Range(d, d), format!("{d}"))),
+        (None, Some(d), _) => date("ytd", d).and_then(|d| {
+            let first = jiff::civil::Date::new(d.year(), 1, 1).map_err(ApiError::internal)?;
+            Ok((
+                Period::Range(first, d),
+                format!("{}年1月1日至{d}", d.year()),
+            ))
+        }),
+        (None, None, Some(y)) if (2000..=2100).contains(&y) => {
+            Ok((Period::Year(y), format!("{y}年")))
+        }
+        (None, None, Some(_)) => Err(ApiError::field("year", "2000 to 2100")),
+        (None, None, None) => match report::TownPeriod::parse(&month) {
+            Ok(t) if t.kind == "month" => Ok((t.aq(), month.clone())),
+            _ => Err(ApiError::field("month", format!("{month:?}: YYYY-MM"))),
+        },
+    };
+    let (period, label) = match chosen {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
     };
     let result = state
         .blocking(move |store| {
@@ -86,8 +113,8 @@ pub(super) async fn index(
                 lantian_report::ranking::rankings(
                     store,
                     &places,
-                    period.aq(),
-                    lantian_report::ranking::year_before(period.aq()),
+                    period,
+                    lantian_report::ranking::year_before(period),
                     &lantian_aq::Config::default(),
                 )?
             };
@@ -142,6 +169,7 @@ pub(super) async fn index(
             nav,
             may_run,
             month,
+            label,
             ranking,
             has_town_areas: !no_areas,
             results,

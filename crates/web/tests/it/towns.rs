@@ -173,6 +173,10 @@ async fn the_office_assesses_the_towns_and_everyone_reads_how() {
     );
     assert!(!page.contains("id=\"towns-run\""), "a town does not run it");
     assert!(text(&get(&f, "/towns", Some(&office)).await).contains("id=\"towns-run\""));
+    let page = text(&get(&f, "/towns?ytd=2024-01-31", Some(&town)).await);
+    assert!(page.contains("2024年1月1日至2024-01-31"), "{page}");
+    let a = get(&f, "/towns?year=1999", Some(&town)).await;
+    assert_eq!(error_field(&a), "year");
     let page = text(&get(&f, &format!("/towns/results/{id}"), Some(&town)).await);
     assert!(
         page.contains("94.12") && page.contains("id=\"example-banner\""),
