@@ -1,0 +1,341 @@
+//! Enforcement cases (执法案件): where a case came from, its parties, its steps with their time
+//! limits, and the decision. A case is a list of events; its state and deadlines are derived
+//! from them, so the history is the record and nothing is overwritten.
+//!
+//! Steps: 登记 (registered) → 立案 (filed) or 不予立案 (not filed) → 调查终结 (investigated) →
+//! 作出决定 (decided: a penalty, an order to correct, or no penalty) → 结案 (closed). Each step
+//! has a time limit counted in calendar days from the step before (`Limits`); the defaults follow
+//! 《生态环境行政处罚办法》(2023) as recalled and are UNVERIFIED: filing within 15 days of the
+//! clue, a decision within 90 days of filing, closure within 60 days of the decision.
+
+use jiff::civil::Date;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+/// Where a case came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Origin {
+    /// An online-monitoring alarm (its evidence frames and hashes go with the case).
+    Alarm {
+        /// The alarm's id.
+        id: i64,
+    },
+    /// A straw-burning fire incident.
+    Fire {
+        /// The incident's id.
+        id: i64,
+    },
+    /// A complaint (投诉), entered or imported.
+    Complaint {
+        /// The hotline or channel: `12345`, `12369`, …
+        channel: String,
+        /// Its number there.
+        reference: String,
+    },
+    /// An inspection (现场检查, 双随机).
+    Inspection {
+        /// What was inspected and by whom, in words.
+        note: String,
+    },
+}
+
+/// What kind of party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// 企业 (a polluter).
+    Enterprise,
+    /// 工地 (a construction site).
+    Site,
+    /// 餐饮单位 (a restaurant).
+    Restaurant,
+    /// 第三方治理、运维、检测机构 (an agency).
+    Agency,
+}
+
+/// A party to a case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct Party {
+    /// What kind.
+    pub kind: PartyKind,
+    /// Name.
+    pub name: String,
+    /// 统一社会信用代码, when known: parties are the same when their codes are (else their names).
+    #[serde(default)]
+    pub credit_code: Option<String>,
+}
+
+impl Party {
+    /// The key two cases share when they are against the same party.
+    #[must_use]
+    pub fn key(&self) -> String {
+        self.credit_code
+            .clone()
+            .unwrap_or_else(|| format!("{:?}:{}", self.kind, self.name))
+    }
+}
+
+/// The decision (处理决定).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Decision {
+    /// 罚款, with or without an order to correct.
+    Penalty {
+        /// Yuan.
+        amount: Decimal,
+        /// 责令改正 too.
+        order_to_correct: bool,
+    },
+    /// 责令改正 only.
+    OrderToCorrect,
+    /// 不予处罚, with the reason.
+    NoPenalty {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A step of a case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// 登记: the clue is recorded.
+    Register,
+    /// 立案.
+    File,
+    /// 不予立案, with the reason (the case ends).
+    NotFile {
+        /// Why.
+        reason: String,
+    },
+    /// 调查终结.
+    Investigate,
+    /// 作出决定.
+    Decide(Decision),
+    /// 结案 (the decision carried out).
+    Close,
+}
+
+/// The state a case is in after its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// 已登记.
+    Registered,
+    /// 已立案.
+    Filed,
+    /// 调查终结.
+    Investigated,
+    /// 已决定.
+    Decided,
+    /// 已结案.
+    Closed,
+    /// 不予立案.
+    NotFiled,
+}
+
+impl CaseState {
+    /// The Chinese label.
+    #[must_use]
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            CaseState::Registered => "已登记",
+            CaseState::Filed => "已立案",
+            CaseState::Investigated => "调查终结",
+            CaseState::Decided => "已作出决定",
+            CaseState::Closed => "已结案",
+            CaseState::NotFiled => "不予立案",
+        }
+    }
+
+    /// Whether the case has ended.
+    #[must_use]
+    pub fn ended(self) -> bool {
+        matches!(self, CaseState::Closed | CaseState::NotFiled)
+    }
+}
+
+/// One event of a case's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEvent {
+    /// The day it happened (Beijing).
+    pub on: Date,
+    /// What.
+    #[serde(flatten)]
+    pub step: Step,
+    /// Who.
+    pub actor: String,
+}
+
+/// A step refused, with the reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    /// The step does not follow from the state.
+    #[error("案件当前为“{}”，不能{}", .0.label_zh(), .1)]
+    OutOfOrder(CaseState, &'static str),
+    /// A step dated before the one it follows.
+    #[error("{0} 早于上一步骤的日期 {1}")]
+    BeforePrevious(Date, Date),
+    /// A penalty of 0 or less.
+    #[error("罚款金额须大于0")]
+    Amount,
+    /// A reason left empty.
+    #[error("须填写理由")]
+    Reason,
+}
+
+/// Time limits in calendar days (configurable; see the module's note).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// From registration to filing (or not).
+    pub file_days: i32,
+    /// From filing to the decision.
+    pub decide_days: i32,
+    /// From the decision to closure.
+    pub close_days: i32,
+    /// Remind this many days before a limit.
+    pub remind_days: i32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            file_days: 15,
+            decide_days: 90,
+            close_days: 60,
+            remind_days: 5,
+        }
+    }
+}
+
+/// The state after `events` (the first must be a registration).
+#[must_use]
+pub fn state_of(events: &[CaseEvent]) -> Option<CaseState> {
+    let mut state = None;
+    for e in events {
+        state = Some(next_state(state, &e.step).ok()?);
+    }
+    state
+}
+
+fn next_state(state: Option<CaseState>, step: &Step) -> Result<CaseState, Refused> {
+    use CaseState as S;
+    let what = match step {
+        Step::Register => "登记",
+        Step::File => "立案",
+        Step::NotFile { .. } => "不予立案",
+        Step::Investigate => "调查终结",
+        Step::Decide(_) => "作出决定",
+        Step::Close => "结案",
+    };
+    match (state, step) {
+        (None, Step::Register) => Ok(S::Registered),
+        (Some(S::Registered), Step::File) => Ok(S::Filed),
+        (Some(S::Registered), Step::NotFile { .. }) => Ok(S::NotFiled),
+        (Some(S::Filed), Step::Investigate) => Ok(S::Investigated),
+        (Some(S::Investigated), Step::Decide(_)) => Ok(S::Decided),
+        (Some(S::Decided), Step::Close) => Ok(S::Closed),
+        (Some(s), _) => Err(Refused::OutOfOrder(s, what)),
+        (None, _) => Err(Refused::OutOfOrder(S::Registered, what)),
+    }
+}
+
+/// Checks `event` against the history and returns the state it leads to; the caller appends
+/// it. Nothing already recorded changes.
+pub fn apply(events: &[CaseEvent], event: &CaseEvent) -> Result<CaseState, Refused> {
+    let state = if events.is_empty() {
+        None
+    } else {
+        Some(state_of(events).ok_or(Refused::OutOfOrder(CaseState::Registered, "继续"))?)
+    };
+    if let Some(last) = events.last()
+        && event.on < last.on
+    {
+        return Err(Refused::BeforePrevious(event.on, last.on));
+    }
+    match &event.step {
+        Step::Decide(Decision::Penalty { amount, .. }) if *amount <= Decimal::ZERO => {
+            return Err(Refused::Amount);
+        }
+        Step::NotFile { reason } | Step::Decide(Decision::NoPenalty { reason })
+            if reason.trim().is_empty() =>
+        {
+            return Err(Refused::Reason);
+        }
+        _ => {}
+    }
+    next_state(state, &event.step)
+}
+
+/// The limit a case in progress is under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Deadline {
+    /// The step due.
+    pub step: &'static str,
+    /// The last day for it.
+    pub due: Date,
+    /// Days left on `today` (negative: overdue).
+    pub days_left: i32,
+    /// Within the reminder window or overdue.
+    pub remind: bool,
+}
+
+/// The deadline of the next step of a case on `today`, if it is in progress.
+#[must_use]
+pub fn deadline(events: &[CaseEvent], limits: &Limits, today: Date) -> Option<Deadline> {
+    let state = state_of(events)?;
+    let last = events.last()?.on;
+    let (step, days) = match state {
+        CaseState::Registered => ("立案", limits.file_days),
+        // The decision's limit runs from filing, through the investigation.
+        CaseState::Filed | CaseState::Investigated => ("作出决定", limits.decide_days),
+        CaseState::Decided => ("结案", limits.close_days),
+        CaseState::Closed | CaseState::NotFiled => return None,
+    };
+    let from = match state {
+        CaseState::Investigated => events
+            .iter()
+            .find(|e| e.step == Step::File)
+            .map_or(last, |e| e.on),
+        _ => last,
+    };
+    let due = from.checked_add(jiff::Span::new().days(days)).ok()?;
+    let days_left = (due - today).get_days();
+    Some(Deadline {
+        step,
+        due,
+        days_left,
+        remind: days_left <= limits.remind_days,
+    })
+}
+
+/// Steps that were late: (step, days over its limit).
+#[must_use]
+pub fn late_steps(events: &[CaseEvent], limits: &Limits) -> Vec<(&'static str, i32)> {
+    let day = |f: &dyn Fn(&Step) -> bool| events.iter().find(|e| f(&e.step)).map(|e| e.on);
+    let registered = day(&|s| *s == Step::Register);
+    let filed = day(&|s| matches!(s, Step::File | Step::NotFile { .. }));
+    let decided = day(&|s| matches!(s, Step::Decide(_)));
+    let closed = day(&|s| *s == Step::Close);
+    let mut out = Vec::new();
+    for (name, from, to, limit) in [
+        ("立案", registered, filed, limits.file_days),
+        (
+            "作出决定",
+            day(&|s| *s == Step::File),
+            decided,
+            limits.decide_days,
+        ),
+        ("结案", decided, closed, limits.close_days),
+    ] {
+        if let (Some(a), Some(b)) = (from, to) {
+            let took = (b - a).get_days();
+            if took > limit {
+                out.push((name, took - limit));
+            }
+        }
+    }
+    out
+}
