@@ -456,6 +456,45 @@ pub(crate) const TABLES: &[TableSpec] = &[
         ],
         ["id"]
     ),
+    t!(
+        "enforcement_cases",
+        [
+            "id",
+            "origin",
+            "party",
+            "party_key",
+            "department",
+            "town",
+            "source",
+            "detected_on",
+            "title",
+            "created_at",
+            "created_by"
+        ],
+        ["id"]
+    ),
+    t!(
+        "enforcement_events",
+        ["id", "case_id", "seq", "event", "at"],
+        ["id"]
+    ),
+    t!(
+        "credit_records",
+        [
+            "id",
+            "case_id",
+            "record",
+            "party_key",
+            "created_at",
+            "created_by"
+        ],
+        ["id"]
+    ),
+    t!(
+        "credit_events",
+        ["id", "record_id", "seq", "event", "at"],
+        ["id"]
+    ),
 ];
 
 /// A stored value in an engine-neutral form (booleans are integers 0/1, as SQLite keeps them).

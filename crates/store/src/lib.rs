@@ -53,6 +53,7 @@ pub mod assessment;
 pub mod chunk;
 pub mod copy;
 pub mod emergency;
+pub mod enforcement;
 pub mod fire;
 pub mod inventory;
 pub mod jobs;
@@ -73,6 +74,7 @@ pub use assessment::{
 };
 pub use chunk::{ChunkError, DayValues};
 pub use emergency::{NewWarning, ReductionListRecord, WarningEvent, WarningRecord};
+pub use enforcement::{CaseFilter, CaseRecord, CreditRow, NewCase, NewCredit};
 pub use fire::{
     FireBatchItem, FireBatchOutcome, FireFilter, FireIncidentRecord, FireOrderEvent, FirePlace,
     FireStep, FireTarget, NewFireDetection, StoredFireDetection,
@@ -108,6 +110,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (9, include_str!("../migrations/sqlite/0009_fire.sql")),
     (10, include_str!("../migrations/sqlite/0010_inventory.sql")),
     (11, include_str!("../migrations/sqlite/0011_assessment.sql")),
+    (
+        12,
+        include_str!("../migrations/sqlite/0012_enforcement.sql"),
+    ),
 ];
 /// The PostgreSQL migrations, in order.
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -136,6 +142,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         11,
         include_str!("../migrations/postgres/0011_assessment.sql"),
+    ),
+    (
+        12,
+        include_str!("../migrations/postgres/0012_enforcement.sql"),
     ),
 ];
 
@@ -796,6 +806,70 @@ impl Store {
     /// One stored assessment result.
     pub fn assessment_result(&self, id: i64) -> Result<AssessmentResultRecord, StoreError> {
         dispatch!(self.assessment_result(id))
+    }
+
+    /// Opens an enforcement case with its registration and audit entry; returns its id.
+    pub fn open_case(
+        &self,
+        new: &NewCase,
+        at_ms: i64,
+        audit: &AuditEntry,
+    ) -> Result<i64, StoreError> {
+        dispatch!(self.open_case(new, at_ms, audit))
+    }
+
+    /// Appends a step to case `id` after `authorize` and the case's rules have accepted it
+    /// against the history read in the same transaction (`Conflict` with the reason when
+    /// refused); returns the case after it.
+    pub fn case_step(
+        &self,
+        id: i64,
+        event: &lantian_enforcement::CaseEvent,
+        authorize: &dyn Fn(&CaseRecord) -> Result<(), StoreError>,
+        at_ms: i64,
+        audit: &AuditEntry,
+    ) -> Result<CaseRecord, StoreError> {
+        dispatch!(self.case_step(id, event, authorize, at_ms, audit))
+    }
+
+    /// One enforcement case with its events.
+    pub fn enforcement_case(&self, id: i64) -> Result<CaseRecord, StoreError> {
+        dispatch!(self.enforcement_case(id))
+    }
+
+    /// Enforcement cases, newest first.
+    pub fn enforcement_cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRecord>, StoreError> {
+        dispatch!(self.enforcement_cases(filter))
+    }
+
+    /// Adds a credit record for a case decided with a penalty or an order to correct, against
+    /// the case's party; returns its id.
+    pub fn add_credit(
+        &self,
+        new: &NewCredit,
+        at_ms: i64,
+        actor: &str,
+        audit: &AuditEntry,
+    ) -> Result<i64, StoreError> {
+        dispatch!(self.add_credit(new, at_ms, actor, audit))
+    }
+
+    /// Appends an event to credit record `id` after checking it against the record's history
+    /// and `rules`; returns the record after it.
+    pub fn credit_step(
+        &self,
+        id: i64,
+        event: &lantian_enforcement::credit::Dated,
+        rules: &lantian_enforcement::CreditRules,
+        at_ms: i64,
+        audit: &AuditEntry,
+    ) -> Result<CreditRow, StoreError> {
+        dispatch!(self.credit_step(id, event, rules, at_ms, audit))
+    }
+
+    /// Credit records (of one party, or all), newest first.
+    pub fn credit_records(&self, party_key: Option<&str>) -> Result<Vec<CreditRow>, StoreError> {
+        dispatch!(self.credit_records(party_key))
     }
 
     /// Takes or renews the lease of job `name` for node `holder` for `ttl_ms`: `Some` when

@@ -1761,3 +1761,177 @@ contract!(assessment_rules_and_results_are_kept, |store| {
         .count();
     assert_eq!(audited, 5);
 });
+
+contract!(
+    cases_and_credit_records_are_appended_after_their_checks,
+    |store| {
+        use lantian_enforcement::case::{CaseEvent, Decision, Step};
+        use lantian_enforcement::credit::{
+            CreditEvent, CreditRecord, CreditRules, Dated, Violation,
+        };
+        use lantian_enforcement::{Origin, Party, PartyKind};
+        use lantian_store::{CaseFilter, NewCase, NewCredit};
+        let day = |m: i8, d: i8| date(2026, m, d);
+        let ev = |on, step| CaseEvent {
+            on,
+            step,
+            actor: "office".into(),
+        };
+        let audit = AuditEntry {
+            at_ms: 1_000,
+            actor: "office".into(),
+            action: "case".into(),
+            target: String::new(),
+            detail: String::new(),
+        };
+        let party = Party {
+            kind: PartyKind::Enterprise,
+            name: "某化工有限公司".into(),
+            credit_code: Some("91320684XXXXXXXXXX".into()),
+        };
+        let new = NewCase {
+            origin: Origin::Alarm { id: 3 },
+            party: party.clone(),
+            department: "生态环境局".into(),
+            town: "海门街道".into(),
+            source: Some("MN-A".into()),
+            detected_on: Some(day(3, 1)),
+            title: "VOCs超标排放".into(),
+            registered: ev(day(3, 2), Step::Register),
+        };
+        // A case opens only with its registration.
+        let mut wrong = new.clone();
+        wrong.registered = ev(day(3, 2), Step::File);
+        assert!(matches!(
+            store.open_case(&wrong, 1_000, &audit),
+            Err(StoreError::Conflict(_))
+        ));
+        let id = store.open_case(&new, 1_000, &audit).unwrap();
+        let ok = |_: &lantian_store::CaseRecord| Ok(());
+        // Out of order: refused with the reason, nothing written.
+        let e = store
+            .case_step(id, &ev(day(3, 3), Step::Close), &ok, 2_000, &audit)
+            .unwrap_err();
+        assert!(e.to_string().contains("不能结案"), "{e}");
+        // The caller's check sees the case read in the transaction.
+        let deny = |c: &lantian_store::CaseRecord| {
+            Err(StoreError::Denied(format!("not {}", c.case.department)))
+        };
+        assert!(matches!(
+            store.case_step(id, &ev(day(3, 3), Step::File), &deny, 2_000, &audit),
+            Err(StoreError::Denied(_))
+        ));
+        // A credit record needs a decision.
+        let record = CreditRecord {
+            party: party.clone(),
+            violation: Violation::DataFraud,
+            case_id: id,
+            decision_ref: "海环罚〔2026〕3号".into(),
+            summary: "篡改监测数据".into(),
+            events: Vec::new(),
+        };
+        assert!(matches!(
+            store.add_credit(
+                &NewCredit {
+                    record: record.clone()
+                },
+                3_000,
+                "office",
+                &audit
+            ),
+            Err(StoreError::Conflict(_))
+        ));
+        for (on, step) in [
+            (day(3, 5), Step::File),
+            (day(3, 20), Step::Investigate),
+            (
+                day(3, 25),
+                Step::Decide(Decision::Penalty {
+                    amount: rust_decimal::Decimal::from(100_000),
+                    order_to_correct: true,
+                }),
+            ),
+        ] {
+            store
+                .case_step(id, &ev(on, step), &ok, 2_000, &audit)
+                .unwrap();
+        }
+        let c = store.enforcement_case(id).unwrap();
+        assert_eq!(c.events.len(), 4);
+        assert_eq!(c.state(), Some(lantian_enforcement::CaseState::Decided));
+        assert_eq!(c.case, new);
+        // Another party's record is refused; the case's party's is kept.
+        let mut stranger = record.clone();
+        stranger.party.credit_code = Some("other".into());
+        assert!(
+            store
+                .add_credit(&NewCredit { record: stranger }, 3_000, "office", &audit)
+                .is_err()
+        );
+        let rid = store
+            .add_credit(
+                &NewCredit {
+                    record: record.clone(),
+                },
+                3_000,
+                "office",
+                &audit,
+            )
+            .unwrap();
+        let rules = CreditRules::default();
+        let dated = |on, event| Dated {
+            on,
+            event,
+            actor: "office".into(),
+        };
+        store
+            .credit_step(
+                rid,
+                &dated(day(4, 1), CreditEvent::Publish),
+                &rules,
+                4_000,
+                &audit,
+            )
+            .unwrap();
+        let e = store
+            .credit_step(
+                rid,
+                &dated(
+                    day(4, 2),
+                    CreditEvent::RepairApplied {
+                        note: "整改".into(),
+                    },
+                ),
+                &rules,
+                4_000,
+                &audit,
+            )
+            .unwrap_err();
+        assert!(e.to_string().contains("个月后方可申请信用修复"), "{e}");
+        let rows = store.credit_records(Some(&party.key())).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].record.events.len(), 1);
+        assert_eq!(rows[0].record.decision_ref, "海环罚〔2026〕3号");
+        assert!(store.credit_records(Some("nobody")).unwrap().is_empty());
+        let listed = store
+            .enforcement_cases(&CaseFilter {
+                town: Some("海门街道".into()),
+                ..CaseFilter::default()
+            })
+            .unwrap();
+        assert_eq!(listed.iter().map(|c| c.id).collect::<Vec<_>>(), [id]);
+        assert!(
+            store
+                .enforcement_cases(&CaseFilter {
+                    department: Some("交通运输局".into()),
+                    ..CaseFilter::default()
+                })
+                .unwrap()
+                .is_empty()
+        );
+        assert!(matches!(
+            store.enforcement_case(999),
+            Err(StoreError::NotFound(..))
+        ));
+    }
+);
