@@ -15,6 +15,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod alarm;
 mod assess;
+mod case;
 mod config;
 mod demo;
 mod device;
@@ -95,6 +96,15 @@ enum Command {
     /// Rank a province's cities or configured areas from raw hourly values (排名): composite
     /// index, PM2.5, good-day share, and the change against the year before.
     Rank(rank::Args),
+    /// Enforcement cases (执法案件): open, step within the time limits, list, effectiveness.
+    #[command(subcommand)]
+    Case(case::CaseCmd),
+    /// Credit records (信用记录): add for a decided case, publish, repair, appeal, list.
+    #[command(subcommand)]
+    Credit(case::CreditCmd),
+    /// Screens a new construction project (项目准入): banned industries, the 两高 catalogue,
+    /// and the 20 km / tall-stack 环评一致性会商 against the map layer `border`.
+    Screen(case::ScreenArgs),
     /// Towns (区镇): the assessment of a month or a year under a version of the rules.
     #[command(subcommand)]
     Towns(towns::TownsCmd),
@@ -171,6 +181,9 @@ fn main() -> ExitCode {
         Command::Inventory(i) => open(&cli.db).and_then(|store| inventory::run(&store, i)),
         Command::Rank(r) => open(&cli.db).and_then(|store| rank::run(&store, r)),
         Command::Towns(t) => open(&cli.db).and_then(|store| towns::run(&store, t)),
+        Command::Case(c) => open(&cli.db).and_then(|store| case::run_case(&store, c)),
+        Command::Credit(c) => open(&cli.db).and_then(|store| case::run_credit(&store, c)),
+        Command::Screen(a) => open(&cli.db).and_then(|store| case::run_screen(&store, a)),
     };
     match result {
         Ok(code) => code,

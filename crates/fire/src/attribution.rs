@@ -204,9 +204,25 @@ pub fn regions_from_geojson(
 /// through the point.
 #[must_use]
 pub fn boundary_km(area: &MultiPolygon<f64>, lon: f64, lat: f64) -> f64 {
+    nearest_edge(area, lon, lat).0
+}
+
+/// The nearest point of an area from a point: the distance (km) and the bearing to it (degrees
+/// clockwise from north), on the equirectangular plane through the point; `(0, 0)` inside it.
+#[must_use]
+pub fn nearest_boundary(area: &MultiPolygon<f64>, lon: f64, lat: f64) -> (f64, f64) {
+    if area.contains(&Point::new(lon, lat)) {
+        return (0.0, 0.0);
+    }
+    let (km, x, y) = nearest_edge(area, lon, lat);
+    (km, x.atan2(y).to_degrees().rem_euclid(360.0))
+}
+
+/// The nearest point of an area's edges: distance (km) and its offset east and north (km).
+fn nearest_edge(area: &MultiPolygon<f64>, lon: f64, lat: f64) -> (f64, f64, f64) {
     let kx = KM_PER_DEG_LON_EQ * lat.to_radians().cos();
     let ky = KM_PER_DEG_LAT;
-    let mut best = f64::INFINITY;
+    let mut best = (f64::INFINITY, 0.0, 0.0);
     for poly in area {
         for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
             for seg in ring.lines() {
@@ -220,7 +236,10 @@ pub fn boundary_km(area: &MultiPolygon<f64>, lon: f64, lat: f64) -> f64 {
                     0.0
                 };
                 let (px, py) = (ax + t * dx, ay + t * dy);
-                best = best.min((px * px + py * py).sqrt());
+                let d = (px * px + py * py).sqrt();
+                if d < best.0 {
+                    best = (d, px, py);
+                }
             }
         }
     }
@@ -230,6 +249,21 @@ pub fn boundary_km(area: &MultiPolygon<f64>, lon: f64, lat: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nearest_point_of_an_area_has_its_bearing() {
+        // A square north of the point: 0.1° of latitude away (11.06 km at 110.574 km/°), due north.
+        let area = MultiPolygon(vec![polygon![
+            (x: 120.9, y: 32.1), (x: 121.1, y: 32.1), (x: 121.1, y: 32.3), (x: 120.9, y: 32.3)
+        ]]);
+        let (km, bearing) = nearest_boundary(&area, 121.0, 32.0);
+        assert!((km - 11.0574).abs() < 1e-6, "{km}");
+        assert!(bearing.abs() < 1e-9, "{bearing}");
+        // East of the square: the border lies west (270°).
+        let (_, west) = nearest_boundary(&area, 121.2, 32.2);
+        assert!((west - 270.0).abs() < 1e-9, "{west}");
+        assert_eq!(nearest_boundary(&area, 121.0, 32.2), (0.0, 0.0));
+    }
     use geo::{LineString, Polygon, polygon};
 
     fn square(code: &str, x0: f64, y0: f64, size: f64) -> Region {

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
 mod boundary;
+mod case;
 mod cluster;
 mod crash;
 mod demo;

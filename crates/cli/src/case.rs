@@ -1,0 +1,710 @@
+//! `lantian case …` (执法案件), `lantian credit …` (信用记录) and `lantian screen` (项目准入):
+//! cases opened from an alarm, a fire incident, a complaint or an inspection and taken step by
+//! step within their time limits; credit records for decided cases, published, repaired or
+//! appealed, never rewritten; the effectiveness of enforcement by department or town; and the
+//! screening of a new project against the plan's rules and the configured border.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args as ClapArgs, Subcommand, ValueEnum};
+use jiff::civil::Date;
+use lantian_enforcement::case::{self, CaseEvent, Decision, Limits, Step};
+use lantian_enforcement::credit::{CreditEvent, CreditRecord, CreditRules, Dated};
+use lantian_enforcement::effect::{CaseFacts, evaluate};
+use lantian_enforcement::screening::{BorderGeometry, Project, ScreeningRules, screen};
+use lantian_enforcement::{Origin, Party, PartyKind, Violation};
+use lantian_store::{AuditEntry, CaseFilter, NewCase, NewCredit, Store};
+use rust_decimal::Decimal;
+
+use crate::out;
+use crate::user::cli_actor;
+
+/// `lantian case …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CaseCmd {
+    /// Opens (registers) a case.
+    Open(OpenArgs),
+    /// Takes a case's next step.
+    Step {
+        /// The case.
+        id: i64,
+        /// The step.
+        #[command(subcommand)]
+        step: StepArg,
+        /// The day (default: today, Beijing).
+        #[arg(long, global = true)]
+        on: Option<Date>,
+    },
+    /// Lists cases with the next step's deadline.
+    List {
+        /// Only those due within the reminder window or overdue.
+        #[arg(long)]
+        due: bool,
+        /// Only this department.
+        #[arg(long)]
+        department: Option<String>,
+        /// Only this town.
+        #[arg(long)]
+        town: Option<String>,
+    },
+    /// One case with its history.
+    Show {
+        /// The case.
+        id: i64,
+    },
+    /// Effectiveness of enforcement (执法效能) by department or town.
+    Effect {
+        /// Group by.
+        #[arg(long, value_enum, default_value = "department")]
+        by: Group,
+        /// Days within which a second case is a repeat, and an exceedance after closure a
+        /// recurrence.
+        #[arg(long, default_value_t = 365)]
+        window: i32,
+    },
+}
+
+/// Grouping of the effectiveness figures.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Group {
+    /// By the department in charge.
+    Department,
+    /// By town.
+    Town,
+}
+
+/// A party's kind on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum KindArg {
+    /// 企业.
+    Enterprise,
+    /// 工地.
+    Site,
+    /// 餐饮单位.
+    Restaurant,
+    /// 第三方机构.
+    Agency,
+}
+
+/// Arguments of `lantian case open`.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct OpenArgs {
+    /// Where it came from: `alarm:ID`, `fire:ID`, `complaint:CHANNEL:NUMBER` (12345, 12369),
+    /// `inspection:NOTE`.
+    #[arg(long)]
+    origin: String,
+    /// The party's kind.
+    #[arg(long, value_enum)]
+    party_kind: KindArg,
+    /// The party's name.
+    #[arg(long)]
+    party: String,
+    /// The party's 统一社会信用代码.
+    #[arg(long)]
+    credit_code: Option<String>,
+    /// The department in charge.
+    #[arg(long)]
+    department: String,
+    /// The town.
+    #[arg(long)]
+    town: String,
+    /// The device (MN) concerned, for recurrence.
+    #[arg(long)]
+    source: Option<String>,
+    /// When the problem was detected (default: the registration day).
+    #[arg(long)]
+    detected: Option<Date>,
+    /// A title.
+    #[arg(long)]
+    title: String,
+    /// The registration day (default: today, Beijing).
+    #[arg(long)]
+    on: Option<Date>,
+}
+
+/// A step on the command line.
+#[derive(Debug, Subcommand)]
+pub(crate) enum StepArg {
+    /// 立案.
+    File,
+    /// 不予立案.
+    NotFile {
+        /// Why.
+        #[arg(long)]
+        reason: String,
+    },
+    /// 调查终结.
+    Investigate,
+    /// 作出决定: a penalty (with or without an order to correct), an order, or none.
+    Decide {
+        /// Penalty in yuan.
+        #[arg(long, group = "decision")]
+        penalty: Option<Decimal>,
+        /// With the penalty: an order to correct too.
+        #[arg(long, requires = "penalty")]
+        correct: bool,
+        /// An order to correct only.
+        #[arg(long, group = "decision")]
+        order: bool,
+        /// No penalty, with the reason.
+        #[arg(long, group = "decision")]
+        no_penalty: Option<String>,
+    },
+    /// 结案.
+    Close,
+}
+
+/// `lantian credit …`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CreditCmd {
+    /// Adds a credit record for a decided case.
+    Add {
+        /// The case.
+        #[arg(long)]
+        case: i64,
+        /// 弄虚作假 or another violation.
+        #[arg(long, value_enum)]
+        violation: ViolationArg,
+        /// The decision's document number (决定书文号).
+        #[arg(long)]
+        decision_ref: String,
+        /// What was done, for the public.
+        #[arg(long)]
+        summary: String,
+    },
+    /// Adds an event to a record.
+    Step {
+        /// The record.
+        id: i64,
+        /// The event.
+        #[command(subcommand)]
+        event: CreditArg,
+        /// The day (default: today, Beijing).
+        #[arg(long, global = true)]
+        on: Option<Date>,
+    },
+    /// Lists the records with their status.
+    List {
+        /// Only what the public sees today.
+        #[arg(long)]
+        public: bool,
+    },
+}
+
+/// A violation on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ViolationArg {
+    /// 弄虚作假.
+    Fraud,
+    /// Another violation.
+    Other,
+}
+
+/// A credit event on the command line.
+#[derive(Debug, Subcommand)]
+pub(crate) enum CreditArg {
+    /// 公示.
+    Publish,
+    /// 申请信用修复.
+    RepairApply {
+        /// What was corrected.
+        note: String,
+    },
+    /// 修复完成.
+    Repaired,
+    /// 修复不予通过.
+    RepairRefused {
+        /// Why.
+        reason: String,
+    },
+    /// 提出异议.
+    Appeal {
+        /// The grounds.
+        grounds: String,
+    },
+    /// 异议成立.
+    AppealUpheld {
+        /// Why.
+        reason: String,
+    },
+    /// 异议不成立.
+    AppealRejected {
+        /// Why.
+        reason: String,
+    },
+    /// 更正 (kept beside the original).
+    Correct {
+        /// What and why.
+        note: String,
+    },
+}
+
+/// Arguments of `lantian screen`.
+#[derive(Debug, ClapArgs)]
+pub(crate) struct ScreenArgs {
+    /// The project's name.
+    #[arg(long)]
+    name: String,
+    /// Its industry's code (`config/screening/rules.toml`).
+    #[arg(long)]
+    industry: String,
+    /// The exception it claims (光伏平板玻璃).
+    #[arg(long)]
+    exception: Option<String>,
+    /// New capacity (新增产能).
+    #[arg(long)]
+    new_capacity: bool,
+    /// Its tallest stack (m).
+    #[arg(long)]
+    stack_m: Option<f64>,
+    /// Longitude (WGS-84): with --lat, measured against the map layer `border`.
+    #[arg(long, requires = "lat")]
+    lon: Option<f64>,
+    /// Latitude (WGS-84).
+    #[arg(long, requires = "lon")]
+    lat: Option<f64>,
+    /// The rules (default: config/screening/rules.toml as shipped).
+    #[arg(long)]
+    rules: Option<PathBuf>,
+}
+
+fn today() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8)))
+        .date()
+}
+
+fn audit(action: &str, detail: String) -> AuditEntry {
+    AuditEntry {
+        at_ms: jiff::Timestamp::now().as_millisecond(),
+        actor: cli_actor(),
+        action: action.to_owned(),
+        target: String::new(),
+        detail,
+    }
+}
+
+fn origin(s: &str) -> Result<Origin> {
+    let bad = || {
+        anyhow!("--origin {s:?}: alarm:ID, fire:ID, complaint:CHANNEL:NUMBER or inspection:NOTE")
+    };
+    let (kind, rest) = s.split_once(':').ok_or_else(bad)?;
+    Ok(match kind {
+        "alarm" => Origin::Alarm {
+            id: rest.parse().map_err(|_| bad())?,
+        },
+        "fire" => Origin::Fire {
+            id: rest.parse().map_err(|_| bad())?,
+        },
+        "complaint" => {
+            let (channel, reference) = rest.split_once(':').ok_or_else(bad)?;
+            Origin::Complaint {
+                channel: channel.to_owned(),
+                reference: reference.to_owned(),
+            }
+        }
+        "inspection" => Origin::Inspection {
+            note: rest.to_owned(),
+        },
+        _ => return Err(bad()),
+    })
+}
+
+fn origin_zh(o: &Origin) -> String {
+    match o {
+        Origin::Alarm { id } => format!("报警 #{id}"),
+        Origin::Fire { id } => format!("火点事件 #{id}"),
+        Origin::Complaint { channel, reference } => format!("{channel} 投诉 {reference}"),
+        Origin::Inspection { note } => format!("检查：{note}"),
+    }
+}
+
+fn step_zh(s: &Step) -> String {
+    match s {
+        Step::Register => "登记".to_owned(),
+        Step::File => "立案".to_owned(),
+        Step::NotFile { reason } => format!("不予立案（{reason}）"),
+        Step::Investigate => "调查终结".to_owned(),
+        Step::Decide(Decision::Penalty {
+            amount,
+            order_to_correct,
+        }) => format!(
+            "作出决定：罚款 {} 元{}",
+            amount.normalize(),
+            if *order_to_correct {
+                "，责令改正"
+            } else {
+                ""
+            }
+        ),
+        Step::Decide(Decision::OrderToCorrect) => "作出决定：责令改正".to_owned(),
+        Step::Decide(Decision::NoPenalty { reason }) => format!("作出决定：不予处罚（{reason}）"),
+        Step::Close => "结案".to_owned(),
+    }
+}
+
+pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
+    let limits = Limits::default();
+    match cmd {
+        CaseCmd::Open(a) => {
+            let on = a.on.unwrap_or_else(today);
+            let party = Party {
+                kind: match a.party_kind {
+                    KindArg::Enterprise => PartyKind::Enterprise,
+                    KindArg::Site => PartyKind::Site,
+                    KindArg::Restaurant => PartyKind::Restaurant,
+                    KindArg::Agency => PartyKind::Agency,
+                },
+                name: a.party.clone(),
+                credit_code: a.credit_code.clone(),
+            };
+            let new = NewCase {
+                origin: origin(&a.origin)?,
+                party,
+                department: a.department.clone(),
+                town: a.town.clone(),
+                source: a.source.clone(),
+                detected_on: a.detected,
+                title: a.title.clone(),
+                registered: CaseEvent {
+                    on,
+                    step: Step::Register,
+                    actor: cli_actor(),
+                },
+            };
+            let id = store.open_case(
+                &new,
+                jiff::Timestamp::now().as_millisecond(),
+                &audit("case.open", a.title.clone()),
+            )?;
+            out::line(&format!("case #{id} registered on {on}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CaseCmd::Step { id, step, on } => {
+            let step = match step {
+                StepArg::File => Step::File,
+                StepArg::NotFile { reason } => Step::NotFile {
+                    reason: reason.clone(),
+                },
+                StepArg::Investigate => Step::Investigate,
+                StepArg::Decide {
+                    penalty,
+                    correct,
+                    order,
+                    no_penalty,
+                } => Step::Decide(match (penalty, order, no_penalty) {
+                    (Some(amount), _, _) => Decision::Penalty {
+                        amount: *amount,
+                        order_to_correct: *correct,
+                    },
+                    (None, true, _) => Decision::OrderToCorrect,
+                    (None, false, Some(reason)) => Decision::NoPenalty {
+                        reason: reason.clone(),
+                    },
+                    (None, false, None) => bail!("give --penalty, --order or --no-penalty"),
+                }),
+                StepArg::Close => Step::Close,
+            };
+            let event = CaseEvent {
+                on: on.unwrap_or_else(today),
+                step,
+                actor: cli_actor(),
+            };
+            let after = store.case_step(
+                *id,
+                &event,
+                &|_| Ok(()),
+                jiff::Timestamp::now().as_millisecond(),
+                &audit("case.step", step_zh(&event.step)),
+            )?;
+            out::line(&format!(
+                "case #{id}: {}",
+                after.state().map_or("—", |s| s.label_zh())
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CaseCmd::List {
+            due,
+            department,
+            town,
+        } => {
+            let today = today();
+            for c in store.enforcement_cases(&CaseFilter {
+                department: department.clone(),
+                town: town.clone(),
+                party_key: None,
+            })? {
+                let d = case::deadline(&c.events, &limits, today);
+                if *due && !d.as_ref().is_some_and(|d| d.remind) {
+                    continue;
+                }
+                out::line(&format!(
+                    "#{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    c.id,
+                    c.case.title,
+                    c.case.party.name,
+                    c.case.department,
+                    c.case.town,
+                    c.state().map_or("—", |s| s.label_zh()),
+                    d.map(|d| format!(
+                        "{}期限 {}（{}）",
+                        d.step,
+                        d.due,
+                        if d.days_left < 0 {
+                            format!("已逾期 {} 天", -d.days_left)
+                        } else {
+                            format!("剩 {} 天", d.days_left)
+                        }
+                    ))
+                    .unwrap_or_default()
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CaseCmd::Show { id } => {
+            let c = store.enforcement_case(*id)?;
+            out::line(&format!(
+                "#{} {}\n当事人：{}{}\n来源：{}\n主办：{}；区镇：{}{}\n状态：{}",
+                c.id,
+                c.case.title,
+                c.case.party.name,
+                c.case
+                    .party
+                    .credit_code
+                    .as_ref()
+                    .map(|x| format!("（{x}）"))
+                    .unwrap_or_default(),
+                origin_zh(&c.case.origin),
+                c.case.department,
+                c.case.town,
+                c.case
+                    .source
+                    .as_ref()
+                    .map(|s| format!("；设备 {s}"))
+                    .unwrap_or_default(),
+                c.state().map_or("—", |s| s.label_zh()),
+            ))?;
+            for e in &c.events {
+                out::line(&format!("\t{}\t{}\t{}", e.on, step_zh(&e.step), e.actor))?;
+            }
+            for (step, days) in case::late_steps(&c.events, &limits) {
+                out::line(&format!("\t超期：{step} 超出时限 {days} 天"))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CaseCmd::Effect { by, window } => {
+            let cases = store.enforcement_cases(&CaseFilter::default())?;
+            let alarms = store.alarms(&lantian_store::AlarmFilter {
+                limit: 100_000,
+                ..lantian_store::AlarmFilter::default()
+            })?;
+            let exceed: Vec<(String, Date)> = alarms
+                .iter()
+                .filter(|a| a.kind == lantian_core::AlarmKind::Exceedance)
+                .filter_map(|a| {
+                    let d = jiff::Timestamp::from_millisecond(a.raised_at_ms)
+                        .ok()?
+                        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8)))
+                        .date();
+                    Some((a.mn.clone(), d))
+                })
+                .collect();
+            let exceed_refs: Vec<(&str, Date)> =
+                exceed.iter().map(|(m, d)| (m.as_str(), *d)).collect();
+            let facts: Vec<CaseFacts<'_>> = cases
+                .iter()
+                .map(|c| CaseFacts {
+                    group: match by {
+                        Group::Department => &c.case.department,
+                        Group::Town => &c.case.town,
+                    },
+                    party: &c.case.party,
+                    detected: c.case.detected_on,
+                    events: &c.events,
+                    source: c.case.source.as_deref(),
+                })
+                .collect();
+            out::line(
+                "分组\t案件\t办结\t发现至办结中位天数\t最长\t超期步骤\t重复违法当事人\t办结后再次超标",
+            )?;
+            for (group, e) in evaluate(&facts, &exceed_refs, &limits, *window) {
+                out::line(&format!(
+                    "{group}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    e.cases,
+                    e.ended,
+                    e.median_days.map_or("—".to_owned(), |d| d.to_string()),
+                    e.max_days.map_or("—".to_owned(), |d| d.to_string()),
+                    e.late_steps,
+                    e.repeat_parties.len(),
+                    e.recurred
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+pub(crate) fn run_credit(store: &Store, cmd: &CreditCmd) -> Result<ExitCode> {
+    let rules = CreditRules::default();
+    match cmd {
+        CreditCmd::Add {
+            case,
+            violation,
+            decision_ref,
+            summary,
+        } => {
+            let c = store.enforcement_case(*case)?;
+            let record = CreditRecord {
+                party: c.case.party.clone(),
+                violation: match violation {
+                    ViolationArg::Fraud => Violation::DataFraud,
+                    ViolationArg::Other => Violation::Other,
+                },
+                case_id: *case,
+                decision_ref: decision_ref.clone(),
+                summary: summary.clone(),
+                events: Vec::new(),
+            };
+            let id = store.add_credit(
+                &NewCredit { record },
+                jiff::Timestamp::now().as_millisecond(),
+                &cli_actor(),
+                &audit("credit.add", decision_ref.clone()),
+            )?;
+            out::line(&format!("credit record #{id} for case #{case}"))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CreditCmd::Step { id, event, on } => {
+            let event = match event {
+                CreditArg::Publish => CreditEvent::Publish,
+                CreditArg::RepairApply { note } => {
+                    CreditEvent::RepairApplied { note: note.clone() }
+                }
+                CreditArg::Repaired => CreditEvent::Repaired,
+                CreditArg::RepairRefused { reason } => CreditEvent::RepairRefused {
+                    reason: reason.clone(),
+                },
+                CreditArg::Appeal { grounds } => CreditEvent::Appeal {
+                    grounds: grounds.clone(),
+                },
+                CreditArg::AppealUpheld { reason } => CreditEvent::AppealUpheld {
+                    reason: reason.clone(),
+                },
+                CreditArg::AppealRejected { reason } => CreditEvent::AppealRejected {
+                    reason: reason.clone(),
+                },
+                CreditArg::Correct { note } => CreditEvent::Correct { note: note.clone() },
+            };
+            let on = on.unwrap_or_else(today);
+            let row = store.credit_step(
+                *id,
+                &Dated {
+                    on,
+                    event,
+                    actor: cli_actor(),
+                },
+                &rules,
+                jiff::Timestamp::now().as_millisecond(),
+                &audit("credit.step", format!("record {id}")),
+            )?;
+            out::line(&format!(
+                "credit record #{id}: {}",
+                row.record.status(&rules, on).label_zh()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        CreditCmd::List { public } => {
+            let today = today();
+            for r in store.credit_records(None)? {
+                let status = r.record.status(&rules, today);
+                if *public && !status.shown() {
+                    continue;
+                }
+                out::line(&format!(
+                    "#{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    r.id,
+                    r.record.party.name,
+                    r.record.violation.label_zh(),
+                    r.record.decision_ref,
+                    r.record
+                        .published_on()
+                        .map_or("—".to_owned(), |d| d.to_string()),
+                    status.label_zh(),
+                    r.record.summary
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The shipped screening rules.
+const SHIPPED_RULES: &str = include_str!("../../../config/screening/rules.toml");
+
+pub(crate) fn run_screen(store: &Store, a: &ScreenArgs) -> Result<ExitCode> {
+    let (text, name) = match &a.rules {
+        Some(p) => (
+            std::fs::read_to_string(p).with_context(|| format!("cannot read {}", p.display()))?,
+            p.display().to_string(),
+        ),
+        None => (
+            SHIPPED_RULES.to_owned(),
+            "config/screening/rules.toml".to_owned(),
+        ),
+    };
+    let rules =
+        ScreeningRules::from_toml(&text).map_err(|e| anyhow!("{name}: {}", e.join("; ")))?;
+    let border = match (a.lon, a.lat) {
+        (Some(lon), Some(lat)) => {
+            let layer = store.map_layer("border")?.context(
+                "no map layer `border`: lantian import boundary 邻省.geojson --name border",
+            )?;
+            let regions =
+                lantian_fire::regions_from_geojson(&layer.geojson, "border", |x, y| (x, y))
+                    .map_err(|e| anyhow!("map layer border: {e}"))?;
+            let (km, bearing_deg) = regions
+                .iter()
+                .map(|r| lantian_fire::attribution::nearest_boundary(&r.area, lon, lat))
+                .min_by(|x, y| x.0.total_cmp(&y.0))
+                .context("map layer border has no polygon")?;
+            Some(BorderGeometry { km, bearing_deg })
+        }
+        _ => None,
+    };
+    let s = screen(
+        &rules,
+        &Project {
+            name: a.name.clone(),
+            industry: a.industry.clone(),
+            exception: a.exception.clone(),
+            new_capacity: a.new_capacity,
+            stack_m: a.stack_m,
+        },
+        border,
+    );
+    out::line(&format!(
+        "{}：{}{}{}",
+        a.name,
+        if s.banned {
+            "禁止准入"
+        } else {
+            "不在禁止之列"
+        },
+        if s.two_high { "；两高项目" } else { "" },
+        if s.consultation {
+            "；须开展环评一致性会商"
+        } else {
+            ""
+        }
+    ))?;
+    for r in &s.reasons {
+        out::line(&format!("\t{r}"))?;
+    }
+    Ok(if s.banned {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
