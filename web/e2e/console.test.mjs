@@ -80,7 +80,8 @@ before(async () => {
   // Fume over its 2.0 mg/m³ limit in every frame: alarms while we watch.
   execFileSync(bin, ['simulate', '--addr', `127.0.0.1:${hj212}`, ...FLEET, '--interval-ms', '100', '--time-step-s', '60',
     '--duration', '3', '--ramp', '0', '--exceed-prob', '1', '--dropout-prob', '0', '--maintenance-prob', '0']);
-  await waitFor(() => /超标|exceedance/.test(lantian('alarm', 'list', '--open')), 'an alarm');
+  // Both devices' alarms: the device page below opens whichever is listed first.
+  await waitFor(() => new Set(lantian('alarm', 'list', '--open').match(/SIMF\d+/g) || []).size >= 2, 'both devices\' alarms');
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -553,4 +554,57 @@ test('town assessment: the office loads the rules and assesses January; a town r
   await t.page.screenshot({ path: join(artifacts, 'towns-circular.png'), fullPage: true });
   assert.deepEqual(t.errors, []);
   await t.page.close();
+});
+
+test('public pages: without a login, air quality, the warning in force and the credit disclosures, and nothing internal', async () => {
+  // A data-fraud case decided and its credit record published; a second record left unpublished.
+  const open = (party, title) => lantian('case', 'open', '--origin', 'inspection:双随机抽查', '--party-kind', 'agency',
+    '--party', party, '--department', '生态环境局', '--town', '海门街道', '--title', title, '--on', '2019-01-05').match(/case #(\d+)/)[1];
+  for (const [party, title, ref, publish] of [['某运维有限公司', '内部：篡改数采仪参数', '海环罚〔2019〕1号', true],
+    ['某未公示公司', '内部：待审', '海环罚〔2019〕2号', false]]) {
+    const id = open(party, title);
+    lantian('case', 'step', id, 'file', '--on', '2019-01-06');
+    lantian('case', 'step', id, 'investigate', '--on', '2019-01-10');
+    lantian('case', 'step', id, 'decide', '--penalty', '50000', '--correct', '--on', '2019-01-12');
+    const rid = lantian('credit', 'add', '--case', id, '--violation', 'fraud', '--decision-ref', ref, '--summary', '篡改在线监测数据')
+      .match(/credit record #(\d+)/)[1];
+    if (publish) lantian('credit', 'step', rid, 'publish', '--on', '2019-01-20');
+  }
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(`${base}/public`);
+  assert.equal(new URL(page.url()).pathname, '/public', 'no redirect to the login');
+  assert.ok(await page.locator('#public-stations tbody tr').count() >= 3, 'the district and its stations');
+  // The district's hour: its stations' mean concentrations, then the index (only 2008A reports
+  // on 31 January, so the same hour and AQI as 2008A's row).
+  const district = await page.locator('#public-district td').allTextContents();
+  const station = await page.locator('#public-stations tbody tr:nth-child(2) td').allTextContents();
+  assert.match(district[0], /海门区（全区）/);
+  assert.deepEqual(district.slice(1, 3), station.slice(1, 3));
+  assert.match(await page.textContent('#public-warnings'), /黄色预警，2019-01-22 08:00 起执行/);
+  const credit = await page.textContent('#public-credit');
+  assert.match(credit, /某运维有限公司\s*弄虚作假\s*海环罚〔2019〕1号\s*2019-01-20\s*公示中/);
+  const html = await page.content();
+  const mns = lantian('device', 'list').split('\n').filter(Boolean).map((l) => l.split('\t')[0]);
+  for (const secret of ['某未公示公司', '内部：', '双随机抽查', '攻坚办值班员', 'office', ...mns]) {
+    assert.ok(!html.includes(secret), `${secret} on the public page`);
+  }
+  // Every link stays on the public pages or the assets.
+  const links = await page.$$eval('a[href], link[href]', (as) => as.map((a) => a.getAttribute('href')));
+  assert.ok(links.every((h) => h.startsWith('/public') || h.startsWith('/assets/')), links.join(' '));
+  assert.deepEqual(errors, [], 'the page itself loads cleanly');
+  // From here the API and the console are closed (the browser logs the three 401s).
+  const status = await page.evaluate(async () => Promise.all(['/api/v1/devices', '/api/v1/alarms',
+    '/api/v1/town-assessment/results'].map(async (u) => (await fetch(u)).status)));
+  assert.deepEqual(status, [401, 401, 401]);
+  const feed = await (await fetch(`${base}/public/feed.atom`)).text();
+  assert.match(feed, /<title>信用信息公示：某运维有限公司（弄虚作假）<\/title>/);
+  assert.match(feed, /<title>重污染天气黄色预警/);
+  assert.ok(!feed.includes('某未公示公司'));
+  await page.screenshot({ path: join(artifacts, 'public.png'), fullPage: true });
+  assert.deepEqual(errors.filter((e) => !e.includes('401')), []);
+  await context.close();
 });

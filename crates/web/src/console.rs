@@ -29,6 +29,7 @@ mod emergency;
 mod fire;
 mod inventory;
 mod plan;
+mod public;
 mod towns;
 
 /// The built assets (`web/dist`); missing when `npm run build` has not run, and then the pages
@@ -57,6 +58,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plan/tasks/{number}", get(plan::task))
         .route("/plan/indicators", get(plan::indicators))
         .route("/plan/scorecards", get(plan::scorecards))
+        .route("/public", get(public::index))
+        .route("/public/feed.atom", get(public::feed))
         .route("/towns", get(towns::index))
         .route("/towns/results/{id}", get(towns::result))
         .route("/towns/results/{id}/circular", get(towns::circular))
@@ -297,14 +300,47 @@ fn script_json(v: &serde_json::Value) -> String {
 /// reviewed hours only, with the rules of the day's date.
 fn station_now(store: &Store, code: &str, name: &str, day: Date) -> Result<StationNow, ApiError> {
     let (frame, _) = store.reviewed_frame(code, day, day)?;
+    let hours = frame.columns[Pollutant::Pm25].len();
+    latest_now(code, name, day, hours, |p, h| frame.columns[p][h])
+}
+
+/// An area's latest hourly AQI on `day`: the mean of its stations' concentrations hour by hour
+/// (HJ 663), then the index.
+fn area_now(
+    store: &Store,
+    stations: &[String],
+    code: &str,
+    name: &str,
+    day: Date,
+) -> Result<StationNow, ApiError> {
+    let frames = stations
+        .iter()
+        .map(|c| store.reviewed_frame(c, day, day).map(|(f, _)| f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let refs: Vec<_> = frames.iter().collect();
+    match lantian_aq::series::area_hourly(&refs, &Config::default()) {
+        Some(h) => latest_now(code, name, day, h.columns[Pollutant::Pm25].len(), |p, i| {
+            h.columns[p][i].and_then(|e| e.to_concentration())
+        }),
+        None => latest_now(code, name, day, 0, |_, _| None),
+    }
+}
+
+/// The latest hour of `day` with an AQI, from `hours` hourly values read by `get`.
+fn latest_now(
+    code: &str,
+    name: &str,
+    day: Date,
+    hours: usize,
+    get: impl Fn(Pollutant, usize) -> Option<lantian_aq::Concentration>,
+) -> Result<StationNow, ApiError> {
     let config = Config::default();
     let rules = lantian_aq::RuleSet::for_date(day);
-    let hours = frame.columns[Pollutant::Pm25].len();
     let mut latest = None;
     for h in (0..hours).rev() {
         let mut inputs = lantian_aq::HourlyInputs::default();
         for p in Pollutant::ALL {
-            inputs.hour[p] = frame.columns[p][h];
+            inputs.hour[p] = get(p, h);
         }
         if Pollutant::ALL.iter().all(|p| inputs.hour[*p].is_none()) {
             continue;

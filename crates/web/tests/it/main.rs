@@ -22,6 +22,7 @@ mod emergency;
 mod fire;
 mod inventory;
 mod plan;
+mod public;
 mod towns;
 
 struct Fixture {
