@@ -608,3 +608,67 @@ test('public pages: without a login, air quality, the warning in force and the c
   assert.deepEqual(errors.filter((e) => !e.includes('401')), []);
   await context.close();
 });
+
+test('enforcement: the office opens a case from an alarm, takes it to a decision, keeps its credit record and screens a project', async () => {
+  const alarm = lantian('alarm', 'list').split('\n').find((l) => /SIMF/.test(l)).trim().split(/\s+/)[0].replace('#', '');
+  const { page, errors } = await loggedIn('office');
+  await page.goto(`${base}/enforcement`);
+  await ready(page);
+  await page.selectOption('#case-open select[name=origin_kind]', 'alarm');
+  await page.fill('#case-open input[name=origin_ref]', alarm);
+  await page.selectOption('#case-open select[name=party_kind]', 'restaurant');
+  await page.fill('#case-open input[name=party]', '模拟餐饮单位1号');
+  await page.fill('#case-open input[name=department]', '生态环境局');
+  await page.fill('#case-open input[name=town]', '海门街道');
+  await page.fill('#case-open input[name=title]', '油烟超标排放');
+  await Promise.all([page.waitForURL(/\/enforcement\/cases\/\d+$/), page.click('#case-open button[type=submit]')]);
+  await ready(page);
+  const caseId = page.url().match(/(\d+)$/)[1];
+  assert.equal(await page.textContent('#case-state'), '已登记');
+  // The alarm's frames are the evidence, each with its hash.
+  assert.ok(await page.locator('#case-evidence tbody tr').count() >= 1, 'evidence frames');
+  assert.match(await page.textContent('#case-evidence tbody tr td:nth-child(3)'), /^[0-9a-f]{64}$/);
+  // Out of order: refused with the reason.
+  await page.selectOption('#case-step select[name=step]', 'close');
+  await page.click('#case-step button[type=submit]');
+  await waitFor(async () => (await page.textContent('#case-error')).includes('不能结案'), 'the refusal');
+  for (const s of ['file', 'investigate']) {
+    await page.selectOption('#case-step select[name=step]', s);
+    await Promise.all([page.waitForEvent('load'), page.click('#case-step button[type=submit]')]);
+    await ready(page);
+  }
+  await page.selectOption('#case-step select[name=step]', 'decide');
+  await page.selectOption('#case-step select[name=decision]', 'penalty');
+  await page.fill('#case-step input[name=amount]', '20000');
+  await page.check('#case-step input[name=order_to_correct]');
+  await Promise.all([page.waitForEvent('load'), page.click('#case-step button[type=submit]')]);
+  await ready(page);
+  assert.equal(await page.textContent('#case-state'), '已作出决定');
+  assert.match(await page.textContent('#case-events'), /作出决定：罚款 20000 元，责令改正/);
+  await page.screenshot({ path: join(artifacts, 'enforcement-case.png'), fullPage: true });
+
+  await page.goto(`${base}/enforcement`);
+  await ready(page);
+  await page.fill('#credit-add input[name=case_id]', caseId);
+  await page.fill('#credit-add input[name=decision_ref]', '海环罚〔2019〕3号');
+  await page.fill('#credit-add input[name=summary]', '油烟超标排放');
+  await Promise.all([page.waitForEvent('load'), page.click('#credit-add button[type=submit]')]);
+  await ready(page);
+  const row = page.locator('#credits tr', { hasText: '海环罚〔2019〕3号' });
+  const rid = await row.getAttribute('data-credit');
+  await page.fill('#credit-event input[name=id]', rid);
+  await page.selectOption('#credit-event select[name=event]', 'publish');
+  await Promise.all([page.waitForEvent('load'), page.click('#credit-event button[type=submit]')]);
+  await ready(page);
+  assert.match(await page.locator('#credits tr', { hasText: '海环罚〔2019〕3号' }).textContent(), /公示中/);
+  // Screening: new coking capacity is refused.
+  await page.fill('#screen-form input[name=name]', '焦化扩能项目');
+  await page.fill('#screen-form input[name=industry]', 'coking');
+  await page.check('#screen-form input[name=new_capacity]');
+  await page.click('#screen-form button[type=submit]');
+  await waitFor(async () => (await page.textContent('#screen-result')).includes('禁止准入'), 'the screening');
+  await page.screenshot({ path: join(artifacts, 'enforcement.png'), fullPage: true });
+  // The refused step is a 409 the browser logs; nothing else may fail.
+  assert.deepEqual(errors.filter((e) => !e.includes('409')), []);
+  await page.close();
+});

@@ -610,6 +610,102 @@ function wireTowns() {
   }
 }
 
+// Enforcement: open a case, take its steps; credit records and their events; screen a project.
+function wireEnforcement() {
+  const fail = (id) => (e) => { document.getElementById(id).textContent = e.message; };
+  const open = document.getElementById('case-open');
+  if (open) {
+    open.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(open);
+      const kind = f.get('origin_kind');
+      const ref = String(f.get('origin_ref')).trim();
+      let origin;
+      if (kind === 'complaint') {
+        const [channel, ...rest] = ref.split(':');
+        origin = { kind, channel, reference: rest.join(':') };
+      } else if (kind === 'inspection') {
+        origin = { kind, note: ref };
+      } else {
+        origin = { kind, id: Number(ref) };
+      }
+      const party = { kind: f.get('party_kind'), name: f.get('party') };
+      if (f.get('credit_code')) party.credit_code = f.get('credit_code');
+      const body = { origin, party, department: f.get('department'), town: f.get('town'), title: f.get('title') };
+      if (f.get('detected_on')) body.detected_on = f.get('detected_on');
+      try {
+        const c = await api('POST', '/api/v1/cases', body);
+        location.href = `/enforcement/cases/${c.id}`;
+      } catch (e) { fail('case-error')(e); }
+    });
+  }
+  const step = document.getElementById('case-step');
+  if (step) {
+    step.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(step);
+      const body = { step: f.get('step') };
+      if (body.step === 'decide') {
+        body.decision = f.get('decision');
+        if (f.get('amount')) body.amount = String(f.get('amount'));
+        body.order_to_correct = Boolean(f.get('order_to_correct'));
+      }
+      if (f.get('reason')) body.reason = f.get('reason');
+      if (f.get('on')) body.on = f.get('on');
+      try {
+        await api('POST', `/api/v1/cases/${step.dataset.id}/steps`, body);
+        location.reload();
+      } catch (e) { fail('case-error')(e); }
+    });
+  }
+  const add = document.getElementById('credit-add');
+  if (add) {
+    add.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(add);
+      try {
+        await api('POST', '/api/v1/credit', {
+          case_id: Number(f.get('case_id')), violation: f.get('violation'),
+          decision_ref: f.get('decision_ref'), summary: f.get('summary'),
+        });
+        location.reload();
+      } catch (e) { fail('credit-error')(e); }
+    });
+  }
+  const event = document.getElementById('credit-event');
+  if (event) {
+    event.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(event);
+      try {
+        await api('POST', `/api/v1/credit/${f.get('id')}/events`, { event: f.get('event'), text: f.get('text') || undefined });
+        location.reload();
+      } catch (e) { fail('credit-error')(e); }
+    });
+  }
+  const screen = document.getElementById('screen-form');
+  if (screen) {
+    screen.addEventListener('submit', async (ev) => {
+      ev.preventDefault();
+      const f = new FormData(screen);
+      const body = { name: f.get('name'), industry: f.get('industry'), new_capacity: Boolean(f.get('new_capacity')) };
+      if (f.get('exception')) body.exception = f.get('exception');
+      if (f.get('stack_m')) body.stack_m = Number(f.get('stack_m'));
+      if (f.get('lon') && f.get('lat')) { body.lon = Number(f.get('lon')); body.lat = Number(f.get('lat')); }
+      const out = document.getElementById('screen-result');
+      try {
+        const r = await api('POST', '/api/v1/screening', body);
+        out.textContent = [
+          r.banned ? '禁止准入' : '不在禁止之列',
+          ...(r.two_high ? ['两高项目'] : []),
+          ...(r.consultation ? ['须开展环评一致性会商'] : []),
+          ...r.reasons,
+        ].join('\n');
+      } catch (e) { out.textContent = e.message; }
+    });
+  }
+}
+
 // The office replaces the emergency-reduction list: the file is the body.
 function wireListUpload() {
   const form = document.getElementById('list-upload');
@@ -690,4 +786,5 @@ wireFireActs();
 wireFireImport();
 wireInventory();
 wireTowns();
+wireEnforcement();
 drawCharts().then(() => { document.body.dataset.ready = '1'; });

@@ -12,7 +12,6 @@ use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use lantian_enforcement::case::{self, CaseEvent, Decision, Limits, Step};
 use lantian_enforcement::credit::{CreditEvent, CreditRecord, CreditRules, Dated};
-use lantian_enforcement::effect::{CaseFacts, evaluate};
 use lantian_enforcement::screening::{BorderGeometry, Project, ScreeningRules, screen};
 use lantian_enforcement::{Origin, Party, PartyKind, Violation};
 use lantian_store::{AuditEntry, CaseFilter, NewCase, NewCredit, Store};
@@ -312,39 +311,6 @@ fn origin(s: &str) -> Result<Origin> {
     })
 }
 
-fn origin_zh(o: &Origin) -> String {
-    match o {
-        Origin::Alarm { id } => format!("报警 #{id}"),
-        Origin::Fire { id } => format!("火点事件 #{id}"),
-        Origin::Complaint { channel, reference } => format!("{channel} 投诉 {reference}"),
-        Origin::Inspection { note } => format!("检查：{note}"),
-    }
-}
-
-fn step_zh(s: &Step) -> String {
-    match s {
-        Step::Register => "登记".to_owned(),
-        Step::File => "立案".to_owned(),
-        Step::NotFile { reason } => format!("不予立案（{reason}）"),
-        Step::Investigate => "调查终结".to_owned(),
-        Step::Decide(Decision::Penalty {
-            amount,
-            order_to_correct,
-        }) => format!(
-            "作出决定：罚款 {} 元{}",
-            amount.normalize(),
-            if *order_to_correct {
-                "，责令改正"
-            } else {
-                ""
-            }
-        ),
-        Step::Decide(Decision::OrderToCorrect) => "作出决定：责令改正".to_owned(),
-        Step::Decide(Decision::NoPenalty { reason }) => format!("作出决定：不予处罚（{reason}）"),
-        Step::Close => "结案".to_owned(),
-    }
-}
-
 pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
     let limits = Limits::default();
     match cmd {
@@ -417,7 +383,7 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
                 &event,
                 &|_| Ok(()),
                 jiff::Timestamp::now().as_millisecond(),
-                &audit("case.step", step_zh(&event.step)),
+                &audit("case.step", event.step.describe_zh()),
             )?;
             out::line(&format!(
                 "case #{id}: {}",
@@ -476,7 +442,7 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
                     .as_ref()
                     .map(|x| format!("（{x}）"))
                     .unwrap_or_default(),
-                origin_zh(&c.case.origin),
+                c.case.origin.describe_zh(),
                 c.case.department,
                 c.case.town,
                 c.case
@@ -487,7 +453,12 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
                 c.state().map_or("—", |s| s.label_zh()),
             ))?;
             for e in &c.events {
-                out::line(&format!("\t{}\t{}\t{}", e.on, step_zh(&e.step), e.actor))?;
+                out::line(&format!(
+                    "\t{}\t{}\t{}",
+                    e.on,
+                    e.step.describe_zh(),
+                    e.actor
+                ))?;
             }
             for (step, days) in case::late_steps(&c.events, &limits) {
                 out::line(&format!("\t超期：{step} 超出时限 {days} 天"))?;
@@ -495,41 +466,12 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         CaseCmd::Effect { by, window } => {
-            let cases = store.enforcement_cases(&CaseFilter::default())?;
-            let alarms = store.alarms(&lantian_store::AlarmFilter {
-                limit: 100_000,
-                ..lantian_store::AlarmFilter::default()
-            })?;
-            let exceed: Vec<(String, Date)> = alarms
-                .iter()
-                .filter(|a| a.kind == lantian_core::AlarmKind::Exceedance)
-                .filter_map(|a| {
-                    let d = jiff::Timestamp::from_millisecond(a.raised_at_ms)
-                        .ok()?
-                        .to_zoned(jiff::tz::TimeZone::fixed(jiff::tz::Offset::constant(8)))
-                        .date();
-                    Some((a.mn.clone(), d))
-                })
-                .collect();
-            let exceed_refs: Vec<(&str, Date)> =
-                exceed.iter().map(|(m, d)| (m.as_str(), *d)).collect();
-            let facts: Vec<CaseFacts<'_>> = cases
-                .iter()
-                .map(|c| CaseFacts {
-                    group: match by {
-                        Group::Department => &c.case.department,
-                        Group::Town => &c.case.town,
-                    },
-                    party: &c.case.party,
-                    detected: c.case.detected_on,
-                    events: &c.events,
-                    source: c.case.source.as_deref(),
-                })
-                .collect();
+            let figures =
+                lantian_report::enforcement::effect(store, matches!(by, Group::Town), *window)?;
             out::line(
                 "分组\t案件\t办结\t发现至办结中位天数\t最长\t超期步骤\t重复违法当事人\t办结后再次超标",
             )?;
-            for (group, e) in evaluate(&facts, &exceed_refs, &limits, *window) {
+            for (group, e) in figures {
                 out::line(&format!(
                     "{group}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
                     e.cases,

@@ -287,6 +287,35 @@ impl Actor {
         }
     }
 
+    /// An enforcement case (执法案件) is opened and taken step by step by the office, or by a
+    /// department for the cases it is in charge of (joint enforcement, task 38).
+    pub fn may_enforce(&self, department: &str) -> Result<(), Denied> {
+        match (self.role, self.scope.as_deref()) {
+            (Role::Admin | Role::Office, _) => Ok(()),
+            (Role::Department, Some(mine)) if mine == department => Ok(()),
+            (Role::Department, Some(mine)) => Err(Denied::Scope {
+                scope: mine.to_owned(),
+                what: "this case",
+            }),
+            (role, _) => Err(Denied::Role {
+                role,
+                what: "open or step enforcement cases",
+            }),
+        }
+    }
+
+    /// Credit records (信用记录) are added, published, repaired and appealed by the office
+    /// (and admins).
+    pub fn may_keep_credit(&self) -> Result<(), Denied> {
+        match self.role {
+            Role::Admin | Role::Office => Ok(()),
+            role => Err(Denied::Role {
+                role,
+                what: "keep credit records",
+            }),
+        }
+    }
+
     /// A work order dispatched to `town` is verified (核查) by that town; the office may also
     /// enter a verification reported to it.
     pub fn may_verify_order(&self, town: &str) -> Result<(), Denied> {
@@ -438,6 +467,14 @@ mod tests {
         assert!(actor(Role::Office, None).may_manage_inventory().is_ok());
         assert!(dept.may_manage_inventory().is_err());
         assert!(actor(Role::Office, None).may_run_assessment().is_ok());
+        assert!(dept.may_enforce("交通运输局").is_ok());
+        assert!(dept.may_enforce("生态环境局").is_err());
+        assert!(
+            actor(Role::Town, Some("海门街道"))
+                .may_enforce("生态环境局")
+                .is_err()
+        );
+        assert!(dept.may_keep_credit().is_err());
         assert!(
             actor(Role::Town, Some("海门街道"))
                 .may_run_assessment()

@@ -40,6 +40,19 @@ pub enum Origin {
     },
 }
 
+impl Origin {
+    /// In words (报警 #3, 12369 投诉 A0001, …).
+    #[must_use]
+    pub fn describe_zh(&self) -> String {
+        match self {
+            Origin::Alarm { id } => format!("报警 #{id}"),
+            Origin::Fire { id } => format!("火点事件 #{id}"),
+            Origin::Complaint { channel, reference } => format!("{channel} 投诉 {reference}"),
+            Origin::Inspection { note } => format!("检查：{note}"),
+        }
+    }
+}
+
 /// What kind of party.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -115,6 +128,36 @@ pub enum Step {
     Decide(Decision),
     /// 结案 (the decision carried out).
     Close,
+}
+
+impl Step {
+    /// In words (立案, 作出决定：罚款 100000 元，责令改正, …).
+    #[must_use]
+    pub fn describe_zh(&self) -> String {
+        match self {
+            Step::Register => "登记".to_owned(),
+            Step::File => "立案".to_owned(),
+            Step::NotFile { reason } => format!("不予立案（{reason}）"),
+            Step::Investigate => "调查终结".to_owned(),
+            Step::Decide(Decision::Penalty {
+                amount,
+                order_to_correct,
+            }) => format!(
+                "作出决定：罚款 {} 元{}",
+                amount.normalize(),
+                if *order_to_correct {
+                    "，责令改正"
+                } else {
+                    ""
+                }
+            ),
+            Step::Decide(Decision::OrderToCorrect) => "作出决定：责令改正".to_owned(),
+            Step::Decide(Decision::NoPenalty { reason }) => {
+                format!("作出决定：不予处罚（{reason}）")
+            }
+            Step::Close => "结案".to_owned(),
+        }
+    }
 }
 
 /// The state a case is in after its events.

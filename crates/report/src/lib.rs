@@ -12,6 +12,7 @@
 //!   workbook in the layout of the plan's own table.
 
 pub mod emergency;
+pub mod enforcement;
 pub mod fire;
 pub mod grid;
 pub mod inventory;

@@ -26,6 +26,7 @@ use crate::extract::Query;
 use crate::{ApiError, AppState};
 
 mod emergency;
+mod enforcement;
 mod fire;
 mod inventory;
 mod plan;
@@ -58,6 +59,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/plan/tasks/{number}", get(plan::task))
         .route("/plan/indicators", get(plan::indicators))
         .route("/plan/scorecards", get(plan::scorecards))
+        .route("/enforcement", get(enforcement::index))
+        .route("/enforcement/cases/{id}", get(enforcement::case))
         .route("/public", get(public::index))
         .route("/public/feed.atom", get(public::feed))
         .route("/towns", get(towns::index))

@@ -360,6 +360,7 @@ impl AppState {
         (name = "emergency", description = "Heavy-pollution weather: proposals, warnings, the emergency-reduction list, verification, after-action reports"),
         (name = "fire", description = "Straw-burning fire points: incidents, work orders, statistics by town and month"),
         (name = "inventory", description = "The emission inventory: years as versions, comparisons, the NOx/VOCs −10 % accounting"),
+        (name = "enforcement", description = "Enforcement cases with their time limits, credit records, project screening"),
         (name = "towns", description = "The town assessment: versions of the rules, stored results with every item's source, the circular and the workbook"),
     )
 )]
@@ -375,6 +376,7 @@ fn api_router() -> OpenApiRouter<AppState> {
         .merge(api::fire::router())
         .merge(api::inventory::router())
         .merge(api::towns::router())
+        .merge(api::enforcement::router())
 }
 
 /// The OpenAPI document.

@@ -3,6 +3,7 @@
 
 pub mod air;
 pub mod emergency;
+pub mod enforcement;
 pub mod fire;
 pub mod inventory;
 pub mod monitoring;

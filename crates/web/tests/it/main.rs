@@ -19,6 +19,7 @@ use serde_json::Value;
 use tower::ServiceExt as _;
 
 mod emergency;
+mod enforcement;
 mod fire;
 mod inventory;
 mod plan;
