@@ -645,6 +645,13 @@ test('enforcement: the office opens a case from an alarm, takes it to a decision
   await ready(page);
   assert.equal(await page.textContent('#case-state'), '已作出决定');
   assert.match(await page.textContent('#case-events'), /作出决定：罚款 20000 元，责令改正/);
+  // Evidence added without moving the case.
+  await page.selectOption('#case-step select[name=step]', 'evidence');
+  await page.fill('#case-step input[name=note]', '现场检查笔录');
+  await Promise.all([page.waitForEvent('load'), page.click('#case-step button[type=submit]')]);
+  await ready(page);
+  assert.equal(await page.textContent('#case-state'), '已作出决定');
+  assert.match(await page.textContent('#case-events'), /证据：现场检查笔录/);
   await page.screenshot({ path: join(artifacts, 'enforcement-case.png'), fullPage: true });
 
   await page.goto(`${base}/enforcement`);

@@ -652,7 +652,20 @@ function wireEnforcement() {
       }
       if (f.get('reason')) body.reason = f.get('reason');
       if (f.get('on')) body.on = f.get('on');
+      if (body.step === 'join') body.department = f.get('department');
       try {
+        if (body.step === 'evidence') {
+          body.note = f.get('note');
+          const file = step.querySelector('input[type=file]').files[0];
+          if (file) {
+            const res = await fetch(`/api/v1/attachments?${new URLSearchParams({ name: file.name })}`, {
+              method: 'POST', headers: { 'content-type': 'application/octet-stream', ...csrfHeaders() }, body: file, credentials: 'same-origin',
+            });
+            const out = await res.json();
+            if (!res.ok) throw new Error(out.error.message);
+            body.attachment = out.id;
+          }
+        }
         await api('POST', `/api/v1/cases/${step.dataset.id}/steps`, body);
         location.reload();
       } catch (e) { fail('case-error')(e); }

@@ -48,6 +48,13 @@ pub(crate) enum CaseCmd {
         #[arg(long)]
         town: Option<String>,
     },
+    /// Registers complaints (12345/12369) from a CSV as cases: columns 渠道,编号,受理日期,
+    /// 当事人类别,当事人,统一社会信用代码,区镇,主办部门,内容. Every row is checked first (errors
+    /// name the line); a complaint already registered (same channel and number) is skipped.
+    Import {
+        /// The CSV (UTF-8).
+        file: PathBuf,
+    },
     /// One case with its history.
     Show {
         /// The case.
@@ -153,6 +160,18 @@ pub(crate) enum StepArg {
     },
     /// 结案.
     Close,
+    /// 联合执法: another department joins.
+    Join {
+        /// The department.
+        #[arg(long)]
+        department: String,
+    },
+    /// 证据: a record added to the bundle (files are uploaded in the console).
+    Evidence {
+        /// What it is.
+        #[arg(long)]
+        note: String,
+    },
 }
 
 /// `lantian credit …`.
@@ -372,6 +391,14 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
                     (None, false, None) => bail!("give --penalty, --order or --no-penalty"),
                 }),
                 StepArg::Close => Step::Close,
+                StepArg::Join { department } => Step::Join {
+                    department: department.clone(),
+                },
+                StepArg::Evidence { note } => Step::Evidence {
+                    note: note.clone(),
+                    attachment: None,
+                    sha256: None,
+                },
             };
             let event = CaseEvent {
                 on: on.unwrap_or_else(today),
@@ -429,6 +456,7 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        CaseCmd::Import { file } => import_complaints(store, file),
         CaseCmd::Show { id } => {
             let c = store.enforcement_case(*id)?;
             out::line(&format!(
@@ -486,6 +514,138 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn party_kind(s: &str) -> Option<PartyKind> {
+    Some(match s {
+        "企业" | "enterprise" => PartyKind::Enterprise,
+        "工地" | "site" => PartyKind::Site,
+        "餐饮单位" | "餐饮" | "restaurant" => PartyKind::Restaurant,
+        "第三方机构" | "机构" | "agency" => PartyKind::Agency,
+        _ => return None,
+    })
+}
+
+fn import_complaints(store: &Store, file: &PathBuf) -> Result<ExitCode> {
+    const HEADERS: [&str; 9] = [
+        "渠道",
+        "编号",
+        "受理日期",
+        "当事人类别",
+        "当事人",
+        "统一社会信用代码",
+        "区镇",
+        "主办部门",
+        "内容",
+    ];
+    let name = file.display().to_string();
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_path(file)
+        .with_context(|| format!("cannot read {name}"))?;
+    let headers: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{name}: line 1"))?
+        .iter()
+        .map(|h| h.trim().trim_start_matches('\u{feff}').to_owned())
+        .collect();
+    let col = |h: &str| headers.iter().position(|x| x == h);
+    let missing: Vec<&str> = HEADERS
+        .iter()
+        .filter(|h| col(h).is_none())
+        .copied()
+        .collect();
+    if !missing.is_empty() {
+        bail!("{name}: line 1: missing columns {}", missing.join("、"));
+    }
+    let mut cases = Vec::new();
+    let mut errors = Vec::new();
+    for (i, row) in reader.records().enumerate() {
+        let line = i + 2;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) => {
+                errors.push(format!("{name}: line {line}: {e}"));
+                continue;
+            }
+        };
+        let get = |h: &str| {
+            col(h)
+                .and_then(|c| row.get(c))
+                .unwrap_or("")
+                .trim()
+                .to_owned()
+        };
+        let mut bad =
+            |field: &str, why: &str| errors.push(format!("{name}: line {line}: {field}: {why}"));
+        for h in ["渠道", "编号", "当事人", "区镇", "主办部门", "内容"] {
+            if get(h).is_empty() {
+                bad(h, "required");
+            }
+        }
+        let on: Option<Date> = get("受理日期").parse().ok();
+        if on.is_none() {
+            bad("受理日期", "a date YYYY-MM-DD");
+        }
+        let kind = party_kind(&get("当事人类别"));
+        if kind.is_none() {
+            bad("当事人类别", "企业, 工地, 餐饮单位 or 第三方机构");
+        }
+        let (Some(on), Some(kind)) = (on, kind) else {
+            continue;
+        };
+        let content = get("内容");
+        let code = get("统一社会信用代码");
+        cases.push(NewCase {
+            origin: Origin::Complaint {
+                channel: get("渠道"),
+                reference: get("编号"),
+            },
+            party: Party {
+                kind,
+                name: get("当事人"),
+                credit_code: (!code.is_empty()).then_some(code),
+            },
+            department: get("主办部门"),
+            town: get("区镇"),
+            source: None,
+            detected_on: Some(on),
+            title: content.chars().take(60).collect(),
+            registered: CaseEvent {
+                on,
+                step: Step::Register,
+                actor: cli_actor(),
+            },
+        });
+    }
+    if !errors.is_empty() {
+        for e in &errors {
+            out::warn(e);
+        }
+        bail!("{name}: {} problems; nothing imported", errors.len());
+    }
+    let known: Vec<Origin> = store
+        .enforcement_cases(&CaseFilter::default())?
+        .into_iter()
+        .map(|c| c.case.origin)
+        .collect();
+    let (mut added, mut skipped) = (0, 0);
+    for c in cases {
+        if known.contains(&c.origin) {
+            skipped += 1;
+            continue;
+        }
+        store.open_case(
+            &c,
+            jiff::Timestamp::now().as_millisecond(),
+            &audit("case.import", c.origin.describe_zh()),
+        )?;
+        added += 1;
+    }
+    out::line(&format!(
+        "{name}: {added} complaints registered as cases, {skipped} already registered"
+    ))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 pub(crate) fn run_credit(store: &Store, cmd: &CreditCmd) -> Result<ExitCode> {

@@ -128,6 +128,31 @@ pub enum Step {
     Decide(Decision),
     /// 结案 (the decision carried out).
     Close,
+    /// 联合执法: another department joins the case (task 38); the state does not change.
+    Join {
+        /// The department.
+        department: String,
+    },
+    /// 证据: a photo, a document or a record added to the case's bundle, with its SHA-256
+    /// when it is a stored file; the state does not change.
+    Evidence {
+        /// What it is, in words (现场照片, 监测报告, 询问笔录 …).
+        note: String,
+        /// The stored file (attachment id), if any.
+        #[serde(default)]
+        attachment: Option<i64>,
+        /// Its SHA-256 (hex) as stored.
+        #[serde(default)]
+        sha256: Option<String>,
+    },
+}
+
+impl Step {
+    /// Whether the step moves the case on (the others add to it).
+    #[must_use]
+    pub fn moves(&self) -> bool {
+        !matches!(self, Step::Join { .. } | Step::Evidence { .. })
+    }
 }
 
 impl Step {
@@ -156,6 +181,13 @@ impl Step {
                 format!("作出决定：不予处罚（{reason}）")
             }
             Step::Close => "结案".to_owned(),
+            Step::Join { department } => format!("联合执法：{department}加入"),
+            Step::Evidence {
+                note, attachment, ..
+            } => match attachment {
+                Some(id) => format!("证据：{note}（附件 #{id}）"),
+                None => format!("证据：{note}"),
+            },
         }
     }
 }
@@ -272,8 +304,12 @@ fn next_state(state: Option<CaseState>, step: &Step) -> Result<CaseState, Refuse
         Step::Investigate => "调查终结",
         Step::Decide(_) => "作出决定",
         Step::Close => "结案",
+        Step::Join { .. } => "联合执法",
+        Step::Evidence { .. } => "补充证据",
     };
     match (state, step) {
+        // Departments join and evidence is added while the case is open.
+        (Some(s), Step::Join { .. } | Step::Evidence { .. }) if !s.ended() => Ok(s),
         (None, Step::Register) => Ok(S::Registered),
         (Some(S::Registered), Step::File) => Ok(S::Filed),
         (Some(S::Registered), Step::NotFile { .. }) => Ok(S::NotFiled),
@@ -302,7 +338,10 @@ pub fn apply(events: &[CaseEvent], event: &CaseEvent) -> Result<CaseState, Refus
         Step::Decide(Decision::Penalty { amount, .. }) if *amount <= Decimal::ZERO => {
             return Err(Refused::Amount);
         }
-        Step::NotFile { reason } | Step::Decide(Decision::NoPenalty { reason })
+        Step::NotFile { reason }
+        | Step::Decide(Decision::NoPenalty { reason })
+        | Step::Join { department: reason }
+        | Step::Evidence { note: reason, .. }
             if reason.trim().is_empty() =>
         {
             return Err(Refused::Reason);
@@ -329,7 +368,8 @@ pub struct Deadline {
 #[must_use]
 pub fn deadline(events: &[CaseEvent], limits: &Limits, today: Date) -> Option<Deadline> {
     let state = state_of(events)?;
-    let last = events.last()?.on;
+    // Limits run from the last step that moved the case, not from added evidence.
+    let last = events.iter().rev().find(|e| e.step.moves())?.on;
     let (step, days) = match state {
         CaseState::Registered => ("立案", limits.file_days),
         // The decision's limit runs from filing, through the investigation.
@@ -352,6 +392,20 @@ pub fn deadline(events: &[CaseEvent], limits: &Limits, today: Date) -> Option<De
         days_left,
         remind: days_left <= limits.remind_days,
     })
+}
+
+/// The departments on a case besides the one in charge (joined for joint enforcement).
+#[must_use]
+pub fn joined(events: &[CaseEvent]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for e in events {
+        if let Step::Join { department } = &e.step
+            && !out.contains(&department.as_str())
+        {
+            out.push(department);
+        }
+    }
+    out
 }
 
 /// Steps that were late: (step, days over its limit).

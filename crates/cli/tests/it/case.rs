@@ -208,3 +208,76 @@ fn a_project_is_screened_against_the_border_layer() {
         "{stdout}"
     );
 }
+
+#[test]
+fn complaints_are_imported_once_and_cases_take_evidence_and_joined_departments() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("i.db");
+    let csv = dir.path().join("complaints.csv");
+    let header = "渠道,编号,受理日期,当事人类别,当事人,统一社会信用代码,区镇,主办部门,内容\n";
+    std::fs::write(
+        &csv,
+        format!("{header}12369,A1,2026-03-01,企业,某化工有限公司,,海门街道,生态环境局,夜间异味\n12345,B2,2026-3-2,饭店,某饭店,,三厂街道,城管局,油烟扰民\n"),
+    )
+    .unwrap();
+    let (out, _, stderr) = run(lantian(&db).args(["case", "import"]).arg(&csv));
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("complaints.csv: line 3: 受理日期: a date YYYY-MM-DD"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("complaints.csv: line 3: 当事人类别"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("2 problems; nothing imported"), "{stderr}");
+    let (_, list, _) = run(lantian(&db).args(["case", "list"]));
+    assert!(list.is_empty(), "{list}");
+    std::fs::write(
+        &csv,
+        format!("{header}12369,A1,2026-03-01,企业,某化工有限公司,,海门街道,生态环境局,夜间异味\n12345,B2,2026-03-02,餐饮单位,某饭店,,三厂街道,城管局,油烟扰民\n"),
+    )
+    .unwrap();
+    let (out, stdout, stderr) = run(lantian(&db).args(["case", "import"]).arg(&csv));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("2 complaints registered as cases, 0 already registered"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = run(lantian(&db).args(["case", "import"]).arg(&csv));
+    assert!(
+        stdout.contains("0 complaints registered as cases, 2 already registered"),
+        "{stdout}"
+    );
+    // Evidence and a joined department are added without moving the case.
+    for args in [
+        &["case", "step", "1", "file", "--on", "2026-03-05"][..],
+        &[
+            "case",
+            "step",
+            "1",
+            "join",
+            "--department",
+            "市场监管局",
+            "--on",
+            "2026-03-06",
+        ],
+        &[
+            "case",
+            "step",
+            "1",
+            "evidence",
+            "--note",
+            "现场检测报告",
+            "--on",
+            "2026-03-06",
+        ],
+    ] {
+        let (out, _, stderr) = run(lantian(&db).args(args));
+        assert!(out.status.success(), "{args:?}: {stderr}");
+    }
+    let (_, show, _) = run(lantian(&db).args(["case", "show", "1"]));
+    assert!(show.contains("状态：已立案"), "{show}");
+    assert!(show.contains("联合执法：市场监管局加入"), "{show}");
+    assert!(show.contains("证据：现场检测报告"), "{show}");
+}

@@ -64,6 +64,34 @@ fn a_case_goes_step_by_step_and_refuses_the_rest() {
         Ok(CaseState::Closed)
     );
     assert!(push(&mut e, ev(date(2026, 5, 2), Step::Close)).is_err());
+    // Nothing is added to an ended case, and evidence needs its description.
+    assert!(
+        push(
+            &mut e,
+            ev(
+                date(2026, 5, 2),
+                Step::Join {
+                    department: "公安局".into()
+                }
+            )
+        )
+        .is_err()
+    );
+    let mut open = vec![ev(date(2026, 3, 1), Step::Register)];
+    assert_eq!(
+        push(
+            &mut open,
+            ev(
+                date(2026, 3, 1),
+                Step::Evidence {
+                    note: " ".into(),
+                    attachment: None,
+                    sha256: None
+                }
+            )
+        ),
+        Err(case::Refused::Reason)
+    );
     assert_eq!(
         case::deadline(&e, &Limits::default(), date(2026, 5, 2)),
         None
@@ -109,6 +137,30 @@ fn time_limits_count_calendar_days_and_remind_before() {
     e.push(ev(date(2026, 5, 1), Step::Investigate));
     let dl = case::deadline(&e, &limits, date(2026, 5, 1)).unwrap();
     assert_eq!((dl.step, dl.due), ("作出决定", date(2026, 6, 14)));
+    // Evidence and a joined department do not move the limit.
+    let mut with = e.clone();
+    with.push(ev(
+        date(2026, 5, 20),
+        Step::Evidence {
+            note: "现场照片".into(),
+            attachment: Some(4),
+            sha256: Some("ab".into()),
+        },
+    ));
+    with.push(ev(
+        date(2026, 5, 21),
+        Step::Join {
+            department: "市场监管局".into(),
+        },
+    ));
+    assert_eq!(case::state_of(&with), Some(CaseState::Investigated));
+    assert_eq!(
+        case::deadline(&with, &limits, date(2026, 5, 21))
+            .unwrap()
+            .due,
+        date(2026, 6, 14)
+    );
+    assert_eq!(case::joined(&with), ["市场监管局"]);
     // Filed on day 15 is on time; a day later is one day late.
     assert!(case::late_steps(&e, &limits).is_empty());
     let mut late = registered.clone();

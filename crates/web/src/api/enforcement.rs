@@ -307,8 +307,18 @@ async fn one(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepIn {
-    /// `file`, `not_file`, `investigate`, `decide`, `close`.
+    /// `file`, `not_file`, `investigate`, `decide`, `close`; or, without moving the case,
+    /// `join` (another department) and `evidence` (a description and a stored file).
     pub step: String,
+    /// For `join`: the department.
+    #[serde(default)]
+    pub department: Option<String>,
+    /// For `evidence`: what it is.
+    #[serde(default)]
+    pub note: Option<String>,
+    /// For `evidence`: the uploaded file (`POST /api/v1/attachments`).
+    #[serde(default)]
+    pub attachment: Option<i64>,
     /// For `not_file` and a decision without a penalty: why.
     #[serde(default)]
     pub reason: Option<String>,
@@ -335,6 +345,15 @@ fn step_of(b: &StepIn) -> Result<Step, ApiError> {
         "not_file" => Step::NotFile { reason: reason() },
         "investigate" => Step::Investigate,
         "close" => Step::Close,
+        "join" => Step::Join {
+            department: b.department.clone().unwrap_or_default(),
+        },
+        // The file's hash is filled in from the store.
+        "evidence" => Step::Evidence {
+            note: b.note.clone().unwrap_or_default(),
+            attachment: b.attachment,
+            sha256: None,
+        },
         "decide" => Step::Decide(match b.decision.as_deref() {
             Some("penalty") => Decision::Penalty {
                 amount: b
@@ -349,7 +368,7 @@ fn step_of(b: &StepIn) -> Result<Step, ApiError> {
         other => {
             return Err(ApiError::field(
                 "step",
-                format!("{other:?}: file, not_file, investigate, decide or close"),
+                format!("{other:?}: file, not_file, investigate, decide, close, join or evidence"),
             ));
         }
     })
@@ -373,7 +392,7 @@ async fn step(
     Path(id): Path<i64>,
     Json(body): Json<StepIn>,
 ) -> Result<Response, ApiError> {
-    let event = CaseEvent {
+    let mut event = CaseEvent {
         on: body.on.unwrap_or_else(today),
         step: step_of(&body)?,
         actor: user.actor.username.clone(),
@@ -383,10 +402,33 @@ async fn step(
     let today = today();
     let out = state
         .blocking(move |store| {
+            // A file in the bundle: it must exist and be the actor's to read; its hash goes in.
+            if let Step::Evidence {
+                attachment: Some(file),
+                sha256,
+                ..
+            } = &mut event.step
+            {
+                let (meta, _) = store.attachment(*file)?.ok_or_else(|| {
+                    ApiError::field("attachment", format!("no attachment {file}"))
+                })?;
+                let own = actor.party().is_some_and(|p| {
+                    meta.scope.as_deref() == Some(format!("{}:{}", p.kind(), p.name()).as_str())
+                });
+                if actor.scope.is_some() && !own {
+                    return Err(ApiError::forbidden("another department's or town's file"));
+                }
+                *sha256 = Some(meta.sha256);
+            }
             let after = store.case_step(
                 id,
                 &event,
                 &|c| {
+                    // The department in charge, or one that joined the case.
+                    let joined = case::joined(&c.events);
+                    if joined.iter().any(|d| actor.may_enforce(d).is_ok()) {
+                        return Ok(());
+                    }
                     actor
                         .may_enforce(&c.case.department)
                         .map_err(|e| StoreError::Denied(e.to_string()))
