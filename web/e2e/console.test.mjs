@@ -80,8 +80,7 @@ before(async () => {
   // Fume over its 2.0 mg/m³ limit in every frame: alarms while we watch.
   execFileSync(bin, ['simulate', '--addr', `127.0.0.1:${hj212}`, ...FLEET, '--interval-ms', '100', '--time-step-s', '60',
     '--duration', '3', '--ramp', '0', '--exceed-prob', '1', '--dropout-prob', '0', '--maintenance-prob', '0']);
-  // Both devices' alarms: the device page below opens whichever is listed first.
-  await waitFor(() => new Set(lantian('alarm', 'list', '--open').match(/SIMF\d+/g) || []).size >= 2, 'both devices\' alarms');
+  await waitFor(() => /超标|exceedance/.test(lantian('alarm', 'list', '--open')), 'an alarm');
   browser = await chromium.launch({
     executablePath: chromiumPath,
     headless: true,
@@ -194,8 +193,9 @@ test('monitoring page lists the devices online', async () => {
   await town.click();
   await ready(page);
   assert.equal(await page.locator('#devices tbody tr').count(), count);
-  // A device's page: each factor's real-time history against its limit.
-  await page.click('#devices tbody tr td a');
+  // A device's page (one with an open alarm): each factor's real-time history against its limit.
+  const mn = lantian('alarm', 'list', '--open').match(/SIMF\d+/)[0];
+  await page.goto(`${base}/monitoring/${mn}`);
   await ready(page);
   assert.match(page.url(), /\/monitoring\/[^/]+$/);
   const n = Number((await page.textContent('#readings-count')).match(/\d+/)[0]);

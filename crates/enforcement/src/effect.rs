@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use jiff::civil::Date;
 use serde::Serialize;
 
-use crate::case::{CaseEvent, CaseState, Limits, Party, Step, late_steps, state_of};
+use crate::case::{CaseEvent, CaseState, Limits, Party, Step, days_between, late_steps, state_of};
 
 /// A case as the evaluation sees it.
 #[derive(Debug, Clone)]
@@ -54,6 +54,14 @@ pub fn evaluate(
     limits: &Limits,
     window_days: i32,
 ) -> BTreeMap<String, Effect> {
+    // Each source's exceedance days, sorted, for a binary search after each closure.
+    let mut by_source: BTreeMap<&str, Vec<Date>> = BTreeMap::new();
+    for (s, d) in exceedances {
+        by_source.entry(s).or_default().push(*d);
+    }
+    for days in by_source.values_mut() {
+        days.sort_unstable();
+    }
     let mut out: BTreeMap<String, Effect> = BTreeMap::new();
     let mut days: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
     let mut by_party: BTreeMap<(&str, String), Vec<Date>> = BTreeMap::new();
@@ -81,13 +89,15 @@ pub fn evaluate(
         if let (Some(from), Some(to)) = (c.detected.or(registered), closed) {
             days.entry(c.group)
                 .or_default()
-                .push((to - from).get_days());
+                .push(days_between(from, to));
         }
         if state == Some(CaseState::Closed)
             && let (Some(src), Some(to)) = (c.source, closed)
-            && exceedances
-                .iter()
-                .any(|(s, d)| *s == src && *d > to && (*d - to).get_days() <= window_days)
+            && by_source.get(src).is_some_and(|days| {
+                let next = days.partition_point(|d| *d <= to);
+                days.get(next)
+                    .is_some_and(|d| days_between(to, *d) <= window_days)
+            })
         {
             e.recurred += 1;
         }
@@ -103,7 +113,7 @@ pub fn evaluate(
         dates.sort_unstable();
         let repeat = dates
             .windows(2)
-            .any(|w| (w[1] - w[0]).get_days() <= window_days);
+            .any(|w| days_between(w[0], w[1]) <= window_days);
         if repeat && let Some(e) = out.get_mut(group) {
             e.repeat_parties.push(key);
         }

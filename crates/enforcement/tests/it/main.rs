@@ -120,6 +120,16 @@ fn a_case_goes_step_by_step_and_refuses_the_rest() {
 }
 
 #[test]
+fn days_between_agrees_with_the_calendar() {
+    let base = date(1999, 12, 25);
+    for n in [0i64, 1, 59, 60, 365, 366, 1_461, 10_000, -1, -400] {
+        let later = base.checked_add(jiff::Span::new().days(n)).unwrap();
+        assert_eq!(i64::from(case::days_between(base, later)), n, "{later}");
+    }
+    assert_eq!(case::days_between(date(2028, 2, 28), date(2028, 3, 1)), 2);
+}
+
+#[test]
 fn time_limits_count_calendar_days_and_remind_before() {
     let limits = Limits::default();
     let registered = vec![ev(date(2026, 3, 1), Step::Register)];
