@@ -441,17 +441,7 @@ pub(crate) fn run_case(store: &Store, cmd: &CaseCmd) -> Result<ExitCode> {
                     c.case.department,
                     c.case.town,
                     c.state().map_or("—", |s| s.label_zh()),
-                    d.map(|d| format!(
-                        "{}期限 {}（{}）",
-                        d.step,
-                        d.due,
-                        if d.days_left < 0 {
-                            format!("已逾期 {} 天", -d.days_left)
-                        } else {
-                            format!("剩 {} 天", d.days_left)
-                        }
-                    ))
-                    .unwrap_or_default()
+                    d.map(|d| d.describe_zh()).unwrap_or_default()
                 ))?;
             }
             Ok(ExitCode::SUCCESS)

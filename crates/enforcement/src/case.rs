@@ -364,6 +364,23 @@ pub struct Deadline {
     pub remind: bool,
 }
 
+impl Deadline {
+    /// In words: 立案期限 2026-03-16（剩 3 天）, or 已逾期 2 天.
+    #[must_use]
+    pub fn describe_zh(&self) -> String {
+        format!(
+            "{}期限 {}（{}）",
+            self.step,
+            self.due,
+            if self.days_left < 0 {
+                format!("已逾期 {} 天", -self.days_left)
+            } else {
+                format!("剩 {} 天", self.days_left)
+            }
+        )
+    }
+}
+
 /// The deadline of the next step of a case on `today`, if it is in progress.
 #[must_use]
 pub fn deadline(events: &[CaseEvent], limits: &Limits, today: Date) -> Option<Deadline> {

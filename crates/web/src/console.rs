@@ -299,6 +299,26 @@ fn script_json(v: &serde_json::Value) -> String {
     v.to_string().replace('<', "\\u003c")
 }
 
+/// Each station's latest hourly AQI on `day` (cached per station and day).
+fn stations_now(
+    store: &Store,
+    state: &AppState,
+    stations: &[String],
+    day: Date,
+) -> Result<Vec<StationNow>, ApiError> {
+    let names = station_names(store, state)?;
+    stations
+        .iter()
+        .map(|c| {
+            state
+                .cached(format!("now:{c}:{day}"), || {
+                    station_now(store, c, names.get(c).unwrap_or(c), day)
+                })
+                .map(|n| (*n).clone())
+        })
+        .collect()
+}
+
 /// A station's latest hourly AQI on `day` (a row saying 无数据 when it has none): that day's
 /// reviewed hours only, with the rules of the day's date.
 fn station_now(store: &Store, code: &str, name: &str, day: Date) -> Result<StationNow, ApiError> {
@@ -483,16 +503,7 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                         .filter_map(|d| d.aqi.map(|a| serde_json::json!([d.date, a])))
                         .collect();
                     p.calendar_json = script_json(&serde_json::Value::Array(cal));
-                    let names = station_names(store, &st)?;
-                    p.stations = stations
-                        .iter()
-                        .map(|c| {
-                            st.cached(format!("now:{c}:{as_of}"), || {
-                                station_now(store, c, names.get(c).unwrap_or(c), as_of)
-                            })
-                            .map(|n| (*n).clone())
-                        })
-                        .collect::<Result<_, _>>()?;
+                    p.stations = stations_now(store, &st, &stations, as_of)?;
                 }
             }
             Ok(p)

@@ -52,20 +52,6 @@ struct EnforcementPage {
     credits: Vec<CreditLine>,
 }
 
-/// 立案期限 2026-03-16（剩 3 天 / 已逾期 2 天）.
-fn deadline_text(d: &lantian_enforcement::case::Deadline) -> String {
-    format!(
-        "{}期限 {}（{}）",
-        d.step,
-        d.due,
-        if d.days_left < 0 {
-            format!("已逾期 {} 天", -d.days_left)
-        } else {
-            format!("剩 {} 天", d.days_left)
-        }
-    )
-}
-
 fn today() -> jiff::civil::Date {
     jiff::Timestamp::now()
         .to_zoned(crate::api::beijing())
@@ -99,7 +85,7 @@ pub(super) async fn index(State(state): State<AppState>, PageUser(user): PageUse
                         town: c.case.town.clone(),
                         state: c.state().map_or("—", |s| s.label_zh()).to_owned(),
                         overdue: d.as_ref().is_some_and(|d| d.days_left < 0),
-                        deadline: d.map(|d| deadline_text(&d)).unwrap_or_default(),
+                        deadline: d.map(|d| d.describe_zh()).unwrap_or_default(),
                     }
                 })
                 .collect();
@@ -217,7 +203,7 @@ pub(super) async fn case(
                 department: c.case.department.clone(),
                 town: c.case.town.clone(),
                 state: c.state().map_or("—", |s| s.label_zh()).to_owned(),
-                deadline: d.map(|d| deadline_text(&d)).unwrap_or_default(),
+                deadline: d.map(|d| d.describe_zh()).unwrap_or_default(),
                 late: lantian_enforcement::case::late_steps(&c.events, &limits)
                     .into_iter()
                     .map(|(s, n)| format!("{s} 超出时限 {n} 天"))

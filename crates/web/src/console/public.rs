@@ -13,7 +13,7 @@ use lantian_aq::assess::Period;
 use lantian_enforcement::CreditRules;
 use lantian_store::Store;
 
-use super::{StationNow, area_now, page, station_names, station_now, today};
+use super::{StationNow, area_now, page, stations_now, today};
 use crate::{ApiError, AppState};
 
 struct Warning {
@@ -146,18 +146,7 @@ pub(super) async fn index(State(state): State<AppState>) -> Response {
                         .as_ref()
                         .clone(),
                     );
-                    let names = station_names(store, &st)?;
-                    p.stations = r
-                        .scope
-                        .stations
-                        .iter()
-                        .map(|c| {
-                            st.cached(format!("now:{c}:{as_of}"), || {
-                                station_now(store, c, names.get(c).unwrap_or(c), as_of)
-                            })
-                            .map(|n| (*n).clone())
-                        })
-                        .collect::<Result<_, _>>()?;
+                    p.stations = stations_now(store, &st, &r.scope.stations, as_of)?;
                 }
             }
             Ok(p)
