@@ -12,7 +12,7 @@ use clap::{Args as ClapArgs, Subcommand, ValueEnum};
 use jiff::civil::Date;
 use lantian_enforcement::case::{self, CaseEvent, Decision, Limits, Step};
 use lantian_enforcement::credit::{CreditEvent, CreditRecord, CreditRules, Dated};
-use lantian_enforcement::screening::{BorderGeometry, Project, ScreeningRules, screen};
+use lantian_enforcement::screening::{Project, ScreeningRules, screen};
 use lantian_enforcement::{Origin, Party, PartyKind, Violation};
 use lantian_store::{AuditEntry, CaseFilter, NewCase, NewCredit, Store};
 use rust_decimal::Decimal;
@@ -732,9 +732,6 @@ pub(crate) fn run_credit(store: &Store, cmd: &CreditCmd) -> Result<ExitCode> {
     }
 }
 
-/// The shipped screening rules.
-const SHIPPED_RULES: &str = include_str!("../../../config/screening/rules.toml");
-
 pub(crate) fn run_screen(store: &Store, a: &ScreenArgs) -> Result<ExitCode> {
     let (text, name) = match &a.rules {
         Some(p) => (
@@ -742,27 +739,18 @@ pub(crate) fn run_screen(store: &Store, a: &ScreenArgs) -> Result<ExitCode> {
             p.display().to_string(),
         ),
         None => (
-            SHIPPED_RULES.to_owned(),
+            lantian_enforcement::screening::SHIPPED.to_owned(),
             "config/screening/rules.toml".to_owned(),
         ),
     };
     let rules =
         ScreeningRules::from_toml(&text).map_err(|e| anyhow!("{name}: {}", e.join("; ")))?;
     let border = match (a.lon, a.lat) {
-        (Some(lon), Some(lat)) => {
-            let layer = store.map_layer("border")?.context(
+        (Some(lon), Some(lat)) => Some(
+            lantian_report::enforcement::border_at(store, lon, lat)?.context(
                 "no map layer `border`: lantian import boundary 邻省.geojson --name border",
-            )?;
-            let regions =
-                lantian_fire::regions_from_geojson(&layer.geojson, "border", |x, y| (x, y))
-                    .map_err(|e| anyhow!("map layer border: {e}"))?;
-            let (km, bearing_deg) = regions
-                .iter()
-                .map(|r| lantian_fire::attribution::nearest_boundary(&r.area, lon, lat))
-                .min_by(|x, y| x.0.total_cmp(&y.0))
-                .context("map layer border has no polygon")?;
-            Some(BorderGeometry { km, bearing_deg })
-        }
+            )?,
+        ),
         _ => None,
     };
     let s = screen(

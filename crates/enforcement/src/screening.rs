@@ -55,6 +55,9 @@ pub struct ScreeningRules {
     pub tall_stack_km: f64,
 }
 
+/// The shipped rules (`config/screening/rules.toml`).
+pub const SHIPPED: &str = include_str!("../../../config/screening/rules.toml");
+
 impl ScreeningRules {
     /// From TOML, checked: codes unique in each list, distances and height above 0, sectors
     /// within 0–360.

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
 use lantian_enforcement::case::{self, CaseEvent, Decision, Limits, Step};
 use lantian_enforcement::credit::{CreditEvent, CreditRecord, CreditRules, Dated};
-use lantian_enforcement::screening::{BorderGeometry, Project, ScreeningRules, screen};
+use lantian_enforcement::screening::{Project, ScreeningRules, screen};
 use lantian_enforcement::{Origin, Party, Violation};
 use lantian_store::{
     AuditEntry, CaseFilter, CaseRecord, CreditRow, NewCase, NewCredit, StoreError,
@@ -42,7 +42,8 @@ fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
 }
 
-fn today() -> Date {
+/// Today in Beijing.
+pub(crate) fn today() -> Date {
     jiff::Timestamp::now().to_zoned(super::beijing()).date()
 }
 
@@ -687,9 +688,6 @@ pub struct ScreenIn {
     pub lat: Option<f64>,
 }
 
-/// The shipped screening rules.
-const SCREENING_RULES: &str = include_str!("../../../../config/screening/rules.toml");
-
 /// Screens a new project (项目准入): banned industries, the 两高 catalogue and the
 /// 环评一致性会商 conditions, the border measured on the map layer `border`.
 #[utoipa::path(post, path = "/api/v1/screening", tag = "enforcement", request_body = ScreenIn,
@@ -704,8 +702,8 @@ async fn screening(
     Json(body): Json<ScreenIn>,
 ) -> Result<Response, ApiError> {
     required("name", &body.name)?;
-    let rules =
-        ScreeningRules::from_toml(SCREENING_RULES).map_err(|e| ApiError::internal(e.join("; ")))?;
+    let rules = ScreeningRules::from_toml(lantian_enforcement::screening::SHIPPED)
+        .map_err(|e| ApiError::internal(e.join("; ")))?;
     let point = match (body.lon, body.lat) {
         (Some(lon), Some(lat))
             if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
@@ -718,19 +716,11 @@ async fn screening(
     let out = state
         .blocking(move |store| {
             let border = match point {
-                Some((lon, lat)) => {
-                    let layer = store.map_layer("border")?.ok_or_else(|| {
+                Some((lon, lat)) => Some(
+                    lantian_report::enforcement::border_at(store, lon, lat)?.ok_or_else(|| {
                         ApiError::field("lon", "no map layer `border` to measure against")
-                    })?;
-                    let regions =
-                        lantian_fire::regions_from_geojson(&layer.geojson, "border", |x, y| (x, y))
-                            .map_err(ApiError::internal)?;
-                    regions
-                        .iter()
-                        .map(|r| lantian_fire::attribution::nearest_boundary(&r.area, lon, lat))
-                        .min_by(|a, b| a.0.total_cmp(&b.0))
-                        .map(|(km, bearing_deg)| BorderGeometry { km, bearing_deg })
-                }
+                    })?,
+                ),
                 None => None,
             };
             Ok(screen(

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 
 use super::{Nav, PageUser, nav, page};
+use crate::api::enforcement::today;
 use crate::{ApiError, AppState};
 
 struct CaseLine {
@@ -50,12 +51,6 @@ struct EnforcementPage {
     cases: Vec<CaseLine>,
     effect: Vec<EffectLine>,
     credits: Vec<CreditLine>,
-}
-
-fn today() -> jiff::civil::Date {
-    jiff::Timestamp::now()
-        .to_zoned(crate::api::beijing())
-        .date()
 }
 
 pub(super) async fn index(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
