@@ -155,7 +155,7 @@ pub(crate) fn run(store: &Store, cmd: &AlarmCmd) -> Result<ExitCode> {
                     when(f.received_at_ms),
                     hex(&f.hash),
                     hex(&f.prev_hash),
-                    String::from_utf8_lossy(&f.raw).trim_end()
+                    lantian_report::frame_text(&f.raw)
                 ))?;
             }
         }

@@ -272,14 +272,18 @@ use crate::table::is_xlsx;
 /// Reads a worksheet (by name, or else by position) into header-keyed rows.
 fn read_sheet(path: &Path, name: &str, index: usize, required: &[&str]) -> Result<Rows> {
     let (sheet, grid) = crate::table::read_sheet(path, name, index)?;
-    grid.require(&format!("{} sheet {sheet:?}", path.display()), required)?;
+    crate::table::require(
+        &grid,
+        &format!("{} sheet {sheet:?}", path.display()),
+        required,
+    )?;
     Ok(grid.keyed())
 }
 
 /// Reads a CSV table into header-keyed rows with their line numbers.
 fn read_table(path: &Path, required: &[&str]) -> Result<Rows> {
     let grid = crate::table::read_csv(path)?;
-    grid.require(&path.display().to_string(), required)?;
+    crate::table::require(&grid, &path.display().to_string(), required)?;
     Ok(grid.keyed())
 }
 

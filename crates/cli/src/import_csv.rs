@@ -30,7 +30,7 @@ use lantian_aq::{Concentration, Pollutant};
 use lantian_store::{DayItem, DayValues, Quantity, Station, Store, WriteSummary};
 
 use crate::import_cnemc::{expand, read_bytes};
-use crate::{out, text};
+use crate::out;
 
 /// Arguments of `lantian import csv`.
 #[derive(Debug, ClapArgs)]
@@ -525,7 +525,7 @@ fn hour_text(start: DateTime) -> String {
 // ---------------------------------------------------------------------------------------------
 // Files.
 
-/// Decodes a file: UTF-16 with a BOM, else UTF-8 or GB18030 ([`text::decode`]). When neither
+/// Decodes a file: UTF-16 with a BOM, else UTF-8 or GB18030 ([`lantian_report::table::decode_text`]). When neither
 /// UTF-8 nor GB18030 fits cleanly, the one with fewer undecodable bytes is used. Returns the
 /// text, the encoding's name and the number of characters that could not be decoded (shown as
 /// U+FFFD); refuses what is plainly not a text file.
@@ -542,7 +542,7 @@ fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str, usize), String> {
         let (t, enc, _) = encoding_rs::UTF_16LE.decode(bytes);
         (t, enc.name())
     } else {
-        let (t, name) = text::decode(bytes);
+        let (t, name) = lantian_report::table::decode_text(bytes);
         let n = bad(&t);
         if name != "UTF-8" && n > 0 {
             let plain = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::Args as ClapArgs;
 use lantian_store::{Station, StationLevel, Store};
 
-use crate::{config, out, text};
+use crate::{config, out};
 
 /// Arguments of `lantian import stations`.
 #[derive(Debug, ClapArgs)]
@@ -63,7 +63,7 @@ fn parse_list(
     bytes: &[u8],
     default_level: StationLevel,
 ) -> Result<(Vec<Station>, Vec<String>)> {
-    let (text, _) = text::decode(bytes);
+    let (text, _) = lantian_report::table::decode_text(bytes);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
         .from_reader(text.as_bytes());

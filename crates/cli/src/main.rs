@@ -35,7 +35,6 @@ mod review;
 mod serve;
 mod simulate;
 mod table;
-mod text;
 mod towns;
 mod user;
 mod verify_cnemc;

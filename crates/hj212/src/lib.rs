@@ -58,6 +58,7 @@ pub mod crc;
 pub mod encode;
 pub mod flag;
 pub mod frame;
+pub mod mask;
 pub mod message;
 pub mod packet;
 mod scan;
@@ -77,6 +78,7 @@ pub use frame::{
     Frame, FrameError, FrameErrorKind, Framer, FramerConfig, FramerStats, OwnedFrame, Trailer,
     parse_frame, parse_frame_with,
 };
+pub use mask::mask_passwords;
 pub use message::{DataKind, DataUpload, Message};
 pub use packet::{Factor, Field, FieldIssue, OwnedPacket, Packet, PacketError, Suffix};
 pub use value::{Decimal, Value, ValueError};

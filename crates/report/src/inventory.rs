@@ -601,10 +601,10 @@ pub fn read_files(
     year: Option<i32>,
 ) -> Result<Inventory, ReportError> {
     let (h, rows) =
-        crate::grid::read(name, bytes).map_err(|e| ReportError::Input(format!("{name}: {e}")))?;
+        crate::table::grid(name, bytes).map_err(|e| ReportError::Input(e.to_string()))?;
     let p = match projects {
         Some((pn, pb)) => {
-            Some(crate::grid::read(pn, pb).map_err(|e| ReportError::Input(format!("{pn}: {e}")))?)
+            Some(crate::table::grid(pn, pb).map_err(|e| ReportError::Input(e.to_string()))?)
         }
         None => None,
     };

@@ -14,10 +14,10 @@
 pub mod emergency;
 pub mod enforcement;
 pub mod fire;
-pub mod grid;
 pub mod inventory;
 pub mod plan;
 pub mod ranking;
+pub mod table;
 mod tabular;
 pub mod towns;
 
@@ -60,6 +60,15 @@ pub enum ReportError {
     /// Input the report refuses (a file, a layer), named.
     #[error("{0}")]
     Input(String),
+}
+
+/// A stored frame as people are shown it (evidence on a page, in the API, in an export): text,
+/// without its CR LF, and with the device's password masked (`lantian_hj212::mask_passwords`).
+/// The stored bytes, and so the hash chain, are untouched.
+#[must_use]
+pub fn frame_text(raw: &[u8]) -> String {
+    let text = String::from_utf8_lossy(raw);
+    lantian_hj212::mask_passwords(text.trim_end()).into_owned()
 }
 
 /// A time in Beijing, `YYYY-MM-DD HH:MM`.

@@ -4,6 +4,8 @@
 //! copied into the repository. Its directory is `$LANTIAN_DATA` if set, else
 //! `<workspace>/../shared/data`. Missing data is a failure naming the path, never a skip.
 
+pub mod hostile;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 

@@ -10,6 +10,7 @@ mod crash;
 mod demo;
 mod emergency;
 mod fire;
+mod hostile;
 mod import_assess;
 mod import_csv;
 mod inventory;

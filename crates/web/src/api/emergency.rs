@@ -736,22 +736,26 @@ async fn upload_list(
     if name.is_empty() || name.chars().count() > 200 || name.chars().any(char::is_control) {
         return Err(ApiError::field("name", "1 to 200 characters"));
     }
-    let (headers, rows) = lantian_report::grid::read(&name, &body)
-        .map_err(|e| ApiError::field("body", format!("{name}: {e}")))?;
-    let l = list::from_rows(&headers, &rows, &list::GradeRules::default()).map_err(|errors| {
-        let shown: Vec<String> = errors.iter().take(50).map(ToString::to_string).collect();
-        ApiError::field(
-            "body",
-            format!(
-                "{name}: {} errors, nothing stored: {}",
-                errors.len(),
-                shown.join("；")
-            ),
-        )
-    })?;
     let actor = user.actor.username.clone();
+    // Reading a workbook and checking the list is heavy: off the async workers, like the write.
     let (id, stored_name, list) = state
         .blocking(move |store| {
+            let (headers, rows) = lantian_report::table::grid(&name, &body)
+                .map_err(|e| ApiError::field("body", e.to_string()))?;
+            let l = list::from_rows(&headers, &rows, &list::GradeRules::default()).map_err(
+                |errors| {
+                    let shown: Vec<String> =
+                        errors.iter().take(50).map(ToString::to_string).collect();
+                    ApiError::field(
+                        "body",
+                        format!(
+                            "{name}: {} errors, nothing stored: {}",
+                            errors.len(),
+                            shown.join("；")
+                        ),
+                    )
+                },
+            )?;
             lantian_report::emergency::store_list(
                 store,
                 &name,
@@ -773,7 +777,8 @@ async fn upload_list(
 }
 
 fn csv_rows(field: &str, text: &str) -> Result<(Vec<String>, Vec<Vec<String>>), ApiError> {
-    lantian_report::grid::read("table.csv", text.as_bytes()).map_err(|e| ApiError::field(field, e))
+    lantian_report::table::grid("table.csv", text.as_bytes())
+        .map_err(|e| ApiError::field(field, e.reason))
 }
 
 fn rows_or_400<T>(field: &str, r: Result<T, Vec<String>>) -> Result<T, ApiError> {

@@ -289,7 +289,7 @@ async fn one(
                             "received": super::moment_ms(f.received_at_ms),
                             "hash": hex(&f.hash),
                             "prev_hash": hex(&f.prev_hash),
-                            "raw": String::from_utf8_lossy(&f.raw),
+                            "raw": lantian_report::frame_text(&f.raw),
                         })
                     })
                     .collect(),

@@ -400,8 +400,8 @@ async fn import(
                     .year
                     .ok_or_else(|| ApiError::field("year", "required with projects"))?;
                 let mut inv = report::need(store, year, l)?.inventory;
-                let (h, rows) = lantian_report::grid::read(&name, &body)
-                    .map_err(|e| ApiError::field("body", format!("{name}: {e}")))?;
+                let (h, rows) = lantian_report::table::grid(&name, &body)
+                    .map_err(|e| ApiError::field("body", e.to_string()))?;
                 inv.projects =
                     lantian_inventory::exchange::projects_from_rows(&h, &rows).map_err(|e| {
                         ApiError::field("body", format!("{name}: {}", report::refusal(&e)))

@@ -719,7 +719,7 @@ async fn alarm(
                 frame_id: f.frame_id,
                 seq: f.seq,
                 received_at: moment_ms(f.received_at_ms),
-                raw: String::from_utf8_lossy(&f.raw).trim_end().to_owned(),
+                raw: lantian_report::frame_text(&f.raw),
                 hash: crate::auth::hex(&f.hash),
                 prev_hash: crate::auth::hex(&f.prev_hash),
             })

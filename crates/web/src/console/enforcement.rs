@@ -183,7 +183,7 @@ pub(super) async fn case(
                         seq: f.seq.to_string(),
                         received: lantian_report::beijing_minute(f.received_at_ms),
                         hash: f.hash.iter().map(|b| format!("{b:02x}")).collect(),
-                        raw: String::from_utf8_lossy(&f.raw).trim_end().to_owned(),
+                        raw: lantian_report::frame_text(&f.raw),
                     })
                     .collect(),
                 _ => Vec::new(),

@@ -45,11 +45,18 @@ async fn a_case_from_an_alarm_to_a_published_credit_record() {
         .json();
     assert_eq!(d["evidence"][0]["seq"], 1);
     assert_eq!(d["evidence"][0]["hash"].as_str().unwrap().len(), 64);
+    let raw = d["evidence"][0]["raw"].as_str().unwrap();
+    assert!(raw.contains("MN=MNFUME0001"));
     assert!(
-        d["evidence"][0]["raw"]
-            .as_str()
-            .unwrap()
-            .contains("MN=MNFUME0001")
+        raw.contains(";PW=******;") && !raw.contains("123456"),
+        "{raw}"
+    );
+    let page = get(&f, &format!("/enforcement/cases/{id}"), Some(&viewer)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let html = String::from_utf8_lossy(&page.body);
+    assert!(
+        html.contains("MN=MNFUME0001") && html.contains(";PW=******;") && !html.contains("123456"),
+        "the case page shows its evidence without the password"
     );
 
     let step = |body: serde_json::Value| body.to_string();

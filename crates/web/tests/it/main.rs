@@ -20,6 +20,7 @@ use tower::ServiceExt as _;
 
 mod emergency;
 mod enforcement;
+mod files;
 mod fire;
 mod inventory;
 mod plan;
@@ -586,11 +587,12 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
     let detail = get(&f, &format!("/api/v1/alarms/{id}"), Some(&viewer))
         .await
         .json();
+    let raw = detail["evidence"][0]["raw"].as_str().unwrap();
+    assert!(raw.starts_with("##0100QN="));
+    // Issue #22, finding 3: the device's password is never shown, to any role.
     assert!(
-        detail["evidence"][0]["raw"]
-            .as_str()
-            .unwrap()
-            .starts_with("##0100QN=")
+        raw.contains(";PW=******;") && !raw.contains("123456"),
+        "{raw}"
     );
     assert_eq!(detail["evidence"][0]["hash"].as_str().unwrap().len(), 64);
 
@@ -755,6 +757,7 @@ async fn console_pages_need_a_login_and_render() {
     let page = get(&f, &format!("/alarms/{}", f.alarm_id), Some(&t)).await;
     let html = String::from_utf8(page.body).unwrap();
     assert!(html.contains("##0100QN=20240101000000000;ST=32;CN=2011"));
+    assert!(html.contains(";PW=******;") && !html.contains("123456"));
     assert!(html.contains(r#"id="alarm-state">待处理"#));
     let e = get(&f, "/alarms/x", Some(&t)).await;
     assert_eq!(e.status, StatusCode::BAD_REQUEST);
