@@ -109,7 +109,7 @@ async fn areas(
             })
             .collect(),
     };
-    respond(q.format.unwrap_or_default(), out, || tab, "areas")
+    respond(q.format.unwrap_or_default(), out, move || tab, "areas").await
 }
 
 /// Only an output format.
@@ -331,7 +331,7 @@ async fn stations(
             })
             .collect(),
     };
-    respond(q.format.unwrap_or_default(), page, || tab, "stations")
+    respond(q.format.unwrap_or_default(), page, move || tab, "stations").await
 }
 
 /// A date range of one station.
@@ -508,9 +508,10 @@ async fn measurements(
     respond(
         q.format.unwrap_or_default(),
         out,
-        || tab,
+        move || tab,
         &format!("{code}-measurements"),
     )
+    .await
 }
 
 /// A station's or an area's report over `from..=to` (hourly and daily AQI come from it).
@@ -587,11 +588,18 @@ async fn aqi_rows(
         respond(
             format,
             &report.hourly,
-            || tab,
+            move || tab,
             &format!("{code}-aqi-hourly"),
         )
+        .await
     } else {
-        respond(format, &report.daily, || tab, &format!("{code}-aqi-daily"))
+        respond(
+            format,
+            &report.daily,
+            move || tab,
+            &format!("{code}-aqi-daily"),
+        )
+        .await
     }
 }
 
@@ -670,7 +678,9 @@ async fn assessment(
     let name = format!("assessment-{}", report.scope.code);
     match (q.format.unwrap_or_default(), table) {
         (Format::Xlsx, None) => {
-            let bytes = lantian_report::to_xlsx(&report).map_err(ApiError::internal)?;
+            let bytes = super::cpu(move || lantian_report::to_xlsx(&report))
+                .await?
+                .map_err(ApiError::internal)?;
             Ok(super::attachment(bytes, &name))
         }
         (format, table) => {
@@ -681,9 +691,10 @@ async fn assessment(
             respond(
                 format,
                 report.view(q.hourly.unwrap_or(false)),
-                || tab,
+                move || tab,
                 &name,
             )
+            .await
         }
     }
 }

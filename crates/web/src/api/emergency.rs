@@ -180,7 +180,7 @@ async fn proposal(
 }
 
 /// A warning.
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct WarningOut {
     /// Id.
     pub id: i64,
@@ -370,7 +370,8 @@ async fn warnings(
         .await?;
     let (rows, format) = list;
     let out: Vec<WarningOut> = rows.iter().map(warning_out).collect();
-    let table = || Tabular {
+    let shown = out.clone();
+    let table = move || Tabular {
         headers: [
             "编号",
             "区域",
@@ -401,7 +402,7 @@ async fn warnings(
             })
             .collect(),
     };
-    respond(format, &out, table, "warnings")
+    respond(format, &shown, table, "warnings").await
 }
 
 /// Opens a warning under assessment (研判) with its forecast and proposal (the office).
@@ -646,8 +647,11 @@ async fn episode_report(
         .await?;
     match q.format.unwrap_or_default() {
         Format::Xlsx => {
-            let sheets = lantian_report::emergency::episode_sheets(&ep);
-            let bytes = lantian_report::xlsx_workbook(&sheets).map_err(ApiError::internal)?;
+            let bytes = super::cpu(move || {
+                lantian_report::xlsx_workbook(&lantian_report::emergency::episode_sheets(&ep))
+            })
+            .await?
+            .map_err(ApiError::internal)?;
             Ok(super::attachment(bytes, &format!("emergency-report-{id}")))
         }
         Format::Csv => Err(ApiError::field("format", "json or xlsx")),
@@ -695,12 +699,13 @@ async fn reduction_list(
     respond(
         q.format.unwrap_or_default(),
         &out,
-        || Tabular {
+        move || Tabular {
             headers: HEADERS.iter().map(|h| (*h).to_owned()).collect(),
             rows,
         },
         "emergency-list",
     )
+    .await
 }
 
 /// Upload parameters.

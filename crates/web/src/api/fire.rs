@@ -228,9 +228,10 @@ async fn incidents(
     respond(
         q.format,
         out,
-        || report::incidents_table(&rows),
+        move || report::incidents_table(&rows),
         "fire-incidents",
     )
+    .await
 }
 
 /// A detection of an incident.
@@ -553,9 +554,13 @@ async fn statistics(
     respond(
         q.format,
         &stats,
-        || report::statistics_table(&stats),
+        {
+            let stats = stats.clone();
+            move || report::statistics_table(&stats)
+        },
         "fire-statistics",
     )
+    .await
 }
 
 /// Import parameters.
@@ -601,8 +606,6 @@ async fn import(
     if !(0.0..=100.0).contains(&near_km) {
         return Err(ApiError::field("near_km", "0 to 100 km"));
     }
-    let text = String::from_utf8(body.to_vec())
-        .map_err(|_| ApiError::field("body", format!("{name}: not UTF-8 text")))?;
     let opts = ImportOptions {
         near_km,
         rule: MergeRule::default(),
@@ -611,7 +614,11 @@ async fn import(
         at_ms: jiff::Timestamp::now().as_millisecond(),
     };
     let s: ImportSummary = state
-        .blocking(move |store| Ok(report::import(store, &[FireFile { name, text }], &opts)?))
+        .blocking(move |store| {
+            let text = String::from_utf8(body.to_vec())
+                .map_err(|_| ApiError::field("body", format!("{name}: not UTF-8 text")))?;
+            Ok(report::import(store, &[FireFile { name, text }], &opts)?)
+        })
         .await?;
     Ok(axum::Json(s).into_response())
 }

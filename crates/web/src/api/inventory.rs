@@ -261,7 +261,8 @@ async fn compare(
             ))
         })
         .await?;
-    let table = || Tabular {
+    let shown = rows.clone();
+    let table = move || Tabular {
         headers: vec![
             "编号".to_owned(),
             "名称".to_owned(),
@@ -286,7 +287,7 @@ async fn compare(
             })
             .collect(),
     };
-    respond(q.format, &rows, table, &format!("inventory-{a}-{b}"))
+    respond(q.format, &shown, table, &format!("inventory-{a}-{b}")).await
 }
 
 /// The accounting's years.

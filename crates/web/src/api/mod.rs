@@ -153,10 +153,12 @@ pub fn date_range(
 }
 
 /// A list in the requested format: JSON as given, or the table as CSV or xlsx named `name`.
-pub fn respond<T: Serialize>(
+/// The table is built and encoded on the blocking pool ([`cpu`]), never on the async workers
+/// that also answer the HJ 212 devices.
+pub async fn respond<T: Serialize>(
     format: Format,
     json: T,
-    table: impl FnOnce() -> Tabular,
+    table: impl FnOnce() -> Tabular + Send + 'static,
     name: &str,
 ) -> Result<Response, ApiError> {
     Ok(match format {
@@ -166,11 +168,31 @@ pub fn respond<T: Serialize>(
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
                 (header::CONTENT_DISPOSITION, disposition(name, "csv")),
             ],
-            table().to_csv(),
+            cpu(move || table().to_csv()).await?,
         )
             .into_response(),
-        Format::Xlsx => attachment(table().to_xlsx(name).map_err(ApiError::internal)?, name),
+        Format::Xlsx => {
+            let sheet = name.to_owned();
+            let bytes = cpu(move || table().to_xlsx(&sheet))
+                .await?
+                .map_err(ApiError::internal)?;
+            attachment(bytes, name)
+        }
     })
+}
+
+/// Runs CPU-heavy work (parsing an upload, encoding an export, building a document) on tokio's
+/// blocking pool, so that the async workers, which also answer the HJ 212 devices, stay free.
+/// Work that needs the store goes through `AppState::blocking` instead, which also takes the
+/// store gate.
+///
+/// # Errors
+///
+/// If the work panicked.
+pub async fn cpu<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)
 }
 
 /// An xlsx workbook as a download.

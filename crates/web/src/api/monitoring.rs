@@ -284,7 +284,7 @@ async fn devices(
             })
             .collect(),
     };
-    respond(q.format.unwrap_or_default(), page, || tab, "devices")
+    respond(q.format.unwrap_or_default(), page, move || tab, "devices").await
 }
 
 /// Whether an alarm says its device is offline now (an open offline alarm not yet recovered).
@@ -415,9 +415,10 @@ async fn readings(
     respond(
         q.format.unwrap_or_default(),
         results,
-        || tab,
+        move || tab,
         &format!("{mn}-{cn}"),
     )
+    .await
 }
 
 /// An alarm.
@@ -611,7 +612,7 @@ async fn alarms(
             })
             .collect(),
     };
-    respond(q.format.unwrap_or_default(), page, || tab, "alarms")
+    respond(q.format.unwrap_or_default(), page, move || tab, "alarms").await
 }
 
 /// One step of an alarm's lifecycle.

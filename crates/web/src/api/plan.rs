@@ -379,7 +379,7 @@ async fn tasks(
             .filter(|r| numbers.contains(&r[0]))
             .collect(),
     };
-    respond(q.format.unwrap_or_default(), rows, || tab, "tasks")
+    respond(q.format.unwrap_or_default(), rows, move || tab, "tasks").await
 }
 
 /// A task with the reports the user may read.
@@ -697,7 +697,7 @@ async fn reports(
             })
             .collect(),
     };
-    respond(q.format.unwrap_or_default(), out, || tab, "reports")
+    respond(q.format.unwrap_or_default(), out, move || tab, "reports").await
 }
 
 /// A report to submit.
@@ -1033,7 +1033,12 @@ async fn upload(
         return Err(ApiError::field("body", "the file is empty"));
     }
     let mime = sniff(&name, &body).map_err(|e| ApiError::field("name", e))?;
-    let sha = crate::auth::hex(&Sha256::digest(&body));
+    // Hashing megabytes is work for the blocking pool, not the async workers.
+    let sha = super::cpu({
+        let body = body.clone();
+        move || crate::auth::hex(&Sha256::digest(&body))
+    })
+    .await?;
     let now = jiff::Timestamp::now().as_millisecond();
     let a = NewAttachment {
         sha256: sha.clone(),
@@ -1229,9 +1234,10 @@ async fn indicators(
     respond(
         q.format.unwrap_or_default(),
         out,
-        || lantian_report::plan::indicator_table(&s),
+        move || lantian_report::plan::indicator_table(&s),
         "indicators",
     )
+    .await
 }
 
 /// A value to record.
@@ -1463,9 +1469,10 @@ async fn scorecards(
     respond(
         q.format.unwrap_or_default(),
         out,
-        || lantian_report::plan::scorecard_table(&s),
+        move || lantian_report::plan::scorecard_table(&s),
         "scorecards",
     )
+    .await
 }
 
 /// A reminder.
@@ -1572,8 +1579,10 @@ async fn export(State(state): State<AppState>, user: CurrentUser) -> Result<Resp
     let s = state
         .blocking(move |store| visible_status(&st, store, &user))
         .await?;
-    let bytes = lantian_report::xlsx_workbook(&lantian_report::plan::plan_sheets(&s))
-        .map_err(ApiError::internal)?;
+    let bytes =
+        super::cpu(move || lantian_report::xlsx_workbook(&lantian_report::plan::plan_sheets(&s)))
+            .await?
+            .map_err(ApiError::internal)?;
     Ok(super::attachment(bytes, "重点工作任务"))
 }
 

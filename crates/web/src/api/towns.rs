@@ -321,11 +321,11 @@ async fn result(
         .blocking(move |store| Ok(report::stored(store, id)?))
         .await?;
     if q.format == Format::Xlsx {
-        let bytes = report::workbook(&s).map_err(ApiError::internal)?;
-        return Ok(attachment(
-            bytes,
-            &format!("town-assessment-{}-{id}", s.assessment.period),
-        ));
+        let name = format!("town-assessment-{}-{id}", s.assessment.period);
+        let bytes = super::cpu(move || report::workbook(&s))
+            .await?
+            .map_err(ApiError::internal)?;
+        return Ok(attachment(bytes, &name));
     }
     Ok(axum::Json(s).into_response())
 }
