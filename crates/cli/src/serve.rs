@@ -38,6 +38,10 @@ pub(crate) struct Args {
     /// Mark the session cookie Secure (when served behind TLS).
     #[arg(long)]
     secure_cookie: bool,
+    /// What towns and departments read: `own` (their own area's alarms, fire points and cases;
+    /// the default) or `all` (the whole district, as the office does).
+    #[arg(long, default_value = "own")]
+    read_scope: lantian_core::ReadScope,
     /// Most simultaneous device connections.
     #[arg(long, default_value_t = 20_000)]
     max_connections: usize,
@@ -87,6 +91,7 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
     cfg.web.console_date = a.console_date;
     cfg.web.session_ttl = Duration::from_secs(a.session_hours.clamp(1, 24 * 30) * 3600);
     cfg.web.secure_cookie = a.secure_cookie;
+    cfg.web.read_scope = a.read_scope;
     cfg.web.gradings = crate::emergency::load_gradings(a.gradings.as_deref())?;
     cfg.limits.max_connections = a.max_connections;
     cfg.limits.idle_timeout = Duration::from_secs(a.idle_timeout.max(1));

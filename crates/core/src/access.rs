@@ -334,6 +334,102 @@ impl Actor {
     }
 }
 
+/// How far a scoped role reads (读取范围): configuration (`lantian serve --read-scope`,
+/// `docs/assumptions.md` W13). The plan holds each town accountable for its own area (§二十三)
+/// and each department for its own tasks, so by default a town reads the alarms, fire-point
+/// work orders and enforcement cases of its own area, and a department those dispatched to it
+/// or in its charge; the office, admins and viewers read everything. `All` restores the
+/// district-wide reading of earlier versions for a district that wants towns to see each other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReadScope {
+    /// Scoped roles read their own town or department only.
+    #[default]
+    Own,
+    /// Everyone logged in reads everything.
+    All,
+}
+
+impl FromStr for ReadScope {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "own" => Ok(ReadScope::Own),
+            "all" => Ok(ReadScope::All),
+            other => Err(format!("unknown read scope {other:?} (own or all)")),
+        }
+    }
+}
+
+/// What an actor reads of records that belong to towns and departments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads<'a> {
+    /// Everything.
+    All,
+    /// What belongs to this town.
+    Town(&'a str),
+    /// What is dispatched to, or in the charge of, this department.
+    Department(&'a str),
+}
+
+impl Reads<'_> {
+    /// The town a list must be narrowed to, if any.
+    pub fn town(&self) -> Option<&str> {
+        match self {
+            Reads::Town(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
+impl Actor {
+    /// What this actor reads under `policy`.
+    pub fn reads(&self, policy: ReadScope) -> Reads<'_> {
+        match (policy, self.role, self.scope.as_deref()) {
+            (ReadScope::Own, Role::Town, Some(t)) => Reads::Town(t),
+            (ReadScope::Own, Role::Department, Some(d)) => Reads::Department(d),
+            _ => Reads::All,
+        }
+    }
+
+    /// May this actor read an alarm that belongs to `alarm`? A town reads the alarms of its
+    /// town's devices and those dispatched to it; a department those dispatched to it.
+    pub fn may_read_alarm(&self, alarm: AlarmScope<'_>, policy: ReadScope) -> bool {
+        match self.reads(policy) {
+            Reads::All => true,
+            Reads::Town(t) => alarm.town == Some(t) || alarm.assignee == Some(t),
+            Reads::Department(d) => alarm.assignee == Some(d),
+        }
+    }
+
+    /// May this actor read a fire point's incident and work order in `town`? Towns read their
+    /// own; departments read all (burning is supervised by departments district-wide: tasks
+    /// 农业农村局 leads).
+    pub fn may_read_fire(&self, town: Option<&str>, policy: ReadScope) -> bool {
+        match self.reads(policy) {
+            Reads::All | Reads::Department(_) => true,
+            Reads::Town(t) => town == Some(t),
+        }
+    }
+
+    /// May this actor read an enforcement case of `town`, in the charge of `department`, with
+    /// `joined` departments? A town reads its town's cases; a department the cases it is in
+    /// charge of or joined.
+    pub fn may_read_case(
+        &self,
+        town: &str,
+        department: &str,
+        joined: &[&str],
+        policy: ReadScope,
+    ) -> bool {
+        match self.reads(policy) {
+            Reads::All => true,
+            Reads::Town(t) => town == t,
+            Reads::Department(d) => department == d || joined.contains(&d),
+        }
+    }
+}
+
 /// Who a plan report is for: a department or a town (by name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Party<'a> {
@@ -492,5 +588,52 @@ mod tests {
         assert!(dept.may_review_reports().is_err());
         assert!(viewer.may_review_reports().is_err());
         assert_eq!(own.kind(), "department");
+    }
+
+    #[test]
+    fn towns_and_departments_read_their_own_unless_configured_otherwise() {
+        let town = actor(Role::Town, Some("三厂街道"));
+        let dept = actor(Role::Department, Some("市场监管局"));
+        let own = ReadScope::Own;
+        let mine = AlarmScope {
+            town: Some("三厂街道"),
+            assignee: None,
+        };
+        let other = AlarmScope {
+            town: Some("临江镇"),
+            assignee: None,
+        };
+        let sent_to_me = AlarmScope {
+            town: Some("临江镇"),
+            assignee: Some("三厂街道"),
+        };
+        assert!(town.may_read_alarm(mine, own));
+        assert!(!town.may_read_alarm(other, own));
+        assert!(town.may_read_alarm(sent_to_me, own));
+        assert!(!dept.may_read_alarm(mine, own));
+        let to_dept = AlarmScope {
+            town: Some("临江镇"),
+            assignee: Some("市场监管局"),
+        };
+        assert!(dept.may_read_alarm(to_dept, own));
+        assert!(town.may_read_fire(Some("三厂街道"), own));
+        assert!(!town.may_read_fire(Some("临江镇"), own));
+        assert!(!town.may_read_fire(None, own));
+        assert!(dept.may_read_fire(Some("临江镇"), own));
+        assert!(town.may_read_case("三厂街道", "生态环境局", &[], own));
+        assert!(!town.may_read_case("临江镇", "生态环境局", &[], own));
+        assert!(dept.may_read_case("临江镇", "市场监管局", &[], own));
+        assert!(dept.may_read_case("临江镇", "生态环境局", &["市场监管局"], own));
+        assert!(!dept.may_read_case("临江镇", "生态环境局", &["公安局"], own));
+        // The office, admins and viewers read everything; `all` widens the scoped roles.
+        for r in [Role::Admin, Role::Office, Role::Viewer] {
+            let a = actor(r, None);
+            assert_eq!(a.reads(own), Reads::All);
+            assert!(a.may_read_alarm(other, own));
+        }
+        assert!(town.may_read_alarm(other, ReadScope::All));
+        assert!(dept.may_read_case("临江镇", "公安局", &[], ReadScope::All));
+        assert_eq!("all".parse::<ReadScope>(), Ok(ReadScope::All));
+        assert!("some".parse::<ReadScope>().is_err());
     }
 }

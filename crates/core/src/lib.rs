@@ -28,7 +28,7 @@ pub mod monitor;
 pub mod reading;
 pub mod throttle;
 
-pub use access::{Actor, AlarmScope, Denied, Party, Role};
+pub use access::{Actor, AlarmScope, Denied, Party, ReadScope, Reads, Role};
 pub use alarm::{AlarmAction, AlarmCandidate, AlarmKind, AlarmState, TransitionError};
 pub use device::{
     Averaging, Device, DeviceError, DeviceFactor, DeviceKind, Intervals, Limit, Owner, OwnerKind,

@@ -69,6 +69,8 @@ pub struct WebConfig {
     pub login_window: Duration,
     /// Heavy-pollution warning gradings (`config/emergency.toml`; the built-in ones by default).
     pub gradings: Vec<lantian_emergency::Grading>,
+    /// What towns and departments read of alarms, fire points and cases (their own by default).
+    pub read_scope: lantian_core::ReadScope,
 }
 
 impl Default for WebConfig {
@@ -90,6 +92,7 @@ impl Default for WebConfig {
             login_max_failures: 5,
             login_window: Duration::from_secs(15 * 60),
             gradings: lantian_emergency::Grading::builtin(),
+            read_scope: lantian_core::ReadScope::Own,
         }
     }
 }

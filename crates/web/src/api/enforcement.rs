@@ -141,25 +141,64 @@ pub struct CaseQuery {
     ))]
 async fn cases(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Query(q): Query<CaseQuery>,
 ) -> Result<Response, ApiError> {
     let today = today();
+    let policy = state.config.read_scope;
+    let town = match (user.actor.reads(policy).town(), q.town) {
+        (Some(mine), Some(t)) if t != mine => {
+            return Err(ApiError::forbidden(format!(
+                "cases of {t} are outside {mine}"
+            )));
+        }
+        (Some(mine), _) => Some(mine.to_owned()),
+        (None, t) => t,
+    };
     let out: Vec<CaseOut> = state
         .blocking(move |store| {
             Ok(store
                 .enforcement_cases(&CaseFilter {
                     department: q.department,
-                    town: q.town,
+                    town,
                     party_key: None,
                 })?
                 .iter()
+                .filter(|c| may_read(&user.actor, policy, c))
                 .map(|c| case_out(c, today))
                 .filter(|c| !q.due || c.deadline.as_ref().is_some_and(|d| d.remind))
                 .collect())
         })
         .await?;
     Ok(axum::Json(out).into_response())
+}
+
+/// Whether `actor` reads this case under `policy` (its town, the department in charge, or a
+/// department that joined it).
+pub(crate) fn may_read(
+    actor: &lantian_core::Actor,
+    policy: lantian_core::ReadScope,
+    c: &lantian_store::CaseRecord,
+) -> bool {
+    let joined = lantian_enforcement::case::joined(&c.events);
+    actor.may_read_case(&c.case.town, &c.case.department, &joined, policy)
+}
+
+/// [`may_read`] as a refusal naming the actor's scope.
+pub(crate) fn readable(
+    actor: &lantian_core::Actor,
+    policy: lantian_core::ReadScope,
+    c: &lantian_store::CaseRecord,
+) -> Result<(), ApiError> {
+    if may_read(actor, policy, c) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "case {} is outside {}",
+            c.id,
+            actor.scope.as_deref().unwrap_or_default()
+        )))
+    }
 }
 
 /// A case to open.
@@ -270,13 +309,15 @@ pub struct CaseDetail {
     ))]
 async fn one(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<Response, ApiError> {
     let today = today();
+    let policy = state.config.read_scope;
     let out = state
         .blocking(move |store| {
             let c = store.enforcement_case(id)?;
+            readable(&user.actor, policy, &c)?;
             let evidence = match c.case.origin {
                 Origin::Alarm { id: alarm } => store
                     .alarm_evidence(alarm)?

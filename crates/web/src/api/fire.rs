@@ -10,6 +10,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use jiff::civil::Date;
+use lantian_core::{Actor, ReadScope};
 use lantian_fire::MergeRule;
 use lantian_fire::orders::{Finding, OrderAction, Verification};
 use lantian_report::fire::{
@@ -201,14 +202,16 @@ pub(crate) fn filter_of(
     ))]
 async fn incidents(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Query(q): Query<IncidentQuery>,
 ) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(500);
     if limit == 0 || limit > 5_000 {
         return Err(ApiError::field("limit", "must be 1 to 5,000"));
     }
-    let f = filter_of(q.from.as_deref(), q.to.as_deref(), q.town.as_deref(), limit)?;
+    let policy = state.config.read_scope;
+    let town = town_of_list(&user.actor, policy, q.town.as_deref())?;
+    let f = filter_of(q.from.as_deref(), q.to.as_deref(), town.as_deref(), limit)?;
     let want = q.state.clone();
     if let Some(s) = &want
         && !["pending", "near_border", "dispatched", "verified", "closed"].contains(&s.as_str())
@@ -223,6 +226,7 @@ async fn incidents(
         .await?
         .into_iter()
         .filter(|r| want.as_deref().is_none_or(|w| state_key(r) == w))
+        .filter(|r| may_read(&user.actor, policy, r))
         .collect();
     let out: Vec<IncidentOut> = rows.iter().map(incident_out).collect();
     respond(
@@ -283,11 +287,41 @@ pub struct IncidentDetail {
     pub events: Vec<EventOut>,
 }
 
+/// Whether `actor` reads this incident under `policy`: by the town it lies in or the town its
+/// work order is dispatched to.
+pub(crate) fn may_read(actor: &Actor, policy: ReadScope, r: &FireIncidentRecord) -> bool {
+    actor.may_read_fire(r.place.town.as_deref(), policy)
+        || (r.assignee.is_some() && actor.may_read_fire(r.assignee.as_deref(), policy))
+}
+
+/// A town asking for another town's fire points is refused; a town's list is its own.
+pub(crate) fn town_of_list(
+    actor: &Actor,
+    policy: ReadScope,
+    asked: Option<&str>,
+) -> Result<Option<String>, ApiError> {
+    let asked = asked.map(str::trim).filter(|t| !t.is_empty());
+    match (actor.reads(policy).town(), asked) {
+        (Some(mine), Some(t)) if t != mine => Err(ApiError::forbidden(format!(
+            "fire points of {t} are outside {mine}"
+        ))),
+        (Some(mine), _) => Ok(Some(mine.to_owned())),
+        (None, t) => Ok(t.map(str::to_owned)),
+    }
+}
+
 pub(crate) fn detail_of(
     store: &lantian_store::Store,
     id: i64,
+    reader: (&Actor, ReadScope),
 ) -> Result<(FireIncidentRecord, IncidentDetail), ApiError> {
     let r = store.fire_incident(id)?;
+    if !may_read(reader.0, reader.1, &r) {
+        return Err(ApiError::forbidden(format!(
+            "fire incident {id} is outside {}",
+            reader.0.scope.as_deref().unwrap_or_default()
+        )));
+    }
     let detections = store
         .fire_detections_of(id)?
         .into_iter()
@@ -343,11 +377,14 @@ fn id_of(id: &str) -> Result<i64, ApiError> {
     ))]
 async fn incident(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = id_of(&id)?;
-    let (_, d) = state.blocking(move |store| detail_of(store, id)).await?;
+    let policy = state.config.read_scope;
+    let (_, d) = state
+        .blocking(move |store| detail_of(store, id, (&user.actor, policy)))
+        .await?;
     Ok(axum::Json(d).into_response())
 }
 
@@ -501,7 +538,7 @@ async fn act(
                 &actor.username,
                 jiff::Timestamp::now().as_millisecond(),
             )?;
-            detail_of(store, id)
+            detail_of(store, id, (&actor, ReadScope::All))
         })
         .await?;
     Ok(axum::Json(d).into_response())

@@ -63,6 +63,7 @@ pub(super) async fn index(State(state): State<AppState>, PageUser(user): PageUse
             .as_deref()
             .is_some_and(|d| user.actor.may_enforce(d).is_ok());
     let may_credit = user.actor.may_keep_credit().is_ok();
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
             let today = today();
@@ -70,6 +71,7 @@ pub(super) async fn index(State(state): State<AppState>, PageUser(user): PageUse
             let all = store.enforcement_cases(&lantian_store::CaseFilter::default())?;
             let cases = all
                 .iter()
+                .filter(|c| crate::api::enforcement::may_read(&reader, policy, c))
                 .map(|c| {
                     let d = lantian_enforcement::case::deadline(&c.events, &limits, today);
                     CaseLine {
@@ -170,9 +172,11 @@ pub(super) async fn case(
 ) -> Response {
     let nav = nav(&state, &user, "enforcement");
     let actor = user.actor.clone();
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
             let c = store.enforcement_case(id)?;
+            crate::api::enforcement::readable(&reader, policy, &c)?;
             let limits = lantian_enforcement::Limits::default();
             let d = lantian_enforcement::case::deadline(&c.events, &limits, today());
             let frames = match c.case.origin {

@@ -80,15 +80,19 @@ pub(super) async fn index(
 ) -> Response {
     let nav = nav(&state, &user, "fire");
     let may_dispatch = user.actor.may_dispatch_orders().is_ok();
-    // A town user sees its own town by default.
-    let town = p
-        .town
-        .clone()
-        .or_else(|| match user.actor.role {
-            lantian_core::access::Role::Town => user.actor.scope.clone(),
-            _ => None,
-        })
-        .unwrap_or_default();
+    // A town user sees its own town (only its own under the default read scope).
+    let policy = state.config.read_scope;
+    let town = match user.actor.reads(policy).town() {
+        Some(mine) => mine.to_owned(),
+        None => p
+            .town
+            .clone()
+            .or_else(|| match user.actor.role {
+                lantian_core::access::Role::Town => user.actor.scope.clone(),
+                _ => None,
+            })
+            .unwrap_or_default(),
+    };
     let (from, to) = (p.from.unwrap_or_default(), p.to.unwrap_or_default());
     let (f2, t2, w2) = (from.clone(), to.clone(), town.clone());
     let result = state
@@ -201,12 +205,13 @@ pub(super) async fn incident(
 ) -> Response {
     let nav = nav(&state, &user, "fire");
     let actor = user.actor.clone();
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
             let id: i64 = id
                 .parse()
                 .map_err(|_| ApiError::not_found(format!("no incident {id:?}")))?;
-            detail_of(store, id)
+            detail_of(store, id, (&reader, policy))
         })
         .await;
     match result {

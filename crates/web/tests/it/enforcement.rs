@@ -59,6 +59,37 @@ async fn a_case_from_an_alarm_to_a_published_credit_record() {
         "the case page shows its evidence without the password"
     );
 
+    // Issue #22: who reads the case. Its town and the department in charge do; another town
+    // and another department do not (list, API and page); the office and viewers do.
+    let sanchang = login(&f, "sanchang").await;
+    let haimen = login(&f, "haimen").await;
+    for (token, reads) in [
+        (&haimen, true),
+        (&dept, true),
+        (&sanchang, false),
+        (&other, false),
+        (&viewer, true),
+        (&office, true),
+    ] {
+        let list = get(&f, "/api/v1/cases", Some(token)).await.json();
+        assert_eq!(list.as_array().unwrap().len(), usize::from(reads));
+        let one = get(&f, &format!("/api/v1/cases/{id}"), Some(token)).await;
+        let page = get(&f, &format!("/enforcement/cases/{id}"), Some(token)).await;
+        let expect = if reads {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!((one.status, page.status), (expect, expect));
+        let index = get(&f, "/enforcement", Some(token)).await;
+        assert_eq!(
+            String::from_utf8_lossy(&index.body).contains("油烟超标排放"),
+            reads
+        );
+    }
+    let a = get(&f, "/api/v1/cases?town=海门街道", Some(&sanchang)).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+
     let step = |body: serde_json::Value| body.to_string();
     let url = format!("/api/v1/cases/{id}/steps");
     let a = post(

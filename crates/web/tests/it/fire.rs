@@ -125,6 +125,35 @@ async fn incidents_are_dispatched_verified_by_their_town_and_counted() {
     let id = mine[0]["id"].as_i64().unwrap();
     assert_eq!(mine[0]["state"], "dispatched");
     assert_eq!(mine[0]["sources"], serde_json::json!(["无人机", "视频塔"]));
+    // Issue #22: a town reads its own town's fire points only.
+    let own = get(&f, "/api/v1/fire/incidents", Some(&haimen))
+        .await
+        .json();
+    assert_eq!(own.as_array().unwrap().len(), 1, "haimen's own, unasked");
+    let theirs = get(
+        &f,
+        "/api/v1/fire/incidents?town=%E6%B5%B7%E9%97%A8%E8%A1%97%E9%81%93",
+        Some(&sanchang),
+    )
+    .await;
+    assert_eq!(theirs.status, StatusCode::FORBIDDEN);
+    let sanchang_list = get(&f, "/api/v1/fire/incidents", Some(&sanchang))
+        .await
+        .json();
+    assert!(
+        sanchang_list
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["id"].as_i64() != Some(id)),
+        "another town's incident is not listed"
+    );
+    let one = get(&f, &format!("/api/v1/fire/incidents/{id}"), Some(&sanchang)).await;
+    assert_eq!(one.status, StatusCode::FORBIDDEN);
+    let page = get(&f, &format!("/fire/incidents/{id}"), Some(&sanchang)).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let one = get(&f, &format!("/api/v1/fire/incidents/{id}"), Some(&haimen)).await;
+    assert_eq!(one.status, StatusCode::OK);
     let pending = get(&f, "/api/v1/fire/incidents?state=pending", Some(&viewer))
         .await
         .json();
