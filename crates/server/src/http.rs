@@ -30,10 +30,13 @@ pub fn router(store: Arc<Store>, web: lantian_web::WebConfig) -> Router {
     if tokio::runtime::Handle::try_current().is_ok() {
         tokio::spawn(lantian_web::warm_up(state.clone()));
     }
-    Router::new()
-        .route("/metrics", get(metrics))
-        .route("/healthz", get(healthz))
-        .merge(lantian_web::router(state))
+    // The security headers on `/metrics` and `/healthz` too (the web router has its own).
+    lantian_web::with_security_headers(
+        Router::new()
+            .route("/metrics", get(metrics))
+            .route("/healthz", get(healthz))
+            .merge(lantian_web::router(state)),
+    )
 }
 
 /// Serves until `shutdown`.

@@ -21,6 +21,7 @@ use tower::ServiceExt as _;
 mod emergency;
 mod enforcement;
 mod fire;
+mod hardening;
 mod inventory;
 mod plan;
 mod public;
