@@ -273,6 +273,8 @@ async function drawCharts() {
     // Test mode draws at once (no entry animation), so screenshots show the final picture.
     if (renderer === 'svg') option.animation = false;
     chart.setOption(option);
+    // Test mode: the browser tests reach the chart to show a tooltip (dispatchAction).
+    if (renderer === 'svg') el.chart = chart;
     window.addEventListener('resize', () => chart.resize());
   })));
 }
