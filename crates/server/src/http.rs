@@ -7,6 +7,12 @@
 //! be answered within [`HttpLimits::request_timeout`] (408 otherwise, the body upload
 //! included), and at most [`HttpLimits::max_connections`] connections are served at once; one
 //! past the cap gets a 503 and is closed.
+//!
+//! Metrics: `lantian_http_connections_opened_total` and
+//! `lantian_http_connections_closed_total{reason}` (`closed`, `header_timeout`, `error`,
+//! `over_capacity`). Logs: a warning when the cap refuses connections (at most one a minute,
+//! with the count since the last one), a debug line per header timeout with the client's
+//! address.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -124,6 +130,10 @@ pub async fn serve_router(
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let tasks = TaskTracker::new();
     let mut backoff = Duration::from_millis(5);
+    // Refusals over the cap since the last warning, and when that was (a flood must not
+    // flood the log too).
+    let mut refused: u64 = 0;
+    let mut warned: Option<tokio::time::Instant> = None;
     loop {
         let accepted = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -148,6 +158,17 @@ pub async fn serve_router(
             // One try, never a wait: a client that does not read gets the close alone.
             let _ = stream.try_write(BUSY);
             drop(stream);
+            refused += 1;
+            if warned.is_none_or(|w| w.elapsed() >= Duration::from_secs(60)) {
+                tracing::warn!(
+                    max_connections = limits.max_connections,
+                    refused,
+                    last = %peer,
+                    "HTTP connection cap reached: new connections answered 503 and closed."
+                );
+                warned = Some(tokio::time::Instant::now());
+                refused = 0;
+            }
             continue;
         };
         metrics::counter!("lantian_http_connections_opened_total").increment(1);
@@ -193,7 +214,10 @@ async fn connection(
     };
     match ended {
         Ok(()) => "closed",
-        Err(e) if e.is_timeout() => "header_timeout",
+        Err(e) if e.is_timeout() => {
+            tracing::debug!(%peer, "HTTP client sent no complete request headers in time: closed.");
+            "header_timeout"
+        }
         Err(_) => "error",
     }
 }

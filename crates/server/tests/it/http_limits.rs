@@ -110,6 +110,22 @@ async fn half_sent_headers_are_closed_after_the_header_timeout() {
         held_longest.as_secs_f64()
     );
     assert_eq!(get(r.http, "/healthz").await, "HTTP/1.1 200 OK");
+    // Counted by reason (the recorder is per process: other tests' connections may add).
+    let mut s = TcpStream::connect(r.http).await.unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: lantian\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let metrics = read_until_closed(&mut s, in_secs(30)).await.unwrap();
+    let timeouts: u64 = metrics
+        .lines()
+        .find(|l| {
+            l.starts_with("lantian_http_connections_closed_total")
+                && l.contains(r#"reason="header_timeout""#)
+        })
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(timeouts >= 201, "{metrics}");
     r.shutdown.cancel();
     r.task.await.unwrap();
 }
