@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +30,10 @@ let browser;
 let base;
 
 function lantian(...args) {
-  return execFileSync(bin, ['--db', db, ...args], { encoding: 'utf8', input: `${PASSWORD}\n` });
+  // The password only to a command that reads it: one that exits without reading its stdin
+  // would fail the write (EPIPE) now and then.
+  const input = args.includes('--password-stdin') ? `${PASSWORD}\n` : '';
+  return execFileSync(bin, ['--db', db, ...args], { encoding: 'utf8', input });
 }
 
 // A port the kernel says is free now.
@@ -101,7 +104,16 @@ function assessJson(...args) {
 async function newPage() {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   const errors = [];
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // Content-Security-Policy violations (also logged to the console, which every test checks).
+  await page.addInitScript(() => {
+    window.__csp = [];
+    document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+  });
+  // The browser's own favicon request (there is none: 404) is no error of the page's; it comes
+  // with the first page a browser opens, whichever test that is.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.location().url?.endsWith('/favicon.ico')) errors.push(m.text());
+  });
   page.on('pageerror', (e) => errors.push(String(e)));
   return { page, errors };
 }
@@ -574,7 +586,11 @@ test('public pages: without a login, air quality, the warning in force and the c
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  // The browser's own favicon request (there is none: 404) is no error of the page's; it comes
+  // with the first page a browser opens, whichever test that is.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && !m.location().url?.endsWith('/favicon.ico')) errors.push(m.text());
+  });
   await page.goto(`${base}/public`);
   assert.equal(new URL(page.url()).pathname, '/public', 'no redirect to the login');
   assert.ok(await page.locator('#public-stations tbody tr').count() >= 3, 'the district and its stations');
@@ -678,4 +694,90 @@ test('enforcement: the office opens a case from an alarm, takes it to a decision
   // The refused step is a 409 the browser logs; nothing else may fail.
   assert.deepEqual(errors.filter((e) => !e.includes('409')), []);
   await page.close();
+});
+
+// Issue #22: names from devices and map layers are text, never markup, in every chart tooltip;
+// the pages run under a strict Content-Security-Policy without violating it.
+const HOSTILE = '<img src=x onerror=window.__xss=1>';
+
+// Shows the tooltip of the first item of `chart`'s series `series` whose name contains
+// `needle` (or of the geo region named so) and returns the tooltip's text and HTML.
+async function tooltipOf(page, chart, { series, region }) {
+  return page.evaluate(async ({ chart, series, region }) => {
+    const el = document.querySelector(`[data-chart=${chart}]`);
+    const c = el.chart;
+    if (region !== undefined) {
+      c.dispatchAction({ type: 'showTip', geoIndex: 0, name: region });
+    } else {
+      const data = c.getOption().series[series].data;
+      const i = data.findIndex((d) => String(d.name).includes('onerror'));
+      if (i < 0) throw new Error('no hostile item in the series');
+      c.dispatchAction({ type: 'showTip', seriesIndex: series, dataIndex: i });
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const tip = [...el.querySelectorAll('div')].find((d) => d.textContent.includes('onerror'));
+    return { text: tip?.textContent ?? null, html: tip?.innerHTML ?? null, imgs: el.querySelectorAll('img').length };
+  }, { chart, series, region });
+}
+
+test('hostile names render as text in the map tooltips; no page breaks the CSP', async () => {
+  // A device whose owner is markup, inside the district.
+  const csv = join(dir, 'hostile-devices.csv');
+  writeFileSync(csv, `mn,password,name,kind,owner_name,town,lon,lat\nXSS0000000001,123456,油烟${HOSTILE},oil_fume,"${HOSTILE}",海门街道,121.17,31.89\n`);
+  const factors = join(dir, 'hostile-factors.csv');
+  writeFileSync(factors, 'mn,code,name,unit,range_max,limit,window\n');
+  lantian('device', 'import', csv, '--factors', factors);
+  // A town layer whose feature is named with markup (a hostile or careless GeoJSON file).
+  const towns = join(dir, 'hostile-towns.geojson');
+  writeFileSync(towns, JSON.stringify({
+    type: 'FeatureCollection',
+    features: [{ type: 'Feature', properties: { name: HOSTILE }, geometry: { type: 'Polygon', coordinates: [[[121.10, 31.85], [121.40, 31.85], [121.40, 31.95], [121.10, 31.95], [121.10, 31.85]]] } }],
+  }));
+  lantian('import', 'boundary', towns, '--name', 'towns');
+
+  const { page, errors } = await loggedIn('office');
+  const res = await page.goto(`${base}/map?svg`);
+  assert.match(res.headers()['content-security-policy'], /script-src 'self'/);
+  assert.equal(res.headers()['x-frame-options'], 'DENY');
+  await ready(page);
+  const device = await tooltipOf(page, 'map', { series: 1 });
+  assert.ok(device.text?.includes(HOSTILE), `the owner's name as text: ${device.text}`);
+  assert.ok(!device.html.includes('<img'), device.html);
+  assert.equal(device.imgs, 0);
+  await page.screenshot({ path: join(artifacts, 'xss-map.png'), fullPage: true });
+
+  await page.goto(`${base}/fire?svg`);
+  await ready(page);
+  const region = await tooltipOf(page, 'fires', { region: HOSTILE });
+  assert.ok(region.text?.includes(HOSTILE), `the town's name as text: ${region.text}`);
+  assert.ok(!region.html.includes('<img'), region.html);
+  assert.equal(region.imgs, 0);
+  // The town's label on the map is text too.
+  assert.ok((await page.locator('[data-chart=fires] svg text', { hasText: 'onerror' }).count()) >= 1);
+  await page.screenshot({ path: join(artifacts, 'xss-fire.png'), fullPage: true });
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+
+  // The ordinary pages under the policy: no violation (inline script, handler, style source…).
+  for (const path of ['/', '/air', '/monitoring', '/alarms', '/map', '/fire', '/emergency', '/inventory', '/plan', '/plan/indicators', '/plan/scorecards', '/enforcement', '/towns', '/public']) {
+    await page.goto(`${base}${path}`);
+    // The public page has no script to wait for.
+    if (path !== '/public') await ready(page);
+    assert.deepEqual(await page.evaluate(() => window.__csp), [], path);
+  }
+  assert.equal(await page.evaluate(() => window.__xss), undefined);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('after the login, a next that points off the site lands on the overview', async () => {
+  for (const next of ['/%5Cevil.example', '/%09/evil.example', '//evil.example', 'https://evil.example/']) {
+    const { page, errors } = await newPage();
+    await page.goto(`${base}/login?next=${next}`);
+    await page.fill('input[name=username]', 'viewer');
+    await page.fill('input[name=password]', PASSWORD);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${base}/`);
+    assert.deepEqual(errors, []);
+    await page.close();
+  }
 });

@@ -28,6 +28,28 @@ const AQI_PIECES = [
   { min: 301, max: 10000, color: '#7E0023', label: '严重污染' },
 ];
 
+// Text for HTML: ECharts renders a tooltip formatter's string as HTML, and the names in it
+// (stations, devices, owners, towns, GeoJSON features) come from devices, uploads and
+// imports. Every value a formatter puts into markup goes through this one helper.
+function esc(v) {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => ({
+    '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;',
+  })[c]);
+}
+
+// Where to go after the login: the page's `next` if the browser's own URL parser puts it on
+// this site (the server checked it too), else the overview.
+function sameOriginPath(next) {
+  try {
+    const u = new URL(next || '/', location.origin);
+    if (u.origin !== location.origin) return '/';
+    const path = `${u.pathname}${u.search}${u.hash}`;
+    return path.startsWith('//') ? '/' : path;
+  } catch (_) {
+    return '/';
+  }
+}
+
 function data(el) {
   const src = document.getElementById(el.dataset.source);
   return src ? JSON.parse(src.textContent) : [];
@@ -36,7 +58,7 @@ function data(el) {
 function calendarOption(el) {
   const year = el.dataset.year;
   return {
-    tooltip: { formatter: (p) => `${p.value[0]}：AQI ${p.value[1]}` },
+    tooltip: { formatter: (p) => `${esc(p.value[0])}：AQI ${esc(p.value[1])}` },
     visualMap: { type: 'piecewise', pieces: AQI_PIECES, orient: 'horizontal', left: 'center', bottom: 0 },
     calendar: { range: year, cellSize: ['auto', 16], top: 30, left: 40, right: 20, dayLabel: { nameMap: 'ZH' }, monthLabel: { nameMap: 'ZH' }, yearLabel: { show: false } },
     series: [{ type: 'heatmap', coordinateSystem: 'calendar', data: data(el) }],
@@ -131,9 +153,11 @@ function mapOption(el) {
   const STATUS = { 在线: '#2e7d32', 离线: '#c62828', 未上线: '#9e9e9e' };
   const tip = (p) => {
     const v = p.data;
-    if (v.label !== undefined) return `${v.name}<br>${v.label}：AQI ${v.value[2]}`;
-    if (v.label_fire !== undefined) return `${v.name}<br>${v.label_fire}，火点 ${v.value[2]} 个`;
-    return `${v.name}<br>${v.mn}：${v.status}${v.value[2] ? `，未结报警 ${v.value[2]}` : ''}`;
+    // The district's own outline (a GeoJSON feature) has no data.
+    if (!v) return esc(p.name);
+    if (v.label !== undefined) return `${esc(v.name)}<br>${esc(v.label)}：AQI ${esc(v.value[2])}`;
+    if (v.label_fire !== undefined) return `${esc(v.name)}<br>${esc(v.label_fire)}，火点 ${esc(v.value[2])} 个`;
+    return `${esc(v.name)}<br>${esc(v.mn)}：${esc(v.status)}${v.value[2] ? `，未结报警 ${esc(v.value[2])}` : ''}`;
   };
   const geo = d.boundary !== null;
   if (geo) echarts.registerMap('district', d.boundary);
@@ -170,7 +194,7 @@ function firesOption(el) {
   if (shape) echarts.registerMap('fire-area', shape);
   const coord = shape ? { coordinateSystem: 'geo' } : {};
   return {
-    tooltip: { trigger: 'item', formatter: (p) => (p.data && p.data.state_zh ? `${p.data.name}<br>${p.data.state_zh}，火点 ${p.data.value[2]} 个` : p.name) },
+    tooltip: { trigger: 'item', formatter: (p) => (p.data && p.data.state_zh ? `${esc(p.data.name)}<br>${esc(p.data.state_zh)}，火点 ${esc(p.data.value[2])} 个` : esc(p.name)) },
     ...(shape
       ? { geo: { map: 'fire-area', roam: true, label: { show: !!d.towns, fontSize: 10 }, itemStyle: { areaColor: '#f4f1ea', borderColor: '#8d6e63' } } }
       : { xAxis: { type: 'value', scale: true, name: '经度' }, yAxis: { type: 'value', scale: true, name: '纬度' } }),
@@ -249,6 +273,8 @@ async function drawCharts() {
     // Test mode draws at once (no entry animation), so screenshots show the final picture.
     if (renderer === 'svg') option.animation = false;
     chart.setOption(option);
+    // Test mode: the browser tests reach the chart to show a tooltip (dispatchAction).
+    if (renderer === 'svg') el.chart = chart;
     window.addEventListener('resize', () => chart.resize());
   })));
 }
@@ -282,11 +308,19 @@ function wireLogin() {
     const f = new FormData(form);
     try {
       await api('POST', '/api/v1/session', { username: f.get('username'), password: f.get('password') });
-      location.href = form.dataset.next || '/';
+      location.href = sameOriginPath(form.dataset.next);
     } catch (e) {
       document.getElementById('login-error').textContent = e.message;
     }
   });
+}
+
+// The circular's print link (no inline handlers: the Content-Security-Policy forbids them).
+function wirePrint() {
+  document.querySelectorAll('[data-print]').forEach((a) => a.addEventListener('click', (ev) => {
+    ev.preventDefault();
+    window.print();
+  }));
 }
 
 function wireLogout() {
@@ -417,6 +451,7 @@ function wireValueForms() {
 
 wireLogin();
 wireLogout();
+wirePrint();
 wireAlarmActions();
 wireReportForm();
 // 研判: open a warning from a forecast or a replay (the office).

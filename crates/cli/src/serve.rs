@@ -48,6 +48,15 @@ pub(crate) struct Args {
     /// Close a silent connection after this many seconds.
     #[arg(long, default_value_t = 600)]
     idle_timeout: u64,
+    /// Most simultaneous HTTP connections (more are answered 503 and closed).
+    #[arg(long, default_value_t = lantian_server::HttpLimits::default().max_connections)]
+    http_max_connections: usize,
+    /// Seconds an HTTP client has to send a request's headers (also the keep-alive idle time).
+    #[arg(long, default_value_t = lantian_server::HttpLimits::default().header_read_timeout.as_secs())]
+    http_header_timeout: u64,
+    /// Seconds an HTTP request may take, its body's upload included (then 408).
+    #[arg(long, default_value_t = lantian_server::HttpLimits::default().request_timeout.as_secs())]
+    http_request_timeout: u64,
     /// Frames per second one connection may send (excess ones wait).
     #[arg(long, default_value_t = 100)]
     rate: u32,
@@ -96,6 +105,9 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
     cfg.limits.max_connections = a.max_connections;
     cfg.limits.idle_timeout = Duration::from_secs(a.idle_timeout.max(1));
     cfg.limits.frames_per_second = a.rate;
+    cfg.http_limits.max_connections = a.http_max_connections.max(1);
+    cfg.http_limits.header_read_timeout = Duration::from_secs(a.http_header_timeout.max(1));
+    cfg.http_limits.request_timeout = Duration::from_secs(a.http_request_timeout.max(1));
     cfg.tick = Duration::from_secs(a.tick.max(1));
     if let Some(node) = &a.node {
         anyhow::ensure!(

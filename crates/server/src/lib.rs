@@ -26,6 +26,7 @@ use lantian_store::Store;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+pub use http::HttpLimits;
 pub use jobs::JobsConfig;
 pub use receiver::ReceiverLimits;
 pub use writer::WriterConfig;
@@ -39,6 +40,8 @@ pub struct ServeConfig {
     pub http: Option<SocketAddr>,
     /// Receiver limits.
     pub limits: ReceiverLimits,
+    /// HTTP limits (slow and piled-up clients).
+    pub http_limits: HttpLimits,
     /// Writer settings.
     pub writer: WriterConfig,
     /// How often averaging windows are closed on the clock and the offline job runs.
@@ -59,6 +62,7 @@ impl ServeConfig {
             hj212,
             http,
             limits: ReceiverLimits::default(),
+            http_limits: HttpLimits::default(),
             writer: WriterConfig::default(),
             tick: Duration::from_secs(10),
             jobs: JobsConfig::default(),
@@ -199,8 +203,9 @@ impl Server {
             let shutdown = shutdown.clone();
             let store = self.store.clone();
             let web = self.config.web.clone();
+            let limits = self.config.http_limits.clone();
             tasks.spawn(async move {
-                if let Err(e) = http::serve(http, store, web, shutdown).await {
+                if let Err(e) = http::serve(http, store, web, &limits, shutdown).await {
                     tracing::error!(error = %e, "HTTP server failed.");
                 }
             });

@@ -169,12 +169,36 @@ struct NextQuery {
 }
 
 async fn login(Query(q): Query<NextQuery>) -> Response {
-    // Only a local path: never redirect off the site.
-    let next = q
-        .next
-        .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-        .unwrap_or_else(|| "/".to_owned());
+    let next = q.next.as_deref().map_or_else(|| "/".to_owned(), local_next);
     page(&LoginPage { next })
+}
+
+/// Where the login page sends the user afterwards: `next` when it is a path on this site, else
+/// `/`.
+///
+/// A browser reads a URL leniently (WHATWG URL): it drops tabs and newlines anywhere, reads `\`
+/// as `/`, trims spaces and control characters, and takes `//host` as another site, so
+/// `/\evil.com` or `/\t/evil.com` (`/%5Cevil.com`, `/%09/evil.com` in the query) would leave
+/// the site although they start with one `/`. So a `next` holding a control character,
+/// whitespace or a backslash is refused outright, and the rest must parse as an origin-form
+/// request target (a path and query, no scheme, no host) whose path does not start with `//`.
+/// The login script checks the result once more with the browser's own URL parser.
+pub(crate) fn local_next(next: &str) -> String {
+    let suspicious = |c: char| c.is_control() || c.is_whitespace() || c == '\\';
+    let local = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.chars().any(suspicious)
+        && next
+            .parse::<axum::http::Uri>()
+            .is_ok_and(|u| u.scheme().is_none() && u.authority().is_none())
+        // "/.//evil.com" resolves to the path "//evil.com": still this site, but a later
+        // redirect that took the path alone would not be.
+        && !next.split(['?', '#']).next().unwrap_or("").contains("//");
+    if local {
+        next.to_owned()
+    } else {
+        "/".to_owned()
+    }
 }
 
 use crate::console_today as today;
@@ -1361,5 +1385,56 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
     match result {
         Ok(p) => page(&p),
         Err(e) => e.into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_next;
+
+    /// Every `next` a browser would resolve off the site (or to a script) falls back to `/`.
+    #[test]
+    fn login_next_stays_on_the_site() {
+        let hostile = [
+            "//evil.com",
+            "///evil.com",
+            "/\\evil.com",
+            "\\\\evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "/\r/evil.com",
+            "/ /evil.com",
+            " //evil.com",
+            "/\u{0}/evil.com",
+            "/\u{7f}/evil.com",
+            "/\u{a0}/evil.com",
+            "/\u{3000}/evil.com",
+            "https://evil.com",
+            "http:/evil.com",
+            "https:evil.com",
+            "javascript:alert(1)",
+            "JavaScript:alert(1)",
+            "data:text/html,<script>alert(1)</script>",
+            "evil.com",
+            "",
+            "/.//evil.com",
+            "/a/..//evil.com",
+            "/alarms\\..\\..\\evil.com",
+        ];
+        for next in hostile {
+            assert_eq!(local_next(next), "/", "{next:?}");
+        }
+        // Local paths pass unchanged, with their query.
+        for next in [
+            "/",
+            "/alarms",
+            "/alarms?open=true",
+            "/monitoring/88888880000001",
+            "/air?station=1141A&year=2019",
+            "/fire?day=2019-01-01&town=%E4%B8%89%E5%8E%82",
+            "/%2F/evil.com",
+        ] {
+            assert_eq!(local_next(next), next, "{next:?}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod alarms;
+mod http_limits;
 mod latency;
 mod receiver;
 

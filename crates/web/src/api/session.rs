@@ -70,7 +70,9 @@ async fn login(
     Json(req): Json<Login>,
 ) -> Result<Response, ApiError> {
     // Login CSRF: a browser sends Origin with a cross-site POST; it must be this site: the Host
-    // it asked for, or the host a reverse proxy says it forwarded.
+    // it asked for, or the host a reverse proxy says it forwarded. `Origin: null` (a sandboxed
+    // iframe, a data: URL, a redirect across sites) names no site, so it is refused too; API
+    // clients that send no Origin are not affected.
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let origin_host = origin.split_once("://").map_or(origin, |(_, h)| h);
         let ours = [header::HOST.as_str(), "x-forwarded-host"]
@@ -78,7 +80,7 @@ async fn login(
             .filter_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
             .flat_map(|v| v.split(','))
             .any(|h| h.trim() == origin_host);
-        if origin != "null" && !ours {
+        if origin == "null" || !ours {
             return Err(ApiError::forbidden(format!(
                 "login from another site ({origin}) refused"
             )));

@@ -22,6 +22,7 @@ mod emergency;
 mod enforcement;
 mod files;
 mod fire;
+mod hardening;
 mod inventory;
 mod plan;
 mod public;
