@@ -9,6 +9,32 @@ pub mod hostile;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// The PostgreSQL URL the tests use (`LANTIAN_TEST_PG`), or `None` when it is not set and not
+/// required. With `LANTIAN_REQUIRE_PG=1` (set by `.ci/run`) a missing URL fails the test that
+/// asked, naming the variable: no PostgreSQL test is ever skipped silently where PostgreSQL
+/// is meant to be.
+///
+/// # Panics
+///
+/// If `LANTIAN_REQUIRE_PG=1` and `LANTIAN_TEST_PG` is not set.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("LANTIAN_TEST_PG") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            let required = std::env::var("LANTIAN_REQUIRE_PG").is_ok_and(|v| v == "1");
+            assert!(
+                !required,
+                "{test}: LANTIAN_REQUIRE_PG=1 but LANTIAN_TEST_PG is not set (a PostgreSQL URL such as postgres://postgres@127.0.0.1:5432/test)"
+            );
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("LANTIAN_TEST_PG is not set: the PostgreSQL part of {test} is not run");
+            }
+            None
+        }
+    }
+}
+
 /// The `shared/data` directory.
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("LANTIAN_DATA") {

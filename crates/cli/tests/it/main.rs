@@ -59,7 +59,7 @@ pub(crate) struct PgDb {
 
 impl PgDb {
     pub(crate) fn new(tag: &str) -> Option<PgDb> {
-        let url = std::env::var("LANTIAN_TEST_PG").ok()?;
+        let url = lantian_testdata::postgres_url(tag)?;
         let name = format!("lantian_it_{tag}_{}", std::process::id());
         let psql = |sql: &str| {
             Command::new("psql")

@@ -40,10 +40,7 @@ struct PgSchema {
 
 impl PgSchema {
     fn new(test: &str) -> Option<PgSchema> {
-        let Ok(url) = std::env::var("LANTIAN_TEST_PG") else {
-            eprintln!("LANTIAN_TEST_PG is not set: PostgreSQL half of {test} not run");
-            return None;
-        };
+        let url = lantian_testdata::postgres_url(test)?;
         let schema = format!("lantian_test_{test}_{}", std::process::id());
         let mut c = postgres::Client::connect(&url, postgres::NoTls).unwrap();
         c.batch_execute(&format!("DROP SCHEMA IF EXISTS {schema} CASCADE"))
