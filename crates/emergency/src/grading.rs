@@ -113,6 +113,22 @@ impl Rule {
         })
     }
 
+    /// Whether an alternative of this rule holds on a run that starts within the first
+    /// `window` hours of `f`: each alternative is judged on the forecast's first
+    /// `window + h − 1` hours, `h` its longest clause, so that a run of `h` hours fits only if
+    /// it starts inside the window. (Judged on the first `window` hours alone, a clause longer
+    /// than the window could never hold: the 2017 yellow needs 48 h above 200.)
+    fn holds_starting_within(&self, f: &Forecast, window: u32) -> bool {
+        self.any_of.iter().any(|alt| {
+            let longest = alt.iter().map(|c| c.hours.max(1)).max().unwrap_or(1);
+            let judged = f.prefix_hours(window.saturating_add(longest - 1));
+            !alt.is_empty()
+                && alt
+                    .iter()
+                    .all(|c| longest_run(&judged, c.above).hours >= c.hours)
+        })
+    }
+
     fn thresholds(&self) -> impl Iterator<Item = u16> + '_ {
         self.any_of.iter().flatten().map(|c| c.above)
     }
@@ -291,8 +307,8 @@ pub struct Proposal {
     pub reasons: Vec<String>,
     /// The longest run above each threshold the grading uses.
     pub runs: Vec<Run>,
-    /// An issued warning may be lifted: the forecast's first `lift_after_hours` hours meet no
-    /// yellow condition and the forecast is that long.
+    /// An issued warning may be lifted: the forecast is at least `lift_after_hours` long and no
+    /// yellow condition holds on a run starting within those hours.
     pub may_lift: bool,
 }
 
@@ -372,10 +388,11 @@ pub fn propose(f: &Forecast, g: &Grading) -> Proposal {
     thresholds.sort_unstable();
     thresholds.dedup();
     let runs = thresholds.iter().map(|&t| longest_run(f, t)).collect();
+    // Lifting (standards.md §4.1, [S37]): below the yellow conditions and forecast to stay
+    // there for `lift_after_hours`: no yellow condition may hold on a run that starts within
+    // that window, whatever the length of the grading's yellow clauses.
     let may_lift = f.hours() >= g.lift_after_hours
-        && g.yellow
-            .first_holding(&f.prefix_hours(g.lift_after_hours))
-            .is_none();
+        && !g.yellow.holds_starting_within(f, g.lift_after_hours);
     Proposal {
         grading: g.name.clone(),
         level,
@@ -525,6 +542,31 @@ mod tests {
             propose(&hourly(&[(140, 36), (201, 1)]), &g).may_lift,
             "after 36 h"
         );
+    }
+
+    /// Issue #28: the lifting test follows the grading in force. Under 2024 yellow is one hour
+    /// above 200 or 48 h above 150; under 2017 it is 48 h above 200. A yellow run that starts
+    /// at hour 35 (the window's last) keeps the warning; one that starts at hour 36 does not.
+    #[test]
+    fn lifting_follows_the_grading_of_the_warning() {
+        let g17 = Grading::mee_2017();
+        let g24 = Grading::mee_2024();
+        let lift = |runs: &[(u32, u32)], g: &Grading| propose(&hourly(runs), g).may_lift;
+        // The case of the issue: AQI 210 through hours 24–72 (48 h) under 2017.
+        assert!(!lift(&[(140, 24), (210, 48)], &g17));
+        // 2017, around its 48 h: a run of 48 h starting at 35 holds, at 36 it is outside.
+        assert!(!lift(&[(140, 35), (210, 48)], &g17));
+        assert!(lift(&[(140, 36), (210, 48)], &g17));
+        // 47 h above 200 is no yellow under 2017, wherever it starts; 200 itself is not above.
+        assert!(lift(&[(140, 10), (210, 47), (140, 30)], &g17));
+        assert!(lift(&[(200, 90)], &g17));
+        assert!(!lift(&[(201, 90)], &g17));
+        // 2024's 48 h above 150: the same edges; a single hour above 200 counts at hour 35 only.
+        assert!(!lift(&[(140, 35), (151, 48)], &g24));
+        assert!(lift(&[(140, 36), (151, 48)], &g24));
+        assert!(lift(&[(140, 35), (151, 47), (140, 10)], &g24));
+        assert!(!lift(&[(140, 35), (201, 1), (140, 60)], &g24));
+        assert!(lift(&[(140, 36), (201, 1), (140, 60)], &g24));
     }
 
     #[test]
