@@ -391,8 +391,8 @@ pub fn propose(f: &Forecast, g: &Grading) -> Proposal {
     // Lifting (standards.md §4.1, [S37]): below the yellow conditions and forecast to stay
     // there for `lift_after_hours`: no yellow condition may hold on a run that starts within
     // that window, whatever the length of the grading's yellow clauses.
-    let may_lift = f.hours() >= g.lift_after_hours
-        && !g.yellow.holds_starting_within(f, g.lift_after_hours);
+    let may_lift =
+        f.hours() >= g.lift_after_hours && !g.yellow.holds_starting_within(f, g.lift_after_hours);
     Proposal {
         grading: g.name.clone(),
         level,

@@ -52,7 +52,8 @@ pub struct FramerConfig {
     /// Accept a frame whose length field is wrong when its CRC verifies at the CR LF where it
     /// really ends (hand-built frames counting characters instead of bytes).
     pub recover_length_mismatch: bool,
-    /// How far past the declared end to look for the real end of a failed frame.
+    /// How far past the declared end to look for the real end of a failed frame (at least as
+    /// far as a frame of `max_data_len` would reach, whatever the length field says).
     pub length_search_window: usize,
     /// How many bytes of a rejected frame or of junk an error keeps for the log.
     pub excerpt_len: usize,
@@ -571,7 +572,11 @@ fn failure(
     data_start: usize,
     declared: usize,
 ) -> Scan {
-    let window_end = data_start + declared + 6 + cfg.length_search_window;
+    // Look as far as the longest frame allowed could reach, and at least the window past the
+    // declared end: a declared length far below the real one (`##0001` on a 100-byte frame)
+    // is still found as a length mismatch, not reported as a bad CRC field (issue #28).
+    let longest = cfg.max_data_len.min(MAX_DATA_LEN) + 6;
+    let window_end = data_start + (declared + 6 + cfg.length_search_window).max(longest);
     let search_from = data_start + 4;
     let avail = &buf[search_from.min(buf.len())..buf.len().min(window_end)];
     // The real end: the first CR LF after at least 4 bytes, or the end of the input.
@@ -1007,6 +1012,41 @@ mod tests {
         );
         let f = parse_frame_with(&s, &FramerConfig::lenient()).unwrap();
         assert_eq!(f.length_mismatch(), Some(103));
+        assert_eq!(f.data(), D);
+    }
+
+    /// Issue #28: a declared length far below the real one is a length mismatch, in one piece
+    /// and fed byte by byte, not a bad CRC field.
+    #[test]
+    fn a_length_far_too_short_is_a_length_mismatch() {
+        let mut s = b"##0001".to_vec();
+        s.extend_from_slice(D);
+        s.extend_from_slice(b"1C80\r\n");
+        let want = FrameErrorKind::LengthMismatch {
+            declared: 1,
+            actual: D.len(),
+        };
+        assert_eq!(parse_frame(&s).unwrap_err().kind(), &want);
+        let mut framer = Framer::new(FramerConfig::default());
+        let mut kinds = Vec::new();
+        for b in &s {
+            framer.push(std::slice::from_ref(b));
+            while let Some(item) = framer.next_frame() {
+                if let Err(e) = item {
+                    kinds.push(e.kind().clone());
+                }
+            }
+        }
+        framer.finish();
+        while let Some(item) = framer.next_frame() {
+            if let Err(e) = item {
+                kinds.push(e.kind().clone());
+            }
+        }
+        assert_eq!(kinds.first(), Some(&want), "{kinds:?}");
+        // Recovered where the configuration allows it.
+        let f = parse_frame_with(&s, &FramerConfig::lenient()).unwrap();
+        assert_eq!(f.length_mismatch(), Some(1));
         assert_eq!(f.data(), D);
     }
 
