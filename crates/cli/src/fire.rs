@@ -186,8 +186,16 @@ pub(crate) fn run_import(store: &Store, a: &ImportArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for f in &s.files {
+        let repeated = if f.same_record > 0 {
+            format!(
+                ", {} repeating a record read before, counted once",
+                f.same_record
+            )
+        } else {
+            String::new()
+        };
         out::line(&format!(
-            "{}: {} ({} detections, {} lines refused)",
+            "{}: {} ({} detections{repeated}, {} lines refused)",
             f.name,
             f.layout,
             f.read,

@@ -68,6 +68,23 @@ pub struct Detection {
 }
 
 impl Detection {
+    /// Everything read of the record: two detections with the same identity are one record
+    /// read twice (the same line in two downloaded files).
+    #[must_use]
+    pub fn identity(&self) -> String {
+        format!(
+            "{}|{}|{}|{}|{}|{}|{:?}|{}",
+            self.source,
+            self.satellite,
+            self.lat,
+            self.lon,
+            self.at.as_millisecond(),
+            self.confidence.as_text(),
+            self.frp,
+            self.daynight
+        )
+    }
+
     /// The key duplicates share across files: source, satellite, position to 1e-4° and time to
     /// the minute.
     #[must_use]
@@ -295,15 +312,37 @@ fn generic_time(s: &str) -> Result<Timestamp, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Drops detections seen before (by [`Detection::key`]), keeping the first.
-pub fn dedup(
-    detections: Vec<Detection>,
-    seen: &mut std::collections::HashSet<String>,
-) -> Vec<Detection> {
-    detections
-        .into_iter()
-        .filter(|d| seen.insert(d.key()))
-        .collect()
+/// Which detections of an import are new records, and the key each is stored under.
+///
+/// Two detections are two detections unless they are the same record: every field read equal
+/// ([`Detection::identity`]). [`Detection::key`] (source, satellite, position to 1e-4°, the
+/// minute) is the stored key that finds a record imported before; when a second, different
+/// record shares it (two VIIRS pixels 2 m apart in the same minute, with different radiative
+/// power), that one is kept under the key followed by its identity, so nothing read is dropped
+/// but an exact repeat, and the same file imported again gives the same keys.
+#[derive(Debug, Default)]
+pub struct Keys {
+    /// Identities of the records seen in this import.
+    records: std::collections::HashSet<String>,
+    /// Coarse keys given out in this import.
+    keys: std::collections::HashSet<String>,
+}
+
+impl Keys {
+    /// The key to store `d` under, or `None` when the same record was seen before in this
+    /// import (in this file or an earlier one).
+    pub fn key_of(&mut self, d: &Detection) -> Option<String> {
+        let identity = d.identity();
+        if !self.records.insert(identity.clone()) {
+            return None;
+        }
+        let key = d.key();
+        if self.keys.insert(key.clone()) {
+            Some(key)
+        } else {
+            Some(format!("{key}|{identity}"))
+        }
+    }
 }
 
 #[cfg(test)]
@@ -379,10 +418,36 @@ mod tests {
                 .to_string()
                 .contains("expected FIRMS columns")
         );
-        // Duplicates across files are dropped.
-        let mut seen = std::collections::HashSet::new();
-        let once = dedup(parse(t).unwrap().detections, &mut seen);
-        assert_eq!(once.len(), 1);
-        assert!(dedup(parse(t).unwrap().detections, &mut seen).is_empty());
+        // The same record in a second file is one record.
+        let mut keys = Keys::default();
+        let d = &parse(t).unwrap().detections[0];
+        assert_eq!(keys.key_of(d), Some(d.key()));
+        assert_eq!(keys.key_of(d), None);
+    }
+
+    /// Issue #28: two VIIRS pixels about 2 m apart in the same minute, with different
+    /// radiative power, share the coarse key but are two records; both are kept, the second
+    /// under a longer key, and reading the same lines again gives the same keys.
+    #[test]
+    fn near_pixels_in_one_file_are_two_detections() {
+        let t = "latitude,longitude,bright_ti4,scan,track,acq_date,acq_time,satellite,instrument,confidence,version,bright_ti5,frp,daynight\n\
+                 31.91231,121.21231,330.1,0.4,0.4,2024-06-01,0512,N,VIIRS,n,2.0NRT,290.2,3.1,D\n\
+                 31.91233,121.21232,331.0,0.4,0.4,2024-06-01,0512,N,VIIRS,n,2.0NRT,290.9,4.7,D\n\
+                 31.91233,121.21232,331.0,0.4,0.4,2024-06-01,0512,N,VIIRS,n,2.0NRT,290.9,4.7,D\n";
+        let p = parse(t).unwrap();
+        assert_eq!(p.detections.len(), 3);
+        // 1e-4° rounding: both pixels have the coarse key of the first.
+        assert_eq!(p.detections[0].key(), p.detections[1].key());
+        let keys = |p: &Parsed| {
+            let mut k = Keys::default();
+            p.detections.iter().map(|d| k.key_of(d)).collect::<Vec<_>>()
+        };
+        let once = keys(&p);
+        assert_eq!(once[0], Some(p.detections[0].key()));
+        let second = once[1].clone().unwrap();
+        assert!(second.starts_with(&p.detections[0].key()) && second != p.detections[0].key());
+        // The third line repeats the second record exactly: one record.
+        assert_eq!(once[2], None);
+        assert_eq!(keys(&p), once, "the same lines give the same keys");
     }
 }

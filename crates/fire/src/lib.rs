@@ -9,5 +9,5 @@ pub mod incidents;
 pub mod orders;
 
 pub use attribution::{Attribution, Region, Regions, regions_from_geojson};
-pub use firms::{Confidence, Detection, LineError, Parsed, parse};
+pub use firms::{Confidence, Detection, Keys, LineError, Parsed, parse};
 pub use incidents::{Incident, Joins, MergeRule, extend, merge};

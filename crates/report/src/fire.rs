@@ -6,7 +6,7 @@
 //! town. Statistics by town, month and source come from the work orders
 //! (`lantian_fire::orders::statistics`), with an xlsx of the statistics and the incidents.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use lantian_fire::orders::{Finding, OrderFacts, OrderState, TownMonth, statistics};
 use lantian_fire::{Detection, Joins, LineError, MergeRule, Regions, extend};
@@ -60,6 +60,9 @@ pub struct FileSummary {
     pub layout: &'static str,
     /// Detections read.
     pub read: usize,
+    /// Detections that repeat a record read before in this import (every field equal), not
+    /// counted again.
+    pub same_record: usize,
     /// Lines refused, each named.
     pub errors: Vec<String>,
 }
@@ -71,7 +74,8 @@ pub struct ImportSummary {
     pub import_id: i64,
     /// Per file.
     pub files: Vec<FileSummary>,
-    /// Detections read from all files, duplicates between the files dropped.
+    /// Detections read from all files, each record once: the files' `read` less their
+    /// `same_record`.
     pub read: usize,
     /// Inside the district.
     pub inside: usize,
@@ -165,28 +169,30 @@ pub fn import(
     opts: &ImportOptions,
 ) -> Result<ImportSummary, ReportError> {
     let layers = layers(store)?;
-    let mut seen = HashSet::new();
+    let mut keys = lantian_fire::Keys::default();
     let mut summaries = Vec::new();
-    // (detection, file, line, where)
-    let mut kept: Vec<(Detection, String, usize, Placed)> = Vec::new();
+    // (detection, file, line, where, stored key)
+    let mut kept: Vec<Kept> = Vec::new();
     let (mut read, mut inside, mut near, mut elsewhere) = (0, 0, 0, 0);
     for f in files {
         let parsed = lantian_fire::parse(&f.text)
             .map_err(|e: LineError| ReportError::Input(format!("{}: {e}", f.name)))?;
-        summaries.push(FileSummary {
+        let mut summary = FileSummary {
             name: f.name.clone(),
             layout: parsed.layout,
             read: parsed.detections.len(),
+            same_record: 0,
             errors: parsed
                 .errors
                 .iter()
                 .map(|e| format!("{}: {e}", f.name))
                 .collect(),
-        });
+        };
         for (d, line) in parsed.detections.into_iter().zip(parsed.lines) {
-            if !seen.insert(d.key()) {
+            let Some(key) = keys.key_of(&d) else {
+                summary.same_record += 1;
                 continue;
-            }
+            };
             read += 1;
             let p = place(&layers, &d, opts.near_km);
             if p.region.is_some() {
@@ -197,8 +203,9 @@ pub fn import(
                 elsewhere += 1;
                 continue;
             }
-            kept.push((d, f.name.clone(), line, p));
+            kept.push((d, f.name.clone(), line, p, key));
         }
+        summaries.push(summary);
     }
     let import_id = store.begin_import(
         "fire",
@@ -238,10 +245,13 @@ pub fn import(
     Ok(summary)
 }
 
+/// A detection kept for the batch: with its file, line, place and the key it is stored under.
+type Kept = (Detection, String, usize, Placed, String);
+
 /// The batch: kept detections not stored before, grouped by the incident they join.
 fn batch(
     store: &Store,
-    kept: &[(Detection, String, usize, Placed)],
+    kept: &[Kept],
     opts: &ImportOptions,
 ) -> Result<Vec<FireBatchItem>, ReportError> {
     let window_ms = opts.rule.window_h.saturating_mul(3_600_000);
@@ -257,17 +267,16 @@ fn batch(
         .map(|s| (s.detection.key.as_str(), s.incident_id))
         .collect();
     // Detections stored before go to their incident, where the store counts them as duplicates.
-    let (dupes, fresh): (Vec<_>, Vec<_>) = kept
-        .iter()
-        .partition(|k| known.contains_key(k.0.key().as_str()));
+    let (dupes, fresh): (Vec<_>, Vec<_>) =
+        kept.iter().partition(|k| known.contains_key(k.4.as_str()));
     let context: Vec<(Detection, i64)> = stored
         .iter()
         .map(|s| (as_detection(&s.detection), s.incident_id))
         .collect();
     let new: Vec<Detection> = fresh.iter().map(|k| k.0.clone()).collect();
     let (joins, n_new) = extend(&context, &new, opts.rule);
-    let row = |k: &(Detection, String, usize, Placed)| NewFireDetection {
-        key: k.0.key(),
+    let row = |k: &Kept| NewFireDetection {
+        key: k.4.clone(),
         lon: k.0.lon,
         lat: k.0.lat,
         at_ms: k.0.at.as_millisecond(),
@@ -281,11 +290,11 @@ fn batch(
     };
     let mut existing: BTreeMap<i64, Vec<NewFireDetection>> = BTreeMap::new();
     for k in dupes {
-        if let Some(id) = known.get(k.0.key().as_str()) {
+        if let Some(id) = known.get(k.4.as_str()) {
             existing.entry(*id).or_default().push(row(k));
         }
     }
-    let mut groups: Vec<Vec<&(Detection, String, usize, Placed)>> = vec![Vec::new(); n_new];
+    let mut groups: Vec<Vec<&Kept>> = vec![Vec::new(); n_new];
     for (k, j) in fresh.iter().zip(joins) {
         match j {
             Joins::Existing(id) => existing.entry(id).or_default().push(row(k)),

@@ -64,6 +64,67 @@ fn real_firms_points_are_attributed_to_nantong_districts_once() {
     assert_eq!(again.lines().count(), 11);
 }
 
+/// Issue #28: every detection of the shipped FIRMS files is read once. Each file's count is
+/// its data lines, counted here from the decompressed text; the total is their sum (193,077:
+/// two VIIRS pairs about 2 m apart in one file were once dropped as duplicates), and a file
+/// that repeats records already read says so and counts them once.
+#[test]
+fn every_firms_detection_is_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("f.db");
+    let (out, _, stderr) = run(lantian(&db)
+        .args(["import", "boundary"])
+        .arg(lantian_testdata::path("boundaries/320600_full.json"))
+        .args(["--crs", "gcj02"]));
+    assert!(out.status.success(), "{stderr}");
+    let mut files: Vec<String> = std::fs::read_dir(lantian_testdata::path("firms"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".csv.gz"))
+        .collect();
+    files.sort();
+    let lines: Vec<usize> = files
+        .iter()
+        .map(|f| {
+            let text = String::from_utf8(lantian_testdata::read(format!("firms/{f}"))).unwrap();
+            text.lines()
+                .skip(1)
+                .filter(|l| !l.trim().is_empty())
+                .count()
+        })
+        .collect();
+    let total: usize = lines.iter().sum();
+    assert_eq!(total, 193_077);
+    let mut cmd = lantian(&db);
+    cmd.args(["import", "fires", "--near-km", "0"]);
+    for f in &files {
+        cmd.arg(lantian_testdata::path(format!("firms/{f}")));
+    }
+    // The Jiangsu extract last: its 197 records all repeat lines of the global files.
+    cmd.arg(lantian_testdata::path(
+        "firms/jiangsu_shanghai_bbox_extract.csv",
+    ));
+    let (out, stdout, stderr) = run(&mut cmd);
+    assert!(out.status.success(), "{stderr}");
+    for (f, n) in files.iter().zip(&lines) {
+        assert!(stdout.contains(&format!("{f}: ")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("({n} detections, 0 lines refused)")),
+            "{f}: {n}\n{stdout}"
+        );
+    }
+    assert!(
+        stdout.contains(
+            "(197 detections, 197 repeating a record read before, counted once, 0 lines refused)"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!("{total} detections: 12 inside the district")),
+        "{stdout}"
+    );
+}
+
 #[test]
 fn incidents_go_from_dispatch_to_statistics() {
     let dir = tempfile::tempdir().unwrap();
