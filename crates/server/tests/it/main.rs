@@ -4,6 +4,7 @@
 
 mod abuse;
 mod alarms;
+mod auth;
 mod receiver;
 
 /// `YYYYMMDDhhmmss` in Beijing time of a Unix second (an HJ 212 `DataTime`).
