@@ -90,6 +90,10 @@ pub struct ReceiverLimits {
     /// (no ban, so a guesser cannot lock the real device out; a right password waits out the
     /// current delay like any attempt).
     pub auth_by_mn: ThrottlePolicy,
+    /// Failed authentications of a registered MN (wrong password or CRC variant, from any
+    /// address, counted by `auth_by_mn`) after which a 认证失败 alarm is raised; one alarm per
+    /// episode, recovered when the device authenticates again.
+    pub auth_alarm_after: u32,
 }
 
 impl Default for ReceiverLimits {
@@ -130,6 +134,7 @@ impl Default for ReceiverLimits {
                 forget_ms: 3_600_000,
                 capacity: 100_000,
             },
+            auth_alarm_after: 10,
         }
     }
 }
@@ -157,6 +162,9 @@ pub struct Shared {
 struct DeviceAuth {
     by_address: AuthThrottle,
     by_mn: AuthThrottle,
+    /// Registered MNs with a 认证失败 alarm raised by this node and not yet recovered (at
+    /// most the registry's size).
+    alarmed: std::collections::HashSet<String>,
 }
 
 /// What the throttles say about one frame's authentication.
@@ -218,6 +226,7 @@ impl Shared {
         let auth = std::sync::Mutex::new(DeviceAuth {
             by_address: AuthThrottle::new(limits.auth_by_address),
             by_mn: AuthThrottle::new(limits.auth_by_mn),
+            alarmed: std::collections::HashSet::new(),
         });
         Shared {
             registry,
@@ -624,11 +633,24 @@ impl Conn<'_> {
                     // A right password: the MN's failures are forgotten; the address only
                     // gets this attempt back (one good device must not clear a guesser's
                     // count behind the same address).
-                    if let Ok(mut auth) = self.shared.auth.lock() {
-                        auth.by_address.release(&self.ip, &by_address);
-                        auth.by_mn.succeed(mn);
-                    }
+                    let recovered = match self.shared.auth.lock() {
+                        Ok(mut auth) => {
+                            auth.by_address.release(&self.ip, &by_address);
+                            auth.by_mn.succeed(mn);
+                            auth.alarmed.remove(mn)
+                        }
+                        Err(_) => false,
+                    };
                     self.proven = Some((mn.to_owned(), pw.to_owned()));
+                    if recovered {
+                        self.send(WriterMsg::Alarm(lantian_store::AlarmUpdate::Recover {
+                            mn: mn.to_owned(),
+                            kind: lantian_core::AlarmKind::AuthFailures,
+                            factor: None,
+                            at: now_ms.div_euclid(1000),
+                        }))
+                        .await?;
+                    }
                 }
                 device
             }
@@ -642,6 +664,9 @@ impl Conn<'_> {
                         tracing::warn!(peer = %self.peer, failures = by_address.failures, "Banned an address after repeated authentication failures.");
                     }
                     tracing::debug!(peer = %self.peer, mn, failures = by_mn.failures, reason, "Authentication failed.");
+                    if reason != "unknown_mn" {
+                        self.alarm_failures(mn, by_mn.failures, now_ms).await?;
+                    }
                 }
                 // One answer for every failure, so it tells a prober nothing (module docs);
                 // never a 9014, so nothing is taken as stored.
@@ -741,6 +766,42 @@ impl Conn<'_> {
             })
             .await
             .map_err(|_| ())
+    }
+
+    /// Raises the 认证失败 alarm of the registered `mn` once its failures reach
+    /// [`ReceiverLimits::auth_alarm_after`], once per episode.
+    async fn alarm_failures(&self, mn: &str, failures: u32, now_ms: i64) -> Result<(), ()> {
+        if failures < self.shared.limits.auth_alarm_after.max(1) {
+            return Ok(());
+        }
+        let first = self
+            .shared
+            .auth
+            .lock()
+            .is_ok_and(|mut auth| auth.alarmed.insert(mn.to_owned()));
+        if !first {
+            return Ok(());
+        }
+        tracing::warn!(peer = %self.peer, mn, failures, "Repeated authentication failures of a registered device.");
+        let now = now_ms.div_euclid(1000);
+        self.send(WriterMsg::Alarm(lantian_store::AlarmUpdate::Raise(
+            lantian_core::AlarmCandidate {
+                mn: mn.to_owned(),
+                kind: lantian_core::AlarmKind::AuthFailures,
+                factor: None,
+                start: now,
+                end: now,
+                value: None,
+                limit: None,
+                detail: format!(
+                    "设备认证连续失败 {failures} 次（密码或 CRC 方式错误），最近一次来自 {}",
+                    self.ip
+                ),
+                evidence: Vec::new(),
+                evidence_kind: None,
+            },
+        )))
+        .await
     }
 
     /// Asks the throttles whether `mn` may be authenticated from this address now, waiting

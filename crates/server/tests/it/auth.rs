@@ -159,6 +159,22 @@ async fn a_reconnecting_guesser_is_slowed_then_banned_and_learns_nothing() {
     assert_eq!(checked, 12);
     assert_eq!(banned, 41 - 12);
     assert_eq!(store.monitoring_counts().unwrap().frames, 2);
+    // One 认证失败 alarm for the real MN that was guessed at (none for the unknown one),
+    // recovered when the real device authenticated again.
+    let alarms = store
+        .alarms(&lantian_store::AlarmFilter {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let auth: Vec<_> = alarms
+        .iter()
+        .filter(|a| a.kind == lantian_core::AlarmKind::AuthFailures)
+        .collect();
+    assert_eq!(auth.len(), 1, "{alarms:?}");
+    assert_eq!(auth[0].mn, "GOOD");
+    assert!(auth[0].recovered_at_ms.is_some(), "{:?}", auth[0]);
+    assert!(auth[0].detail.contains("127.0.0.1"), "{}", auth[0].detail);
     let metrics = lantian_server::telemetry::render();
     assert!(
         metrics.contains("lantian_hj212_addresses_banned_total"),
