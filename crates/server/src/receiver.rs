@@ -94,6 +94,10 @@ pub struct ReceiverLimits {
     /// address, counted by `auth_by_mn`) after which a 认证失败 alarm is raised; one alarm per
     /// episode, recovered when the device authenticates again.
     pub auth_alarm_after: u32,
+    /// Peer addresses of TCP load balancers in front of the receiver (`docs/deploy.md`):
+    /// every device behind one shares its address, so the per-address limits (connection cap,
+    /// throttle, ban) are not applied to them; the per-MN throttle still is. Empty by default.
+    pub proxies: Vec<IpAddr>,
 }
 
 impl Default for ReceiverLimits {
@@ -135,6 +139,7 @@ impl Default for ReceiverLimits {
                 capacity: 100_000,
             },
             auth_alarm_after: 10,
+            proxies: Vec::new(),
         }
     }
 }
@@ -169,8 +174,9 @@ struct DeviceAuth {
 
 /// What the throttles say about one frame's authentication.
 enum Admit {
-    /// Check the password; the attempt is counted against the address and the MN.
-    Go(lantian_core::Attempt, lantian_core::Attempt),
+    /// Check the password; the attempt is counted against the address (unless it is a
+    /// listed proxy) and the MN.
+    Go(Option<lantian_core::Attempt>, lantian_core::Attempt),
     /// The address (or MN) is banned: refuse without checking.
     Banned,
     /// The server is stopping.
@@ -181,10 +187,15 @@ enum Admit {
 struct AddressSlot<'a> {
     shared: &'a Shared,
     ip: IpAddr,
+    /// False for a listed proxy (not counted).
+    counted: bool,
 }
 
 impl Drop for AddressSlot<'_> {
     fn drop(&mut self) {
+        if !self.counted {
+            return;
+        }
         if let Ok(mut m) = self.shared.per_address.lock()
             && let Some(n) = m.get_mut(&self.ip)
         {
@@ -199,13 +210,24 @@ impl Drop for AddressSlot<'_> {
 impl Shared {
     /// Takes a place for a connection from `ip`; `None` when it has its most already.
     fn address_slot(&self, ip: IpAddr) -> Option<AddressSlot<'_>> {
+        if self.limits.proxies.contains(&ip) {
+            return Some(AddressSlot {
+                shared: self,
+                ip,
+                counted: false,
+            });
+        }
         let mut m = self.per_address.lock().ok()?;
         let n = m.entry(ip).or_insert(0);
         if *n >= self.limits.max_connections_per_address.max(1) {
             return None;
         }
         *n += 1;
-        Some(AddressSlot { shared: self, ip })
+        Some(AddressSlot {
+            shared: self,
+            ip,
+            counted: true,
+        })
     }
 }
 
@@ -383,8 +405,8 @@ struct Conn<'a> {
     answers: mpsc::Sender<Answer>,
     rejects_left: u32,
     auth_failures: u32,
-    /// The peer's address: the key of the per-address throttle.
-    ip: String,
+    /// The peer's address: the key of the per-address throttle (`None` for a listed proxy).
+    ip: Option<String>,
     /// The MN and password this connection has proven: its further frames with them skip the
     /// throttles (nothing is learnt by checking a password already known to be right).
     proven: Option<(String, String)>,
@@ -410,7 +432,7 @@ async fn connection(
         answers,
         rejects_left: limits.rejects_recorded,
         auth_failures: 0,
-        ip: peer.ip().to_string(),
+        ip: (!limits.proxies.contains(&peer.ip())).then(|| peer.ip().to_string()),
         proven: None,
         close: None,
         shutdown: shutdown.clone(),
@@ -635,7 +657,9 @@ impl Conn<'_> {
                     // count behind the same address).
                     let recovered = match self.shared.auth.lock() {
                         Ok(mut auth) => {
-                            auth.by_address.release(&self.ip, &by_address);
+                            if let (Some(ip), Some(a)) = (&self.ip, &by_address) {
+                                auth.by_address.release(ip, a);
+                            }
                             auth.by_mn.succeed(mn);
                             auth.alarmed.remove(mn)
                         }
@@ -659,9 +683,9 @@ impl Conn<'_> {
                 telemetry::frame(cn, reason);
                 self.auth_failures += 1;
                 if let Some((by_address, by_mn)) = attempt {
-                    if by_address.bans {
+                    if by_address.is_some_and(|a| a.bans) {
                         metrics::counter!("lantian_hj212_addresses_banned_total").increment(1);
-                        tracing::warn!(peer = %self.peer, failures = by_address.failures, "Banned an address after repeated authentication failures.");
+                        tracing::warn!(peer = %self.peer, "Banned an address after repeated authentication failures.");
                     }
                     tracing::debug!(peer = %self.peer, mn, failures = by_mn.failures, reason, "Authentication failed.");
                     if reason != "unknown_mn" {
@@ -795,7 +819,7 @@ impl Conn<'_> {
                 limit: None,
                 detail: format!(
                     "设备认证连续失败 {failures} 次（密码或 CRC 方式错误），最近一次来自 {}",
-                    self.ip
+                    self.peer
                 ),
                 evidence: Vec::new(),
                 evidence_kind: None,
@@ -812,11 +836,14 @@ impl Conn<'_> {
             let now_ms = jiff::Timestamp::now().as_millisecond();
             let verdict = match self.shared.auth.lock() {
                 Ok(mut auth) => {
-                    let by_address = auth.by_address.check(&self.ip, now_ms);
+                    let by_address = match &self.ip {
+                        Some(ip) => auth.by_address.check(ip, now_ms),
+                        None => Ok(()),
+                    };
                     let by_mn = auth.by_mn.check(mn, now_ms);
                     match (by_address, by_mn) {
                         (Ok(()), Ok(())) => Ok((
-                            auth.by_address.count(&self.ip, now_ms),
+                            self.ip.as_ref().map(|ip| auth.by_address.count(ip, now_ms)),
                             auth.by_mn.count(mn, now_ms),
                         )),
                         (Err(Refusal::Banned(ms)), _) | (_, Err(Refusal::Banned(ms))) => {

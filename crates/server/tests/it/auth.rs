@@ -288,6 +288,51 @@ async fn silent_connections_are_capped_per_address_and_closed_at_the_first_frame
     task.await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_listed_tcp_balancer_is_not_capped_or_banned_as_one_address() {
+    let (addr, store, shutdown, task, _dir) = start(|c| {
+        c.limits.max_connections_per_address = 2;
+        c.limits.auth_by_address = SCALED_ADDRESS;
+        c.limits.auth_by_mn = ThrottlePolicy {
+            free_failures: 100,
+            ..SCALED_MN
+        };
+        c.limits.proxies = vec!["127.0.0.1".parse().unwrap()];
+    })
+    .await;
+    // Every device behind the balancer comes from its address: more than the cap connect,
+    // and a guesser behind it does not get the balancer banned.
+    let mut conns = Vec::new();
+    for _ in 0..5 {
+        conns.push(connect_from("127.0.0.1", addr).await);
+    }
+    for c in &mut conns {
+        assert!(!closed_within(c, Duration::from_millis(100)).await);
+    }
+    for i in 0..20 {
+        let v = verdict(
+            one_shot(
+                "127.0.0.1",
+                addr,
+                &guess("FLOOD", &format!("{i:06}"), now()),
+            )
+            .await
+            .as_deref(),
+        );
+        assert_eq!(v, "QnRtn=2");
+    }
+    crate::abuse::good_device_works_from(addr, "127.0.0.1", "GOOD", now()).await;
+    shutdown.cancel();
+    task.await.unwrap();
+    assert!(
+        store
+            .rejects(100)
+            .unwrap()
+            .iter()
+            .all(|r| r.reason != "auth_banned")
+    );
+}
+
 /// The default limits in figures (printed for `docs/security.md`): what a guesser gets from
 /// one address, and at one MN from any number of addresses, running the receiver's throttle
 /// with a simulated clock, retrying as soon as it is allowed.
