@@ -130,14 +130,20 @@ impl PasswordPool {
         }
     }
 
-    /// Checks `password` against `phc` on the pool; `None` when the pool and its queue are
-    /// full (or closed).
-    pub(crate) async fn verify(&self, password: String, phc: String) -> Option<bool> {
+    /// Checks `password` against `phc` on the pool (`None`: against a dummy hash, so that an
+    /// unknown name takes as long); `None` when the pool and its queue are full (or closed).
+    pub(crate) async fn verify(&self, password: String, phc: Option<String>) -> Option<bool> {
         let _admitted = self.admitted.clone().try_acquire_owned().ok()?;
         let _running = self.running.clone().acquire_owned().await.ok()?;
-        tokio::task::spawn_blocking(move || verify_password(&password, &phc))
-            .await
-            .ok()
+        tokio::task::spawn_blocking(move || {
+            // The dummy hash is made on first use: on the pool, not on an async worker.
+            match &phc {
+                Some(phc) => verify_password(&password, phc),
+                None => verify_password(&password, dummy_hash()),
+            }
+        })
+        .await
+        .ok()
     }
 }
 

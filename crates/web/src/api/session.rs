@@ -108,7 +108,7 @@ async fn login(
     let attempt = match reserved {
         Ok(a) => a,
         Err(refusal) => {
-            tracing::info!(user = %username_for_log(&name_key), address = ?address, retry_ms = refusal.retry_after_ms(), "Login throttled.");
+            tracing::info!(user = %req.username, address = ?address, retry_ms = refusal.retry_after_ms(), "Login throttled.");
             return Ok(too_many(refusal.retry_after_ms()));
         }
     };
@@ -217,10 +217,7 @@ async fn check_login(
         .blocking(move |store| Ok(store.user_by_name(&name)?))
         .await?;
     // Verify even for an unknown user, so timing does not tell which names exist.
-    let phc = user.as_ref().map_or_else(
-        || auth::dummy_hash().to_owned(),
-        |u| u.password_hash.clone(),
-    );
+    let phc = user.as_ref().map(|u| u.password_hash.clone());
     let ok = state
         .login_pool
         .verify(req.password, phc)
@@ -241,11 +238,6 @@ async fn check_login(
         .blocking(move |store| Ok(store.create_session(&hash, id, now, expires)?))
         .await?;
     Ok((user, token))
-}
-
-/// The user name of a throttle key.
-fn username_for_log(key: &str) -> &str {
-    key.strip_prefix("user:").unwrap_or(key)
 }
 
 /// An audit entry about the session of `username`.
