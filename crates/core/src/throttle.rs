@@ -57,6 +57,30 @@ impl ThrottlePolicy {
     }
 }
 
+impl ThrottlePolicy {
+    /// The most attempts one key gets within `duration_ms` when it retries as soon as it is
+    /// allowed and every attempt fails, and when (ms after the first) it is first banned: the
+    /// figures of a policy, for the documentation and the operators.
+    #[must_use]
+    pub fn guesses_within(&self, duration_ms: i64) -> (u64, Option<i64>) {
+        let mut t = AuthThrottle::new(*self);
+        let (mut now, mut n, mut first_ban) = (0i64, 0u64, None);
+        while now < duration_ms {
+            match t.attempt("k", now) {
+                Ok(a) => {
+                    n += 1;
+                    if a.bans && first_ban.is_none() {
+                        first_ban = Some(now);
+                    }
+                    now += 1;
+                }
+                Err(r) => now += r.retry_after_ms().max(1),
+            }
+        }
+        (n, first_ban)
+    }
+}
+
 /// Why an attempt is refused now.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
@@ -342,6 +366,19 @@ mod tests {
         }
         // 3 free, 4 growing waits (1.4 s), then one a second: 3 + 4 + 98.
         assert_eq!(allowed, 105);
+    }
+
+    #[test]
+    fn figures_of_a_policy() {
+        // 3 free at 0, 1, 2 ms; waits of 100, 200, 400, 800 ms, then bans at the tenth.
+        let (n, ban) = policy().guesses_within(60_000);
+        assert_eq!(n, 10);
+        assert_eq!(ban, Some(2 + 100 + 200 + 400 + 800 + 1000 * 3));
+        let slowed = ThrottlePolicy {
+            ban_after: None,
+            ..policy()
+        };
+        assert_eq!(slowed.guesses_within(100_000).0, 105);
     }
 
     #[test]

@@ -234,3 +234,22 @@ async fn password_checks_have_their_own_bounded_pool() {
     eprintln!("16 concurrent logins: {checked} checked, {busy} refused as busy");
     assert!(busy >= 1 && checked >= 2, "{busy} busy, {checked} checked");
 }
+
+/// The default limits in figures (printed for `docs/security.md`).
+#[test]
+fn default_login_limits_in_figures() {
+    let c = WebConfig::default();
+    const HOUR: i64 = 3_600_000;
+    let (addr_1h, ban_at) = c.login_by_address.guesses_within(HOUR);
+    let (addr_24h, _) = c.login_by_address.guesses_within(24 * HOUR);
+    let (name_1h, _) = c.login_by_name.guesses_within(HOUR);
+    let (name_24h, _) = c.login_by_name.guesses_within(24 * HOUR);
+    eprintln!(
+        "defaults: per address {addr_1h} password checks in the first hour (banned after {:.0} s), {addr_24h} in 24 h; per name {name_1h} in the first hour, {name_24h} in 24 h",
+        ban_at.unwrap_or(0) as f64 / 1000.0
+    );
+    // Spraying from one address: a handful an hour once banned; one name is slowed, never
+    // locked: at most a minute between attempts.
+    assert!(addr_24h < 50 + 4 * 24, "{addr_24h}");
+    assert!(name_1h >= 60, "{name_1h}");
+}
