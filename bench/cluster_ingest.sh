@@ -37,7 +37,7 @@ for N in 1 2 3; do
   ADDRS=()
   for k in $(seq 1 "$N"); do
     $BIN --db "$DB" serve --hj212 127.0.0.1:$((19300 + k)) --http 127.0.0.1:$((18300 + k)) \
-      --node "bench$k" --tick 10 >"$OUT/cluster_node$k.out" 2>"$OUT/cluster_node$k.err" &
+      --node "bench$k" --tick 10 --hj212-proxy 127.0.0.1 >"$OUT/cluster_node$k.out" 2>"$OUT/cluster_node$k.err" &
     PIDS+=($!)
     ADDRS+=("127.0.0.1:$((19300 + k))")
   done

@@ -57,6 +57,22 @@ pub(crate) struct Args {
     /// Seconds an HTTP request may take, its body's upload included (then 408).
     #[arg(long, default_value_t = lantian_server::HttpLimits::default().request_timeout.as_secs())]
     http_request_timeout: u64,
+    /// Most simultaneous device connections from one address (a TCP balancer listed with
+    /// --hj212-proxy is exempt).
+    #[arg(long, default_value_t = 64)]
+    max_connections_per_address: usize,
+    /// Close a connection that has sent no authenticated frame this many seconds after it
+    /// was accepted.
+    #[arg(long, default_value_t = 90)]
+    first_frame_timeout: u64,
+    /// Address of a TCP load balancer in front of the HJ 212 port (repeatable): devices behind
+    /// it share its address, so the per-address limits and bans do not apply to it.
+    #[arg(long)]
+    hj212_proxy: Vec<std::net::IpAddr>,
+    /// Address of a reverse proxy in front of the HTTP port (repeatable): its
+    /// X-Forwarded-For gives the client's address for the login throttle.
+    #[arg(long)]
+    trusted_proxy: Vec<std::net::IpAddr>,
     /// Frames per second one connection may send (excess ones wait).
     #[arg(long, default_value_t = 100)]
     rate: u32,
@@ -108,6 +124,10 @@ pub(crate) fn run(store: Store, a: &Args) -> Result<ExitCode> {
     cfg.http_limits.max_connections = a.http_max_connections.max(1);
     cfg.http_limits.header_read_timeout = Duration::from_secs(a.http_header_timeout.max(1));
     cfg.http_limits.request_timeout = Duration::from_secs(a.http_request_timeout.max(1));
+    cfg.limits.max_connections_per_address = a.max_connections_per_address.max(1);
+    cfg.limits.first_frame_timeout = Duration::from_secs(a.first_frame_timeout.max(1));
+    cfg.limits.proxies = a.hj212_proxy.clone();
+    cfg.web.trusted_proxies = a.trusted_proxy.clone();
     cfg.tick = Duration::from_secs(a.tick.max(1));
     if let Some(node) = &a.node {
         anyhow::ensure!(

@@ -33,11 +33,15 @@ pub enum AlarmKind {
     /// 应急减排未落实: during a heavy-pollution warning, a listed enterprise's monitors do not
     /// show the reduction its measure requires.
     EmergencyReduction,
+    /// 认证失败: repeated frames with a registered device's MN and a wrong password (or CRC
+    /// variant), across connections: someone guessing its password, or a misconfigured
+    /// device. Raised by the receiver, recovered when the device authenticates again.
+    AuthFailures,
 }
 
 impl AlarmKind {
     /// All kinds.
-    pub const ALL: [AlarmKind; 10] = [
+    pub const ALL: [AlarmKind; 11] = [
         AlarmKind::Exceedance,
         AlarmKind::OverRange,
         AlarmKind::Offline,
@@ -48,6 +52,7 @@ impl AlarmKind {
         AlarmKind::FlagRun,
         AlarmKind::ClockSkew,
         AlarmKind::EmergencyReduction,
+        AlarmKind::AuthFailures,
     ];
 
     /// Stable machine name.
@@ -64,6 +69,7 @@ impl AlarmKind {
             AlarmKind::FlagRun => "flag_run",
             AlarmKind::ClockSkew => "clock_skew",
             AlarmKind::EmergencyReduction => "emergency_reduction",
+            AlarmKind::AuthFailures => "auth_failures",
         }
     }
 
@@ -81,6 +87,7 @@ impl AlarmKind {
             AlarmKind::FlagRun => "长时间维护/校准",
             AlarmKind::ClockSkew => "设备时钟偏差",
             AlarmKind::EmergencyReduction => "应急减排未落实",
+            AlarmKind::AuthFailures => "认证失败",
         }
     }
 

@@ -36,7 +36,7 @@ pub use device::{
 pub use evidence::{ChainHash, GENESIS, chain_hash};
 pub use monitor::{AbnormalRules, DeviceMonitor};
 pub use reading::{FactorValue, Reading, ReadingKind, micros_of};
-pub use throttle::LoginThrottle;
+pub use throttle::{Attempt, AuthThrottle, Refusal, ThrottlePolicy};
 
 /// Millionths per unit: values are fixed-point integers, as in `lantian-aq`.
 pub const MICROS_PER_UNIT: i64 = 1_000_000;

@@ -3,16 +3,31 @@
 //! One task per connection reads bytes into a [`Framer`], checks each frame (device known,
 //! password, CRC variant, `DataTime` in range) and hands data to the writer; a second task per
 //! connection writes the answers, in the order the frames came, each only once the writer says
-//! the frame is committed. Limits: a connection cap, an idle timeout, a deadline for completing
-//! a started frame (slow-loris), a per-connection frame rate (excess frames wait: the device is
-//! slowed, nothing is dropped), a frame-size cap, and a cap on consecutive refused bytes
-//! (garbage), after which the connection is closed.
+//! the frame is committed. Limits: a connection cap, overall and per address, a deadline for
+//! the first authenticated frame, an idle timeout, a deadline for completing a started frame
+//! (slow-loris), a per-connection frame rate (excess frames wait: the device is slowed, nothing
+//! is dropped), a frame-size cap, and a cap on consecutive refused bytes (garbage), after which
+//! the connection is closed.
+//!
+//! Authentication is throttled across connections ([`lantian_core::AuthThrottle`]), per peer
+//! address and per MN, before the password is looked at: failures beyond the free ones make
+//! the next attempt of that address or MN wait (the frame is held, the connection not read);
+//! an address with too many failures is banned, and its frames are refused without their
+//! password being checked (so guessing during a ban learns nothing) and its connections
+//! closed. An MN is only slowed, never banned, so a guesser cannot lock a real device out.
+//!
+//! Every authentication failure (unknown MN, wrong password, wrong CRC variant, banned address)
+//! gets the same answer, 9011 `QnRtn=2` (请求被拒绝, HJ 212-2017 Table 7): answering `QnRtn=4`
+//! (MN错误) to an unknown MN and `QnRtn=3` (PW错误) to a wrong password told a prober which MNs
+//! exist, and `QnRtn=9` to a wrong CRC variant told it the password was right. The reason is
+//! kept for the operators in the refused-frames record.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lantian_core::Reading;
+use lantian_core::{AuthThrottle, Reading, Refusal, ThrottlePolicy};
 use lantian_hj212::{Framer, FramerConfig, Packet, QnRtn, encode};
 use lantian_store::{IngestFrame, IngestOutcome, Reject};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,6 +45,13 @@ use crate::writer::{PendingFrame, WriterMsg};
 pub struct ReceiverLimits {
     /// Most simultaneous connections; more are closed on accept.
     pub max_connections: usize,
+    /// Most simultaneous connections from one peer address; more are closed on accept.
+    /// Devices behind one carrier NAT share an address, hence not much lower.
+    pub max_connections_per_address: usize,
+    /// Close a connection that has not sent an authenticated frame (registered MN, right
+    /// password) this long after it was accepted. Devices send their first upload within a
+    /// data interval of connecting (at most a minute for real-time data).
+    pub first_frame_timeout: Duration,
     /// Close a connection that delivers no frame for this long (bytes that are not frames do
     /// not count).
     pub idle_timeout: Duration,
@@ -61,6 +83,21 @@ pub struct ReceiverLimits {
     /// Close a connection after this many frames with an unknown MN, a wrong password or a
     /// wrong CRC variant (password guessing, MN probing).
     pub max_auth_failures: u32,
+    /// Authentication failures per peer address (IP, not port), across connections: growing
+    /// waits, then a ban during which the address's frames are refused unchecked.
+    pub auth_by_address: ThrottlePolicy,
+    /// Authentication failures per MN, across connections and addresses: growing waits only
+    /// (no ban, so a guesser cannot lock the real device out; a right password waits out the
+    /// current delay like any attempt).
+    pub auth_by_mn: ThrottlePolicy,
+    /// Failed authentications of a registered MN (wrong password or CRC variant, from any
+    /// address, counted by `auth_by_mn`) after which a 认证失败 alarm is raised; one alarm per
+    /// episode, recovered when the device authenticates again.
+    pub auth_alarm_after: u32,
+    /// Peer addresses of TCP load balancers in front of the receiver (`docs/deploy.md`):
+    /// every device behind one shares its address, so the per-address limits (connection cap,
+    /// throttle, ban) are not applied to them; the per-MN throttle still is. Empty by default.
+    pub proxies: Vec<IpAddr>,
 }
 
 impl Default for ReceiverLimits {
@@ -81,6 +118,28 @@ impl Default for ReceiverLimits {
             max_queued_bytes: 64 * 1024 * 1024,
             rejects_per_second: 100,
             max_auth_failures: 10,
+            max_connections_per_address: 64,
+            first_frame_timeout: Duration::from_secs(90),
+            auth_by_address: ThrottlePolicy {
+                free_failures: 10,
+                base_delay_ms: 1_000,
+                max_delay_ms: 60_000,
+                ban_after: Some(30),
+                ban_ms: 3_600_000,
+                forget_ms: 3_600_000,
+                capacity: 100_000,
+            },
+            auth_by_mn: ThrottlePolicy {
+                free_failures: 5,
+                base_delay_ms: 1_000,
+                max_delay_ms: 30_000,
+                ban_after: None,
+                ban_ms: 0,
+                forget_ms: 3_600_000,
+                capacity: 100_000,
+            },
+            auth_alarm_after: 10,
+            proxies: Vec::new(),
         }
     }
 }
@@ -96,6 +155,80 @@ pub struct Shared {
     queued_bytes: Arc<Semaphore>,
     /// Refused frames recorded in the store, across connections (a token bucket).
     reject_budget: std::sync::Mutex<Bucket>,
+    /// Open connections per peer address.
+    per_address: std::sync::Mutex<HashMap<IpAddr, usize>>,
+    /// Authentication failures across connections.
+    auth: std::sync::Mutex<DeviceAuth>,
+}
+
+/// The two authentication throttles, behind one lock so an attempt is counted against both
+/// or neither.
+#[derive(Debug)]
+struct DeviceAuth {
+    by_address: AuthThrottle,
+    by_mn: AuthThrottle,
+    /// Registered MNs with a 认证失败 alarm raised by this node and not yet recovered (at
+    /// most the registry's size).
+    alarmed: std::collections::HashSet<String>,
+}
+
+/// What the throttles say about one frame's authentication.
+enum Admit {
+    /// Check the password; the attempt is counted against the address (unless it is a
+    /// listed proxy) and the MN.
+    Go(Option<lantian_core::Attempt>, lantian_core::Attempt),
+    /// The address (or MN) is banned: refuse without checking.
+    Banned,
+    /// The server is stopping.
+    Stopping,
+}
+
+/// Holds one connection's place in [`Shared::per_address`].
+struct AddressSlot<'a> {
+    shared: &'a Shared,
+    ip: IpAddr,
+    /// False for a listed proxy (not counted).
+    counted: bool,
+}
+
+impl Drop for AddressSlot<'_> {
+    fn drop(&mut self) {
+        if !self.counted {
+            return;
+        }
+        if let Ok(mut m) = self.shared.per_address.lock()
+            && let Some(n) = m.get_mut(&self.ip)
+        {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
+}
+
+impl Shared {
+    /// Takes a place for a connection from `ip`; `None` when it has its most already.
+    fn address_slot(&self, ip: IpAddr) -> Option<AddressSlot<'_>> {
+        if self.limits.proxies.contains(&ip) {
+            return Some(AddressSlot {
+                shared: self,
+                ip,
+                counted: false,
+            });
+        }
+        let mut m = self.per_address.lock().ok()?;
+        let n = m.entry(ip).or_insert(0);
+        if *n >= self.limits.max_connections_per_address.max(1) {
+            return None;
+        }
+        *n += 1;
+        Some(AddressSlot {
+            shared: self,
+            ip,
+            counted: true,
+        })
+    }
 }
 
 impl Shared {
@@ -112,6 +245,11 @@ impl Shared {
             limits.rejects_per_second,
             limits.rejects_per_second.saturating_mul(10),
         ));
+        let auth = std::sync::Mutex::new(DeviceAuth {
+            by_address: AuthThrottle::new(limits.auth_by_address),
+            by_mn: AuthThrottle::new(limits.auth_by_mn),
+            alarmed: std::collections::HashSet::new(),
+        });
         Shared {
             registry,
             writer,
@@ -119,6 +257,8 @@ impl Shared {
             permits,
             queued_bytes,
             reject_budget,
+            per_address: std::sync::Mutex::default(),
+            auth,
         }
     }
 }
@@ -160,7 +300,15 @@ pub async fn accept_loop(
         let shared = shared.clone();
         let shutdown = shutdown.clone();
         tasks.spawn(async move {
+            // Counted in the task: the accept loop takes no lock but the semaphore's.
+            let Some(slot) = shared.address_slot(peer.ip()) else {
+                metrics::counter!("lantian_hj212_connections_closed_total", "reason" => "address_over_capacity").increment(1);
+                drop(stream);
+                drop(permit);
+                return;
+            };
             let reason = connection(stream, peer, &shared, shutdown).await;
+            drop(slot);
             metrics::counter!("lantian_hj212_connections_closed_total", "reason" => reason)
                 .increment(1);
             drop(permit);
@@ -257,6 +405,14 @@ struct Conn<'a> {
     answers: mpsc::Sender<Answer>,
     rejects_left: u32,
     auth_failures: u32,
+    /// The peer's address: the key of the per-address throttle (`None` for a listed proxy).
+    ip: Option<String>,
+    /// The MN and password this connection has proven: its further frames with them skip the
+    /// throttles (nothing is learnt by checking a password already known to be right).
+    proven: Option<(String, String)>,
+    /// Set when the connection must be closed after this frame (its address is banned).
+    close: Option<&'static str>,
+    shutdown: CancellationToken,
 }
 
 /// Serves one connection; returns why it ended (a metric label).
@@ -276,7 +432,12 @@ async fn connection(
         answers,
         rejects_left: limits.rejects_recorded,
         auth_failures: 0,
+        ip: (!limits.proxies.contains(&peer.ip())).then(|| peer.ip().to_string()),
+        proven: None,
+        close: None,
+        shutdown: shutdown.clone(),
     };
+    let opened = Instant::now();
     let cfg = FramerConfig::lenient()
         .with_max_data_len(limits.max_data_len)
         .with_crc(lantian_hj212::CrcPolicy::ANY);
@@ -295,6 +456,16 @@ async fn connection(
         if idle_left.is_zero() {
             break 'conn "idle";
         }
+        // Until a frame authenticates, the connection only has the first-frame deadline.
+        let idle_left = if conn.proven.is_none() {
+            let first_left = limits.first_frame_timeout.saturating_sub(opened.elapsed());
+            if first_left.is_zero() {
+                break 'conn "no_authenticated_frame";
+            }
+            idle_left.min(first_left)
+        } else {
+            idle_left
+        };
         let wait = match partial_since {
             Some(t) => limits
                 .frame_timeout
@@ -346,6 +517,11 @@ async fn connection(
                     if conn.handle(raw, segment, variant).await.is_err() {
                         break 'conn "writer_closed";
                     }
+                    // Frames read ahead are not checked once the connection is to be closed
+                    // (each would wait out the throttles' delay first).
+                    if conn.close.is_some() || conn.auth_failures > limits.max_auth_failures {
+                        break;
+                    }
                 }
                 Err(e) => {
                     metrics::counter!("lantian_hj212_framing_errors_total", "kind" => e.kind().name())
@@ -364,6 +540,10 @@ async fn connection(
         if garbage > limits.max_garbage_bytes {
             tracing::warn!(peer = %conn.peer, "Closing a connection that sends only garbage.");
             break 'conn "garbage";
+        }
+        if let Some(reason) = conn.close {
+            tracing::warn!(peer = %conn.peer, "Closing a connection from a banned address.");
+            break 'conn reason;
         }
         if conn.auth_failures > limits.max_auth_failures {
             tracing::warn!(peer = %conn.peer, "Closing a connection after repeated authentication failures.");
@@ -440,28 +620,85 @@ impl Conn<'_> {
             telemetry::frame(cn, "no_mn");
             return self.reject(now_ms, None, "no_mn", &raw).await;
         };
-        let Some(device) = self.shared.registry.get(mn).filter(|d| d.device.active) else {
-            telemetry::frame(cn, "unknown_mn");
-            self.auth_failures += 1;
-            // HJ 212 Table 7: QnRtn=4 "MN错误"; never a 9014, so nothing is taken as stored.
-            self.answer_now(encode::request_answer(&packet, QnRtn::BadMn).ok())
-                .await?;
-            return self.reject(now_ms, Some(mn), "unknown_mn", &raw).await;
+        let device = self.shared.registry.get(mn).filter(|d| d.device.active);
+        let pw = packet.pw().unwrap_or("");
+        let proven = self
+            .proven
+            .as_ref()
+            .is_some_and(|(m, p)| m == mn && p == pw);
+        // The throttles come before the password is looked at; a connection's proven MN and
+        // password skip them.
+        let attempt = if proven {
+            None
+        } else {
+            match self.admit(mn).await {
+                Admit::Go(by_address, by_mn) => Some((by_address, by_mn)),
+                Admit::Stopping => return Ok(()),
+                Admit::Banned => {
+                    telemetry::frame(cn, "auth_banned");
+                    self.close = Some("auth_banned");
+                    self.answer_now(encode::request_answer(&packet, QnRtn::Rejected).ok())
+                        .await?;
+                    return self.reject(now_ms, Some(mn), "auth_banned", &raw).await;
+                }
+            }
         };
-        if packet.pw() != Some(device.device.password.as_str()) {
-            telemetry::frame(cn, "wrong_password");
-            self.auth_failures += 1;
-            self.answer_now(encode::request_answer(&packet, QnRtn::BadPassword).ok())
-                .await?;
-            return self.reject(now_ms, Some(mn), "wrong_password", &raw).await;
-        }
-        if variant != device.crc {
-            telemetry::frame(cn, "crc_variant");
-            self.auth_failures += 1;
-            self.answer_now(encode::request_answer(&packet, QnRtn::BadCrc).ok())
-                .await?;
-            return self.reject(now_ms, Some(mn), "crc_variant", &raw).await;
-        }
+        let refused = match &device {
+            None => Some("unknown_mn"),
+            Some(d) if pw != d.device.password => Some("wrong_password"),
+            Some(d) if variant != d.crc => Some("crc_variant"),
+            Some(_) => None,
+        };
+        let device = match (refused, device) {
+            (None, Some(device)) => {
+                if let Some((by_address, _)) = attempt {
+                    // A right password: the MN's failures are forgotten; the address only
+                    // gets this attempt back (one good device must not clear a guesser's
+                    // count behind the same address).
+                    let recovered = match self.shared.auth.lock() {
+                        Ok(mut auth) => {
+                            if let (Some(ip), Some(a)) = (&self.ip, &by_address) {
+                                auth.by_address.release(ip, a);
+                            }
+                            auth.by_mn.succeed(mn);
+                            auth.alarmed.remove(mn)
+                        }
+                        Err(_) => false,
+                    };
+                    self.proven = Some((mn.to_owned(), pw.to_owned()));
+                    if recovered {
+                        self.send(WriterMsg::Alarm(lantian_store::AlarmUpdate::Recover {
+                            mn: mn.to_owned(),
+                            kind: lantian_core::AlarmKind::AuthFailures,
+                            factor: None,
+                            at: now_ms.div_euclid(1000),
+                        }))
+                        .await?;
+                    }
+                }
+                device
+            }
+            (reason, _) => {
+                let reason = reason.unwrap_or("unknown_mn");
+                telemetry::frame(cn, reason);
+                self.auth_failures += 1;
+                if let Some((by_address, by_mn)) = attempt {
+                    if by_address.is_some_and(|a| a.bans) {
+                        metrics::counter!("lantian_hj212_addresses_banned_total").increment(1);
+                        tracing::warn!(peer = %self.peer, "Banned an address after repeated authentication failures.");
+                    }
+                    tracing::debug!(peer = %self.peer, mn, failures = by_mn.failures, reason, "Authentication failed.");
+                    if reason != "unknown_mn" {
+                        self.alarm_failures(mn, by_mn.failures, now_ms).await?;
+                    }
+                }
+                // One answer for every failure, so it tells a prober nothing (module docs);
+                // never a 9014, so nothing is taken as stored.
+                self.answer_now(encode::request_answer(&packet, QnRtn::Rejected).ok())
+                    .await?;
+                return self.reject(now_ms, Some(mn), reason, &raw).await;
+            }
+        };
         let answer = encode::answer(&packet).ok().flatten();
         // Notifications and heartbeats (1013, 9013, 9015, …) carry no data to store.
         let is_upload = (2000..4000).contains(&cn);
@@ -495,6 +732,11 @@ impl Conn<'_> {
             if t - now > self.shared.limits.max_future_s || now - t > self.shared.limits.max_past_s
             {
                 telemetry::frame(cn, "time_out_of_range");
+                // Not stored, so never a 9014; without an answer a device resends the frame
+                // for ever. 9011 QnRtn=2 (请求被拒绝) is the standard's refusal, after which
+                // the device stops (hj212.md §7: "If QnRtn ≠ 1, stop").
+                self.answer_now(encode::request_answer(&packet, QnRtn::Rejected).ok())
+                    .await?;
                 return self
                     .reject(now_ms, Some(mn), "time_out_of_range", &raw)
                     .await;
@@ -548,6 +790,89 @@ impl Conn<'_> {
             })
             .await
             .map_err(|_| ())
+    }
+
+    /// Raises the 认证失败 alarm of the registered `mn` once its failures reach
+    /// [`ReceiverLimits::auth_alarm_after`], once per episode.
+    async fn alarm_failures(&self, mn: &str, failures: u32, now_ms: i64) -> Result<(), ()> {
+        if failures < self.shared.limits.auth_alarm_after.max(1) {
+            return Ok(());
+        }
+        let first = self
+            .shared
+            .auth
+            .lock()
+            .is_ok_and(|mut auth| auth.alarmed.insert(mn.to_owned()));
+        if !first {
+            return Ok(());
+        }
+        tracing::warn!(peer = %self.peer, mn, failures, "Repeated authentication failures of a registered device.");
+        let now = now_ms.div_euclid(1000);
+        self.send(WriterMsg::Alarm(lantian_store::AlarmUpdate::Raise(
+            lantian_core::AlarmCandidate {
+                mn: mn.to_owned(),
+                kind: lantian_core::AlarmKind::AuthFailures,
+                factor: None,
+                start: now,
+                end: now,
+                value: None,
+                limit: None,
+                detail: format!(
+                    "设备认证连续失败 {failures} 次（密码或 CRC 方式错误），最近一次来自 {}",
+                    self.peer
+                ),
+                evidence: Vec::new(),
+                evidence_kind: None,
+            },
+        )))
+        .await
+    }
+
+    /// Asks the throttles whether `mn` may be authenticated from this address now, waiting
+    /// out a delay (the frame is held and the connection not read meanwhile).
+    async fn admit(&self, mn: &str) -> Admit {
+        let mut waited = false;
+        loop {
+            let now_ms = jiff::Timestamp::now().as_millisecond();
+            let verdict = match self.shared.auth.lock() {
+                Ok(mut auth) => {
+                    let by_address = match &self.ip {
+                        Some(ip) => auth.by_address.check(ip, now_ms),
+                        None => Ok(()),
+                    };
+                    let by_mn = auth.by_mn.check(mn, now_ms);
+                    match (by_address, by_mn) {
+                        (Ok(()), Ok(())) => Ok((
+                            self.ip.as_ref().map(|ip| auth.by_address.count(ip, now_ms)),
+                            auth.by_mn.count(mn, now_ms),
+                        )),
+                        (Err(Refusal::Banned(ms)), _) | (_, Err(Refusal::Banned(ms))) => {
+                            Err(Refusal::Banned(ms))
+                        }
+                        (Err(a), Err(b)) => {
+                            Err(Refusal::Wait(a.retry_after_ms().max(b.retry_after_ms())))
+                        }
+                        (Err(r), Ok(())) | (Ok(()), Err(r)) => Err(r),
+                    }
+                }
+                Err(_) => return Admit::Stopping,
+            };
+            match verdict {
+                Ok((a, m)) => return Admit::Go(a, m),
+                Err(Refusal::Banned(_)) => return Admit::Banned,
+                Err(Refusal::Wait(ms)) => {
+                    if !waited {
+                        metrics::counter!("lantian_hj212_auth_delayed_total").increment(1);
+                        waited = true;
+                    }
+                    let wait = Duration::from_millis(u64::try_from(ms.max(1)).unwrap_or(1));
+                    tokio::select! {
+                        () = self.shutdown.cancelled() => return Admit::Stopping,
+                        () = tokio::time::sleep(wait) => {}
+                    }
+                }
+            }
+        }
     }
 
     async fn send(&self, msg: WriterMsg) -> Result<(), ()> {

@@ -61,6 +61,8 @@ pub enum WriterMsg {
     Reject(Reject),
     /// Run the periodic rules at this time (Unix seconds).
     Tick(i64),
+    /// An alarm the receiver raises or recovers (repeated authentication failures).
+    Alarm(AlarmUpdate),
 }
 
 /// Starts the writer thread.
@@ -152,6 +154,7 @@ impl Writer {
     fn run(mut self, rx: flume::Receiver<WriterMsg>) -> Result<(), String> {
         let mut frames: Vec<PendingFrame> = Vec::with_capacity(self.config.max_batch);
         let mut rejects: Vec<Reject> = Vec::new();
+        let mut alarms: Vec<AlarmUpdate> = Vec::new();
         let mut msgs = Vec::with_capacity(self.config.max_batch);
         // Wait for one message, then take everything queued, up to a batch.
         while let Ok(first) = rx.recv() {
@@ -164,6 +167,7 @@ impl Writer {
                     WriterMsg::Frame(f) => frames.push(*f),
                     WriterMsg::Reject(r) => rejects.push(r),
                     WriterMsg::Tick(t) => tick = Some(t),
+                    WriterMsg::Alarm(a) => alarms.push(a),
                 }
             }
             if !frames.is_empty() {
@@ -174,6 +178,20 @@ impl Writer {
                     tracing::warn!(error = %e, n = rejects.len(), "Could not record refused frames.");
                 }
                 rejects.clear();
+            }
+            if !alarms.is_empty() {
+                // Rare (once per episode per device): applied here, after the frames.
+                let now_ms = jiff::Timestamp::now().as_millisecond();
+                match self.store.apply_alarm_updates(&alarms, now_ms) {
+                    Ok(new) => {
+                        metrics::counter!("lantian_alarms_raised_total", "kind" => "auth_failures")
+                            .increment(new.len() as u64);
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "Could not record an authentication alarm.")
+                    }
+                }
+                alarms.clear();
             }
             if let Some(now) = tick {
                 let _ = self.alarms.send(AlarmMsg::Tick(now));

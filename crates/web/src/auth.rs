@@ -49,6 +49,161 @@ pub(crate) fn dummy_hash() -> &'static str {
     })
 }
 
+/// The login throttles ([`lantian_core::AuthThrottle`], the one the HJ 212 receiver uses for
+/// devices): per user name and per client address, behind one lock so an attempt is counted
+/// against both or neither.
+#[derive(Debug)]
+pub(crate) struct LoginThrottles {
+    pub(crate) by_name: lantian_core::AuthThrottle,
+    pub(crate) by_address: lantian_core::AuthThrottle,
+}
+
+/// A login attempt counted against its name and (when known) its address.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LoginAttempt {
+    pub(crate) by_name: lantian_core::Attempt,
+    pub(crate) by_address: Option<lantian_core::Attempt>,
+}
+
+impl LoginThrottles {
+    pub(crate) fn new(config: &crate::WebConfig) -> Self {
+        LoginThrottles {
+            by_name: lantian_core::AuthThrottle::new(config.login_by_name),
+            by_address: lantian_core::AuthThrottle::new(config.login_by_address),
+        }
+    }
+
+    /// Counts an attempt before its password is checked, or says why it must not be made.
+    /// The address is checked first: a sprayer's address is refused whatever name it tries.
+    pub(crate) fn attempt(
+        &mut self,
+        name_key: &str,
+        address_key: Option<&str>,
+        now_ms: i64,
+    ) -> Result<LoginAttempt, lantian_core::Refusal> {
+        if let Some(a) = address_key {
+            self.by_address.check(a, now_ms)?;
+        }
+        self.by_name.check(name_key, now_ms)?;
+        Ok(LoginAttempt {
+            by_name: self.by_name.count(name_key, now_ms),
+            by_address: address_key.map(|a| self.by_address.count(a, now_ms)),
+        })
+    }
+
+    /// A right password: the name's failures are forgotten; the address only gets this
+    /// attempt back (a sprayer's one right guess must not wipe its other failures).
+    pub(crate) fn succeed(&mut self, name_key: &str, address_key: Option<&str>, a: &LoginAttempt) {
+        self.by_name.succeed(name_key);
+        if let (Some(k), Some(att)) = (address_key, &a.by_address) {
+            self.by_address.release(k, att);
+        }
+    }
+
+    /// The check could not be made: the attempt is taken back.
+    pub(crate) fn release(&mut self, name_key: &str, address_key: Option<&str>, a: &LoginAttempt) {
+        self.by_name.release(name_key, &a.by_name);
+        if let (Some(k), Some(att)) = (address_key, &a.by_address) {
+            self.by_address.release(k, att);
+        }
+    }
+}
+
+/// The password checks' own pool: at most `concurrency` argon2 verifications at once on the
+/// blocking threads, at most `queue` more waiting; beyond that a login is refused at once.
+/// Logins never hold the store's gate while hashing, so a login flood does not slow the
+/// console's other requests.
+#[derive(Debug)]
+pub(crate) struct PasswordPool {
+    running: std::sync::Arc<tokio::sync::Semaphore>,
+    admitted: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+impl PasswordPool {
+    pub(crate) fn new(concurrency: usize, queue: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        PasswordPool {
+            running: std::sync::Arc::new(tokio::sync::Semaphore::new(concurrency)),
+            admitted: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                concurrency.saturating_add(queue),
+            )),
+        }
+    }
+
+    /// Checks `password` against `phc` on the pool (`None`: against a dummy hash, so that an
+    /// unknown name takes as long); `None` when the pool and its queue are full (or closed).
+    pub(crate) async fn verify(&self, password: String, phc: Option<String>) -> Option<bool> {
+        let _admitted = self.admitted.clone().try_acquire_owned().ok()?;
+        let _running = self.running.clone().acquire_owned().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            // The dummy hash is made on first use: on the pool, not on an async worker.
+            match &phc {
+                Some(phc) => verify_password(&password, phc),
+                None => verify_password(&password, dummy_hash()),
+            }
+        })
+        .await
+        .ok()
+    }
+}
+
+/// The client's address: the peer of the connection (`axum::extract::ConnectInfo`), or, when
+/// the peer is one of [`crate::WebConfig::trusted_proxies`], the rightmost address of
+/// `X-Forwarded-For` that is not a trusted proxy. `None` when the server was not given the
+/// peer's address (in-process calls): the per-address throttle is then not applied.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddr(peer.map(|p| {
+            client_address(p, &parts.headers, &state.config.trusted_proxies)
+        })))
+    }
+}
+
+/// See [`ClientAddr`].
+fn client_address(
+    peer: std::net::IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    // Each proxy appends the address it got the request from: walk from the right, past our
+    // own proxies; what a client wrote itself (further left) is never trusted.
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in forwarded.iter().rev() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    client
+}
+
 /// A new session token: 32 random bytes, hex.
 ///
 /// # Errors
@@ -207,6 +362,21 @@ mod tests {
         assert!(!verify_password("x", "not a hash"));
         // Salted: the same password hashes differently.
         assert_ne!(phc, hash_password("海门2024!").unwrap_or_default());
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_trusted_proxies() {
+        let proxy: std::net::IpAddr = "10.0.0.1".parse().unwrap_or(std::net::IpAddr::from([0; 4]));
+        let mut h = axum::http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            axum::http::HeaderValue::from_static("1.1.1.1, 203.0.113.7, 10.0.0.1"),
+        );
+        // Not trusted: the header is the client's own word.
+        assert_eq!(client_address(proxy, &h, &[]), proxy);
+        // Trusted: the rightmost address that is not ours, not what the client put first.
+        let got = client_address(proxy, &h, &[proxy]);
+        assert_eq!(got.to_string(), "203.0.113.7");
     }
 
     #[test]

@@ -64,11 +64,22 @@ pub struct WebConfig {
     /// How long a computed assessment report is reused (0: never). Station data arrives
     /// hourly and reports read a year of it; pages and API calls within this time share one.
     pub report_ttl: Duration,
-    /// Failed logins allowed per user name within `login_window` before further attempts are
-    /// refused (429) until the window has passed since the first failure.
-    pub login_max_failures: u32,
-    /// The window of `login_max_failures`.
-    pub login_window: Duration,
+    /// Failed logins per user name (`lantian_core::AuthThrottle`): growing waits only, never a
+    /// ban, so nobody can lock a known name (admin included) out for long.
+    pub login_by_name: lantian_core::ThrottlePolicy,
+    /// Failed logins per client address, whatever the names tried (password spraying):
+    /// growing waits, then a ban. Checked before any password is hashed.
+    pub login_by_address: lantian_core::ThrottlePolicy,
+    /// Password checks (argon2, about 20–50 ms of a core each) run at once, on their own
+    /// bounded pool, never under the store's gate.
+    pub login_concurrency: usize,
+    /// Logins that may wait for the password pool; more are refused at once (503).
+    pub login_queue: usize,
+    /// Reverse proxies whose `X-Forwarded-For` gives the client's address (the rightmost
+    /// address in it that is not one of them). Empty (the default): the header is ignored and
+    /// the peer's address is the client's. Behind a proxy, set it, or every client shares
+    /// the proxy's address and its throttle.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Heavy-pollution warning gradings (`config/emergency.toml`; the built-in ones by default).
     pub gradings: Vec<lantian_emergency::Grading>,
     /// What towns and departments read of alarms, fire points and cases (their own by default).
@@ -91,8 +102,27 @@ impl Default for WebConfig {
             console_date: None,
             demo: false,
             report_ttl: Duration::from_secs(60),
-            login_max_failures: 5,
-            login_window: Duration::from_secs(15 * 60),
+            login_by_name: lantian_core::ThrottlePolicy {
+                free_failures: 5,
+                base_delay_ms: 1_000,
+                max_delay_ms: 60_000,
+                ban_after: None,
+                ban_ms: 0,
+                forget_ms: 15 * 60_000,
+                capacity: 100_000,
+            },
+            login_by_address: lantian_core::ThrottlePolicy {
+                free_failures: 10,
+                base_delay_ms: 1_000,
+                max_delay_ms: 60_000,
+                ban_after: Some(50),
+                ban_ms: 15 * 60_000,
+                forget_ms: 15 * 60_000,
+                capacity: 100_000,
+            },
+            login_concurrency: 2,
+            login_queue: 32,
+            trusted_proxies: Vec::new(),
             gradings: lantian_emergency::Grading::builtin(),
             read_scope: lantian_core::ReadScope::Own,
         }
@@ -110,8 +140,10 @@ pub struct AppState {
     /// Store calls running at once: more threads than the store's reader connections only
     /// open and close connections and contend for the cores.
     gate: Arc<tokio::sync::Semaphore>,
-    /// Failed logins per user name.
-    pub(crate) login_throttle: Arc<std::sync::Mutex<lantian_core::LoginThrottle>>,
+    /// Failed logins per user name and per client address.
+    pub(crate) login_throttle: Arc<std::sync::Mutex<auth::LoginThrottles>>,
+    /// The password checks' own bounded pool.
+    pub(crate) login_pool: Arc<auth::PasswordPool>,
 }
 
 /// A station (`true`) or an area by its key, the period's kind, and its first and last day.
@@ -160,13 +192,14 @@ impl std::fmt::Debug for AppState {
 impl AppState {
     /// A state over `store`.
     pub fn new(store: Arc<Store>, config: WebConfig) -> AppState {
-        let throttle = lantian_core::LoginThrottle::new(
-            config.login_max_failures,
-            i64::try_from(config.login_window.as_millis()).unwrap_or(i64::MAX / 2),
-        );
+        let throttle = auth::LoginThrottles::new(&config);
         AppState {
             store,
             login_throttle: Arc::new(std::sync::Mutex::new(throttle)),
+            login_pool: Arc::new(auth::PasswordPool::new(
+                config.login_concurrency,
+                config.login_queue,
+            )),
             config: Arc::new(config),
             reports: Arc::default(),
             gate: Arc::new(tokio::sync::Semaphore::new(STORE_CALLS_AT_ONCE)),

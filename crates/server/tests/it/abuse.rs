@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::{beijing, now};
 
-fn device(mn: &str) -> Device {
+pub(crate) fn device(mn: &str) -> Device {
     Device {
         mn: mn.to_owned(),
         password: "123456".to_owned(),
@@ -30,7 +30,7 @@ fn device(mn: &str) -> Device {
     }
 }
 
-fn frame(mn: &str, data_time: i64) -> Vec<u8> {
+pub(crate) fn frame(mn: &str, data_time: i64) -> Vec<u8> {
     let seg = format!(
         "QN={}000;ST=22;CN=2011;PW=123456;MN={mn};Flag=5;CP=&&DataTime={};a34004-Rtd=35,a34004-Flag=N&&",
         beijing(data_time),
@@ -39,7 +39,7 @@ fn frame(mn: &str, data_time: i64) -> Vec<u8> {
     lantian_hj212::encode::encode_frame(seg.as_bytes()).unwrap()
 }
 
-async fn start(
+pub(crate) async fn start(
     tweak: impl FnOnce(&mut ServeConfig),
 ) -> (
     std::net::SocketAddr,
@@ -64,7 +64,7 @@ async fn start(
 }
 
 /// Reads until the server closes the connection; `true` if it did within `within`.
-async fn closed_within(s: &mut TcpStream, within: Duration) -> bool {
+pub(crate) async fn closed_within(s: &mut TcpStream, within: Duration) -> bool {
     let mut buf = [0u8; 1024];
     let deadline = tokio::time::Instant::now() + within;
     loop {
@@ -77,7 +77,7 @@ async fn closed_within(s: &mut TcpStream, within: Duration) -> bool {
 }
 
 /// A well-behaved device: one frame answered with 9014.
-async fn good_device_works(addr: std::net::SocketAddr, t: i64) {
+pub(crate) async fn good_device_works(addr: std::net::SocketAddr, t: i64) {
     let mut s = TcpStream::connect(addr).await.unwrap();
     s.write_all(&frame("GOOD", t)).await.unwrap();
     let mut buf = [0u8; 512];
@@ -86,6 +86,41 @@ async fn good_device_works(addr: std::net::SocketAddr, t: i64) {
         .unwrap()
         .unwrap();
     assert!(String::from_utf8_lossy(&buf[..n]).contains("CN=9014"));
+}
+
+/// Reads `n` answer frames (text), failing after 10 s without them.
+pub(crate) async fn read_answers(s: &mut TcpStream, n: usize) -> Vec<String> {
+    let mut framer = lantian_hj212::Framer::new(lantian_hj212::FramerConfig::default());
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < n {
+        let r = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+            .await
+            .unwrap_or_else(|_| panic!("{} of {n} answers", got.len()))
+            .unwrap();
+        assert!(r > 0, "closed after {} of {n} answers", got.len());
+        framer.push(&buf[..r]);
+        while let Some(f) = framer.next_frame() {
+            got.push(String::from_utf8_lossy(f.unwrap().as_bytes()).into_owned());
+        }
+    }
+    got
+}
+
+/// A well-behaved device `mn` connecting from the loopback address `from`: one frame answered
+/// with 9014.
+pub(crate) async fn good_device_works_from(
+    addr: std::net::SocketAddr,
+    from: &str,
+    mn: &str,
+    t: i64,
+) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind(format!("{from}:0").parse().unwrap()).unwrap();
+    let mut s = socket.connect(addr).await.unwrap();
+    s.write_all(&frame(mn, t)).await.unwrap();
+    let got = read_answers(&mut s, 1).await;
+    assert!(got[0].contains("CN=9014"), "{mn} from {from}: {got:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,12 +185,18 @@ async fn oversized_and_out_of_range_frames_are_refused() {
     bytes.extend(frame("GOOD", now() + 2 * 86_400));
     bytes.extend(frame("GOOD", 631_152_000));
     s.write_all(&bytes).await.unwrap();
-    // None of them is answered: nothing was stored.
+    // The two dated frames are refused with 9011 QnRtn=2 (请求被拒绝), so the device stops
+    // resending them; never a 9014, since nothing was stored.
+    let answers = read_answers(&mut s, 2).await;
+    for a in &answers {
+        assert!(a.contains("CN=9011") && a.contains("QnRtn=2"), "{a}");
+    }
     let mut buf = [0u8; 256];
     assert!(
         tokio::time::timeout(Duration::from_millis(800), s.read(&mut buf))
             .await
-            .is_err()
+            .is_err(),
+        "an answer too many"
     );
     let counts = store.monitoring_counts().unwrap();
     assert_eq!(counts.frames, 0);

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod alarms;
+mod auth;
 mod http_limits;
 mod latency;
 mod receiver;

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::auth::{self, COOKIE, CurrentUser};
+use crate::auth::{self, COOKIE, ClientAddr, CurrentUser};
 use crate::error::ErrorBody;
 use crate::extract::Json;
 use crate::{ApiError, AppState};
@@ -62,10 +62,12 @@ impl From<&CurrentUser> for Me {
         (status = 200, description = "Logged in", body = LoginAnswer),
         (status = 400, description = "Malformed body", body = ErrorBody),
         (status = 401, description = "Wrong name or password", body = ErrorBody),
-        (status = 429, description = "Too many failed logins for this user name: try after Retry-After seconds", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this user name or from this address: try after Retry-After seconds", body = ErrorBody),
+        (status = 503, description = "Too many logins being checked at once: try again shortly", body = ErrorBody),
     ))]
 async fn login(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     Json(req): Json<Login>,
 ) -> Result<Response, ApiError> {
@@ -94,68 +96,90 @@ async fn login(
     }
     let ttl = state.config.session_ttl;
     let secure = state.config.secure_cookie;
-    let key = format!("user:{}", req.username);
+    let name_key = format!("user:{}", req.username);
+    let address = client.0.map(|ip| ip.to_string());
+    let address_key = address.as_ref().map(|a| format!("addr:{a}"));
     let now_ms = jiff::Timestamp::now().as_millisecond();
     // The attempt is counted before the password is checked (concurrent guesses cannot all
-    // pass); a success clears the count.
+    // pass), against the name and the client's address; refused ones cost no hashing.
     let reserved = state
         .login_throttle
         .lock()
         .map_err(ApiError::internal)?
-        .attempt(&key, now_ms);
-    let last_allowed = match reserved {
-        Ok(last) => last,
-        Err(retry_ms) => return Ok(too_many(retry_ms)),
-    };
-    let username = req.username.clone();
-    let result = state
-        .blocking(move |store| {
-            let user = store.user_by_name(&req.username)?;
-            // Verify even for an unknown user, so timing does not tell which names exist.
-            let ok = auth::verify_password(
-                &req.password,
-                match &user {
-                    Some(u) => u.password_hash.as_str(),
-                    None => auth::dummy_hash(),
-                },
-            );
-            let user = match user {
-                Some(u) if ok && u.active => u,
-                _ => return Err(ApiError::unauthorized("用户名或密码错误")),
-            };
-            let token = auth::new_token().map_err(ApiError::internal)?;
-            let now = jiff::Timestamp::now().as_millisecond();
-            let expires = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
-            store.create_session(&auth::token_hash(&token), user.id, now, expires)?;
-            Ok((user, token))
-        })
-        .await;
-    // Settle the counted attempt; the guard is released before anything is awaited.
-    let newly_locked = {
-        let mut throttle = state.login_throttle.lock().map_err(ApiError::internal)?;
-        match &result {
-            Ok(_) => {
-                throttle.succeed(&key);
-                false
-            }
-            Err(e) if e.status() == StatusCode::UNAUTHORIZED => last_allowed,
-            Err(_) => {
-                throttle.release(&key);
-                false
-            }
+        .attempt(&name_key, address_key.as_deref(), now_ms);
+    let attempt = match reserved {
+        Ok(a) => a,
+        Err(refusal) => {
+            tracing::info!(user = %req.username, address = ?address, retry_ms = refusal.retry_after_ms(), "Login throttled.");
+            return Ok(too_many(refusal.retry_after_ms()));
         }
     };
-    if newly_locked {
-        let entry = lantian_store::AuditEntry {
-            at_ms: now_ms,
-            actor: username.clone(),
-            action: "session.locked".to_owned(),
-            target: format!("user:{username}"),
-            detail: serde_json::json!({"reason": "too many failed logins"}).to_string(),
-        };
-        // Best effort: the refusal stands even if the audit write fails.
+    let username = req.username.clone();
+    let result = check_login(&state, req, ttl).await;
+    // Settle the counted attempt; the guard is released before anything is awaited.
+    {
+        let mut throttle = state.login_throttle.lock().map_err(ApiError::internal)?;
+        match &result {
+            Ok(_) => throttle.succeed(&name_key, address_key.as_deref(), &attempt),
+            Err(e) if e.status() == StatusCode::UNAUTHORIZED => {}
+            Err(_) => throttle.release(&name_key, address_key.as_deref(), &attempt),
+        }
+    }
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => "failed",
+        Err(e) if e.status() == StatusCode::SERVICE_UNAVAILABLE => "busy",
+        Err(_) => "error",
+    };
+    tracing::info!(user = %username, address = ?address, outcome, "Login.");
+    // Audit logins and failed logins (the name tried and the address, never the password).
+    let mut entries = Vec::new();
+    let detail = |extra: serde_json::Value| {
+        let mut d = serde_json::json!({"address": address});
+        if let (Some(d), Some(extra)) = (d.as_object_mut(), extra.as_object()) {
+            d.extend(extra.clone());
+        }
+        d.to_string()
+    };
+    match outcome {
+        "ok" => entries.push(audit(
+            now_ms,
+            &username,
+            "session.login",
+            detail(serde_json::json!({})),
+        )),
+        "failed" => {
+            entries.push(audit(
+                now_ms,
+                &username,
+                "session.login_failed",
+                detail(serde_json::json!({
+                    "failures_for_name": attempt.by_name.failures,
+                    "failures_from_address": attempt.by_address.map(|a| a.failures),
+                })),
+            ));
+            if attempt.by_address.is_some_and(|a| a.bans) {
+                entries.push(audit(
+                    now_ms,
+                    &username,
+                    "session.address_banned",
+                    detail(
+                        serde_json::json!({"reason": "too many failed logins from this address"}),
+                    ),
+                ));
+            }
+        }
+        _ => {}
+    }
+    if !entries.is_empty() {
+        // Best effort: the answer stands even if the audit write fails.
         let _ = state
-            .blocking(move |store| Ok(store.record_audit(&entry)?))
+            .blocking(move |store| {
+                for e in &entries {
+                    store.record_audit(e)?;
+                }
+                Ok(())
+            })
             .await;
     }
     let (user, token) = result?;
@@ -181,6 +205,52 @@ async fn login(
         expires_in_s: ttl.as_secs(),
     };
     Ok(([(header::SET_COOKIE, cookie)], axum::Json(body)).into_response())
+}
+
+/// Looks the user up and checks the password on the password pool (not under the store's
+/// gate), then opens a session. 401 for a wrong name or password alike.
+async fn check_login(
+    state: &AppState,
+    req: Login,
+    ttl: std::time::Duration,
+) -> Result<(lantian_store::UserRecord, String), ApiError> {
+    let name = req.username.clone();
+    let user = state
+        .blocking(move |store| Ok(store.user_by_name(&name)?))
+        .await?;
+    // Verify even for an unknown user, so timing does not tell which names exist.
+    let phc = user.as_ref().map(|u| u.password_hash.clone());
+    let ok = state
+        .login_pool
+        .verify(req.password, phc)
+        .await
+        .ok_or_else(|| {
+            ApiError::with_status(StatusCode::SERVICE_UNAVAILABLE, "登录请求过多，请稍后再试")
+        })?;
+    let user = match user {
+        Some(u) if ok && u.active => u,
+        _ => return Err(ApiError::unauthorized("用户名或密码错误")),
+    };
+    let token = auth::new_token().map_err(ApiError::internal)?;
+    let now = jiff::Timestamp::now().as_millisecond();
+    let expires = now + i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+    let hash = auth::token_hash(&token);
+    let id = user.id;
+    state
+        .blocking(move |store| Ok(store.create_session(&hash, id, now, expires)?))
+        .await?;
+    Ok((user, token))
+}
+
+/// An audit entry about the session of `username`.
+fn audit(at_ms: i64, username: &str, action: &str, detail: String) -> lantian_store::AuditEntry {
+    lantian_store::AuditEntry {
+        at_ms,
+        actor: username.to_owned(),
+        action: action.to_owned(),
+        target: format!("user:{username}"),
+        detail,
+    }
 }
 
 /// The answer to a login.
@@ -212,26 +282,39 @@ async fn me(user: CurrentUser) -> axum::Json<Me> {
     ))]
 async fn logout(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let token = auth::request_token(&headers).unwrap_or_default();
     let hash = auth::token_hash(&token);
+    let entry = audit(
+        jiff::Timestamp::now().as_millisecond(),
+        &user.actor.username,
+        "session.logout",
+        serde_json::json!({"address": client.0.map(|a| a.to_string())}).to_string(),
+    );
     state
-        .blocking(move |store| Ok(store.delete_session(&hash)?))
+        .blocking(move |store| {
+            store.delete_session(&hash)?;
+            Ok(store.record_audit(&entry)?)
+        })
         .await?;
     let clear = format!("{COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response())
 }
 
-/// The 429 of a locked user name, with `Retry-After`.
+/// The 429 of a throttled user name or address, with `Retry-After`.
 fn too_many(retry_ms: i64) -> Response {
-    let minutes = (retry_ms + 59_999) / 60_000;
-    let mut resp = ApiError::with_status(
-        StatusCode::TOO_MANY_REQUESTS,
-        format!("登录失败次数过多，请 {minutes} 分钟后再试"),
-    )
-    .into_response();
+    let message = if retry_ms < 120_000 {
+        format!("登录失败次数过多，请 {} 秒后再试", (retry_ms + 999) / 1000)
+    } else {
+        format!(
+            "登录失败次数过多，请 {} 分钟后再试",
+            (retry_ms + 59_999) / 60_000
+        )
+    };
+    let mut resp = ApiError::with_status(StatusCode::TOO_MANY_REQUESTS, message).into_response();
     if let Ok(v) = header::HeaderValue::from_str(&((retry_ms + 999) / 1000).to_string()) {
         resp.headers_mut().insert(header::RETRY_AFTER, v);
     }
