@@ -86,8 +86,9 @@ pub use model::{
     Station, StationLevel, WriteSummary,
 };
 pub use monitoring::{
-    AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmUpdate, ChainCheck, EvidenceFrame,
-    IngestFrame, IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading,
+    AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmScopeRecord, AlarmUpdate, ChainCheck,
+    EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount, Reject,
+    StoredDevice, StoredReading,
 };
 pub use plan::{
     AttachmentRecord, IndicatorValueRecord, NewAttachment, NewIndicatorValue, NewTaskReport,
@@ -959,15 +960,19 @@ impl Store {
 
     /// Applies a person's lifecycle action to an alarm (checked by
     /// [`lantian_core::AlarmState::apply`]) and records it in the alarm's events and the audit
-    /// log, in one transaction; returns the new state.
+    /// log, in one transaction; returns the new state. `authorize` sees the alarm and its
+    /// device's town as they are inside the transaction (PostgreSQL: the row locked), like
+    /// [`Store::fire_step`]: a dispatch to another town between the check and the write
+    /// cannot slip through. It refuses with [`StoreError::Denied`]; nothing is written then.
     pub fn alarm_action(
         &self,
         alarm_id: i64,
         actor: &str,
         action: &lantian_core::AlarmAction,
+        authorize: &dyn Fn(&AlarmScopeRecord) -> Result<(), StoreError>,
         at_ms: i64,
     ) -> Result<lantian_core::AlarmState, StoreError> {
-        dispatch!(self.alarm_action(alarm_id, actor, action, at_ms))
+        dispatch!(self.alarm_action(alarm_id, actor, action, authorize, at_ms))
     }
 
     // ---- People: users, sessions, audit log ----
@@ -1036,9 +1041,19 @@ impl Store {
         dispatch!(self.map_layer(name))
     }
 
-    /// Alarms, newest first.
+    /// Alarms, newest first: the page `filter.limit` and `filter.offset` select (in SQL).
     pub fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
         dispatch!(self.alarms(filter))
+    }
+
+    /// How many alarms match `filter` before paging (its `limit` and `offset` are ignored).
+    pub fn alarms_found(&self, filter: &AlarmFilter) -> Result<u64, StoreError> {
+        dispatch!(self.alarms_found(filter))
+    }
+
+    /// Each device's open alarms (devices with none are left out), by MN.
+    pub fn open_alarm_counts(&self) -> Result<Vec<OpenAlarmCount>, StoreError> {
+        dispatch!(self.open_alarm_counts())
     }
 
     /// An alarm's lifecycle, oldest first.

@@ -17,7 +17,7 @@ use lantian_aq::assess::Period;
 use lantian_aq::{AqiLevel, Config, Pollutant};
 use lantian_core::DeviceKind;
 use lantian_core::device::format_micros;
-use lantian_store::{AlarmFilter, AlarmRecord, Store, StoredDevice};
+use lantian_store::{AlarmFilter, AlarmRecord, OpenAlarmCount, Store, StoredDevice};
 use serde::Deserialize;
 
 use crate::api::monitoring::{device_status, is_offline_now, status_zh};
@@ -429,17 +429,20 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
             let as_of = today(&st);
             let year = as_of.year();
             let devices = store.devices()?;
-            let open = store.alarms(&AlarmFilter {
+            // The ten newest open alarms are shown; the rest are counted by the database.
+            let open_filter = AlarmFilter {
                 open_only: true,
-                limit: usize::MAX >> 1,
+                limit: 10,
                 ..AlarmFilter::default()
-            })?;
-            let offline = open
+            };
+            let open = store.alarms(&open_filter)?;
+            let open_found =
+                usize::try_from(store.alarms_found(&open_filter)?).unwrap_or(usize::MAX);
+            let offline = store
+                .open_alarm_counts()?
                 .iter()
-                .filter(|a| is_offline_now(a))
-                .map(|a| a.mn.as_str())
-                .collect::<std::collections::HashSet<_>>()
-                .len();
+                .filter(|c| c.offline_now)
+                .count();
             let mut p = OverviewPage {
                 nav: nav(&st, &user, "overview"),
                 area_name: st.config.district.clone(),
@@ -458,12 +461,12 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                 valid_days: 0,
                 good_status: "",
                 non_good_affordable: None,
-                open_alarms: open.len(),
+                open_alarms: open_found,
                 offline_devices: offline,
                 device_count: devices.len(),
                 stations: Vec::new(),
                 calendar_json: "[]".into(),
-                alarms: alarm_rows(&open[..open.len().min(10)], &devices),
+                alarms: alarm_rows(&open, &devices),
             };
             let start = Date::new(year, 1, 1).map_err(ApiError::internal)?;
             match st.report(
@@ -538,15 +541,16 @@ async fn alarms(
     let nav = nav(&state, &user, "alarms");
     let result = state
         .blocking(move |store| {
-            let all = store.alarms(&AlarmFilter {
+            let filter = AlarmFilter {
                 open_only,
                 limit: 500,
                 ..AlarmFilter::default()
-            })?;
+            };
+            let all = store.alarms(&filter)?;
             Ok(AlarmsPage {
                 nav,
                 open_only,
-                total: all.len(),
+                total: usize::try_from(store.alarms_found(&filter)?).unwrap_or(usize::MAX),
                 alarms: alarm_rows(&all, &store.devices()?),
             })
         })
@@ -751,11 +755,11 @@ async fn monitoring(
         .blocking(move |store| {
             let devices = store.devices()?;
             let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
-            let open = store.alarms(&AlarmFilter {
-                open_only: true,
-                limit: usize::MAX >> 1,
-                ..AlarmFilter::default()
-            })?;
+            let open: HashMap<String, OpenAlarmCount> = store
+                .open_alarm_counts()?
+                .into_iter()
+                .map(|c| (c.mn.clone(), c))
+                .collect();
             let latest = crate::api::monitoring::latest_by_device(
                 store,
                 jiff::Timestamp::now().as_second(),
@@ -769,9 +773,9 @@ async fn monitoring(
                     Some(t) => t.1 += 1,
                     None => towns.push((dev.owner.town.clone(), 1)),
                 }
-                let mine: Vec<&AlarmRecord> = open.iter().filter(|a| a.mn == dev.mn).collect();
+                let mine = open.get(&dev.mn).cloned().unwrap_or_default();
                 let last = seen.get(&d.id).copied();
-                let key = device_status(last.is_some(), mine.iter().any(|a| is_offline_now(a)));
+                let key = device_status(last.is_some(), mine.offline_now);
                 match key {
                     "online" => online += 1,
                     "offline" => offline += 1,
@@ -796,7 +800,7 @@ async fn monitoring(
                         .get(&d.id)
                         .map(|r| values_text(dev, r))
                         .unwrap_or_default(),
-                    open_alarms: mine.len(),
+                    open_alarms: usize::try_from(mine.open).unwrap_or(usize::MAX),
                 });
             }
             towns.sort();
@@ -1282,11 +1286,11 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                     "label": now.label,
                 }));
             }
-            let open = store.alarms(&AlarmFilter {
-                open_only: true,
-                limit: usize::MAX >> 1,
-                ..AlarmFilter::default()
-            })?;
+            let open: HashMap<String, OpenAlarmCount> = store
+                .open_alarm_counts()?
+                .into_iter()
+                .map(|c| (c.mn.clone(), c))
+                .collect();
             let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
             let mut devices = Vec::new();
             let mut alarmed = Vec::new();
@@ -1295,8 +1299,9 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 let (Some(lon), Some(lat)) = (dev.owner.lon, dev.owner.lat) else {
                     continue;
                 };
-                let mine = open.iter().filter(|a| a.mn == dev.mn).count();
-                let offline = open.iter().any(|a| a.mn == dev.mn && is_offline_now(a));
+                let (mine, offline) = open
+                    .get(&dev.mn)
+                    .map_or((0, false), |c| (c.open, c.offline_now));
                 let status = status_zh(device_status(seen.contains_key(&d.id), offline));
                 let name = if dev.owner.name.is_empty() {
                     &dev.name

@@ -160,12 +160,45 @@ pub struct AlarmFilter {
     pub mn: Option<String>,
     /// Only this alarm.
     pub id: Option<i64>,
-    /// At most this many, newest first (0 = 1,000).
+    /// At most this many, newest first (0 = 1,000; at most 100,000).
     pub limit: usize,
+    /// Skip this many (newest first) before taking `limit`: paging is done by the database.
+    pub offset: usize,
     /// Only alarms raised at or after this (Unix ms)…
     pub raised_from_ms: Option<i64>,
     /// …and before this.
     pub raised_to_ms: Option<i64>,
+    /// Only this kind.
+    pub kind: Option<AlarmKind>,
+    /// Only devices of this town (the registry's `owner.town`).
+    pub town: Option<String>,
+    /// Only episodes starting at or after this (Unix seconds)…
+    pub start_from: Option<i64>,
+    /// …and before this.
+    pub start_to: Option<i64>,
+}
+
+/// Open alarms of one device, for lists of devices (counted by the database instead of
+/// loading every open alarm).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenAlarmCount {
+    /// Device MN.
+    pub mn: String,
+    /// Open alarms (not closed or dismissed).
+    pub open: u64,
+    /// Whether one of them is an offline alarm whose condition has not recovered.
+    pub offline_now: bool,
+}
+
+/// What a person's action on an alarm is authorised against: read inside the action's
+/// transaction, so a dispatch to another town between the check and the write cannot slip
+/// through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmScopeRecord {
+    /// The alarm as it is in the transaction.
+    pub alarm: AlarmRecord,
+    /// The town of its device (the registry's `owner.town`; empty when it has none).
+    pub town: String,
 }
 
 /// The result of checking one device's frame chain.
@@ -357,6 +390,18 @@ pub(crate) fn alarm_audit(
     }
 }
 
+/// The columns of an [`AlarmRecord`], in the order the engines' row readers expect.
+pub(crate) const ALARM_COLUMNS: &str =
+    "a.id, d.mn, a.kind, a.factor, a.state, a.start_at, a.end_at,
+    a.value, a.lim, a.detail, a.raised_at, a.recovered_at, a.assignee";
+
 /// Unrecovered alarms (all, or one device's), except offline ones (the offline job's).
 pub(crate) const UNRECOVERED_SQL: &str = "SELECT device_id, kind, factor FROM alarms
      WHERE recovered_at IS NULL AND kind <> 'offline'";
+
+/// Open alarms per device, and whether one is an unrecovered offline alarm.
+pub(crate) const OPEN_ALARM_COUNTS_SQL: &str = "SELECT d.mn, count(*),
+        sum(CASE WHEN a.kind = 'offline' AND a.recovered_at IS NULL THEN 1 ELSE 0 END)
+     FROM alarms a JOIN devices d ON d.id = a.device_id
+     WHERE a.state NOT IN ('closed', 'dismissed')
+     GROUP BY d.mn ORDER BY d.mn";

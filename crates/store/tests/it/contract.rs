@@ -561,6 +561,146 @@ contract!(ingest_dedups_and_chains, |store| {
     assert_eq!((checks[1].frames, checks[1].broken_at), (3, None));
 });
 
+/// An office user's authority: every alarm.
+fn anyone(_: &lantian_store::AlarmScopeRecord) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// Raises one exceedance alarm on a fresh device `MN-A` (town 海门街道); returns its id.
+fn one_alarm(store: &Store) -> i64 {
+    use lantian_core::{AlarmCandidate, AlarmKind, ReadingKind};
+    store.upsert_devices(&[device("MN-A")]).unwrap();
+    let a = store.devices().unwrap()[0].id;
+    store
+        .ingest(&[frame(a, 2011, Some(100), 1, "##x0")])
+        .unwrap();
+    store
+        .apply_alarm_updates(
+            &[AlarmUpdate::Raise(AlarmCandidate {
+                mn: "MN-A".to_owned(),
+                kind: AlarmKind::Exceedance,
+                factor: Some("a34041".to_owned()),
+                start: 100,
+                end: 100,
+                value: Some(2_500_000),
+                limit: Some(2_000_000),
+                detail: "超标".to_owned(),
+                evidence: vec![100],
+                evidence_kind: Some(ReadingKind::RealTime),
+            })],
+            1000,
+        )
+        .unwrap()[0]
+}
+
+// Finding 10 of issue #22: the scope of a person's alarm action was checked on a row read
+// before the write's transaction, so a dispatch to another town in between was not seen.
+contract!(alarm_action_checks_scope_inside_the_transaction, |store| {
+    use lantian_core::AlarmAction;
+    use std::sync::{Arc, Mutex};
+    let id = one_alarm(store);
+    store
+        .alarm_action(id, "办公室", &AlarmAction::Acknowledge, &anyone, 2000)
+        .unwrap();
+    store
+        .alarm_action(
+            id,
+            "办公室",
+            &AlarmAction::Dispatch {
+                to: "三厂街道".to_owned(),
+            },
+            &anyone,
+            3000,
+        )
+        .unwrap();
+    // Only the town the alarm is dispatched to may handle it.
+    let only = |town: &'static str| {
+        move |s: &lantian_store::AlarmScopeRecord| {
+            if s.alarm.assignee == town {
+                Ok(())
+            } else {
+                Err(StoreError::Denied(format!("派发给{}", s.alarm.assignee)))
+            }
+        }
+    };
+    let handle = AlarmAction::Comment {
+        note: "已到现场".to_owned(),
+    };
+    let events = store.alarm_events(id).unwrap().len();
+    let audit = store.audit_log(100).unwrap().len();
+    // The check sees the device's town and the assignee as stored now, and a refusal writes
+    // nothing.
+    let seen = Mutex::new(None);
+    let refused = store.alarm_action(
+        id,
+        "海门街道",
+        &handle,
+        &|s| {
+            *seen.lock().unwrap() = Some((s.town.clone(), s.alarm.assignee.clone()));
+            only("海门街道")(s)
+        },
+        4000,
+    );
+    assert!(matches!(refused, Err(StoreError::Denied(_))), "{refused:?}");
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        Some(("海门街道".to_owned(), "三厂街道".to_owned()))
+    );
+    assert_eq!(store.alarm_events(id).unwrap().len(), events);
+    assert_eq!(store.audit_log(100).unwrap().len(), audit);
+    // A dispatch to 海门街道 started while 三厂街道's action is being checked waits for that
+    // action's transaction: it cannot land between the check and the write.
+    let redispatch = Arc::new(Mutex::new(None));
+    std::thread::scope(|scope| {
+        store
+            .alarm_action(
+                id,
+                "三厂街道",
+                &handle,
+                &|s| {
+                    let r = Arc::clone(&redispatch);
+                    scope.spawn(move || {
+                        *r.lock().unwrap() = Some(store.alarm_action(
+                            id,
+                            "办公室",
+                            &AlarmAction::Dispatch {
+                                to: "海门街道".to_owned(),
+                            },
+                            &anyone,
+                            5000,
+                        ));
+                    });
+                    only("三厂街道")(s)
+                },
+                4500,
+            )
+            .unwrap();
+    });
+    assert!(matches!(*redispatch.lock().unwrap(), Some(Ok(_))));
+    let log: Vec<(String, String)> = store
+        .alarm_events(id)
+        .unwrap()
+        .into_iter()
+        .skip(events)
+        .map(|e| (e.actor, e.action))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("三厂街道".to_owned(), "comment".to_owned()),
+            ("办公室".to_owned(), "dispatch".to_owned())
+        ]
+    );
+    // Now 三厂街道 is refused, 海门街道 allowed.
+    assert!(matches!(
+        store.alarm_action(id, "三厂街道", &handle, &only("三厂街道"), 6000),
+        Err(StoreError::Denied(_))
+    ));
+    store
+        .alarm_action(id, "海门街道", &handle, &only("海门街道"), 6000)
+        .unwrap();
+});
+
 contract!(rejects_are_recorded, |store| {
     let r = Reject {
         received_at_ms: 5,
@@ -646,11 +786,11 @@ contract!(alarm_lifecycle_and_evidence, |store| {
     assert_eq!(third.len(), 1);
 
     assert!(matches!(
-        store.alarm_action(id, "张三", &AlarmAction::Close, 5000),
+        store.alarm_action(id, "张三", &AlarmAction::Close, &anyone, 5000),
         Err(StoreError::Transition(_))
     ));
     assert!(matches!(
-        store.alarm_action(999_999, "张三", &AlarmAction::Acknowledge, 5000),
+        store.alarm_action(999_999, "张三", &AlarmAction::Acknowledge, &anyone, 5000),
         Err(StoreError::NotFound("alarm", 999_999))
     ));
     for action in [
@@ -664,7 +804,9 @@ contract!(alarm_lifecycle_and_evidence, |store| {
         },
         AlarmAction::Close,
     ] {
-        store.alarm_action(id, "张三", &action, 6000).unwrap();
+        store
+            .alarm_action(id, "张三", &action, &anyone, 6000)
+            .unwrap();
     }
     let rec = store
         .alarms(&AlarmFilter {
