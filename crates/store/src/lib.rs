@@ -87,8 +87,8 @@ pub use model::{
 };
 pub use monitoring::{
     AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmScopeRecord, AlarmUpdate, ChainCheck,
-    EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount, Reject,
-    StoredDevice, StoredReading,
+    EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount, Reject, RejectDay,
+    RejectsPruned, StoredDevice, StoredReading,
 };
 pub use plan::{
     AttachmentRecord, IndicatorValueRecord, NewAttachment, NewIndicatorValue, NewTaskReport,
@@ -114,6 +114,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/sqlite/0012_enforcement.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/sqlite/0013_reject_retention.sql"),
     ),
 ];
 /// The PostgreSQL migrations, in order.
@@ -147,6 +151,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/postgres/0012_enforcement.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_reject_retention.sql"),
     ),
 ];
 
@@ -478,6 +486,24 @@ impl Store {
     /// The latest refused frames, newest first (`limit` 0 = 1,000).
     pub fn rejects(&self, limit: usize) -> Result<Vec<Reject>, StoreError> {
         dispatch!(self.rejects(limit))
+    }
+
+    /// Keeps refused frames from growing without bound: detailed rows received before
+    /// `detail_before_ms`, and all but the newest `max_rows`, are folded into per-day counts
+    /// by reason and peer address ([`Store::reject_days`]) and removed, a batch per
+    /// transaction; day counts of days before `days_before_ms` are removed.
+    pub fn prune_rejects(
+        &self,
+        detail_before_ms: i64,
+        max_rows: u64,
+        days_before_ms: i64,
+    ) -> Result<RejectsPruned, StoreError> {
+        dispatch!(self.prune_rejects(detail_before_ms, max_rows, days_before_ms))
+    }
+
+    /// The day counts of pruned refused frames, newest day first (0 = 1,000).
+    pub fn reject_days(&self, limit: usize) -> Result<Vec<RejectDay>, StoreError> {
+        dispatch!(self.reject_days(limit))
     }
 
     /// A device's readings of one CN with `from ≤ DataTime < to` (Unix seconds).

@@ -5,6 +5,7 @@
 mod abuse;
 mod alarms;
 mod receiver;
+mod retention;
 
 /// `YYYYMMDDhhmmss` in Beijing time of a Unix second (an HJ 212 `DataTime`).
 fn beijing(ts: i64) -> String {

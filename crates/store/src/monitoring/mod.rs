@@ -405,3 +405,69 @@ pub(crate) const OPEN_ALARM_COUNTS_SQL: &str = "SELECT d.mn, count(*),
      FROM alarms a JOIN devices d ON d.id = a.device_id
      WHERE a.state NOT IN ('closed', 'dismissed')
      GROUP BY d.mn ORDER BY d.mn";
+
+/// Refused frames of one Beijing day, one reason and one peer address, counted once their
+/// detailed rows were pruned ([`crate::Store::prune_rejects`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectDay {
+    /// The day (Beijing time).
+    pub day: jiff::civil::Date,
+    /// Why (as [`Reject::reason`]).
+    pub reason: String,
+    /// The peer's IP address, without the port (as recorded when it is not an address).
+    pub peer_addr: String,
+    /// How many frames.
+    pub rejects: u64,
+    /// The first of them (Unix milliseconds).
+    pub first_at_ms: i64,
+    /// The last of them (Unix milliseconds).
+    pub last_at_ms: i64,
+}
+
+/// What [`crate::Store::prune_rejects`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RejectsPruned {
+    /// Detailed rows folded into day counts and removed.
+    pub folded: u64,
+    /// Day counts removed because they are older than their keep.
+    pub days_removed: u64,
+}
+
+/// Detailed refused frames are folded this many at a time, one transaction each: the SQLite
+/// writer is free in between for the receiver's commits.
+pub(crate) const PRUNE_BATCH: i64 = 10_000;
+
+/// Beijing days since 1970-01-01 of a Unix-milliseconds time.
+pub(crate) fn beijing_day(ms: i64) -> i64 {
+    (ms.saturating_add(8 * 3_600_000)).div_euclid(86_400_000)
+}
+
+pub(crate) fn day_date(day: i64) -> Result<jiff::civil::Date, crate::StoreError> {
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(day))
+        .map_err(|e| crate::StoreError::Corrupt(format!("reject day {day}: {e}")))
+}
+
+/// The address of a peer recorded as `ip:port` (the port changes with every connection, so it
+/// would make each connection a group of its own).
+pub(crate) fn peer_addr(peer: &str) -> String {
+    peer.parse::<std::net::SocketAddr>()
+        .map_or_else(|_| peer.to_owned(), |a| a.ip().to_string())
+}
+
+/// Folds removed detailed rows `(received_at, peer, reason)` into day counts:
+/// `(day, reason, address) → (count, first, last)`.
+pub(crate) fn fold_rejects(
+    rows: impl IntoIterator<Item = (i64, String, String)>,
+) -> std::collections::BTreeMap<(i64, String, String), (i64, i64, i64)> {
+    let mut out = std::collections::BTreeMap::new();
+    for (at, peer, reason) in rows {
+        let e = out
+            .entry((beijing_day(at), reason, peer_addr(&peer)))
+            .or_insert((0, at, at));
+        e.0 += 1;
+        e.1 = e.1.min(at);
+        e.2 = e.2.max(at);
+    }
+    out
+}

@@ -10,8 +10,8 @@ use postgres::Transaction;
 use super::{
     ALARM_COLUMNS, AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmScopeRecord, ChainCheck,
     ChainVerifier, EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount,
-    Reject, StoredDevice, StoredReading, decode_vals, device_from_json, device_to_json, factor_col,
-    factor_of, list_limit, parse_kind, parse_state, reading_slot,
+    Reject, RejectDay, RejectsPruned, StoredDevice, StoredReading, decode_vals, device_from_json,
+    device_to_json, factor_col, factor_of, list_limit, parse_kind, parse_state, reading_slot,
 };
 use crate::postgres::PgStore;
 use crate::{AlarmUpdate, StoreError};
@@ -302,6 +302,80 @@ impl PgStore {
                 excerpt: r.get(4),
             })
             .collect())
+    }
+
+    pub(crate) fn prune_rejects(
+        &self,
+        detail_before_ms: i64,
+        max_rows: u64,
+        days_before_ms: i64,
+    ) -> Result<RejectsPruned, StoreError> {
+        let mut done = RejectsPruned::default();
+        let mut c = self.client()?;
+        // Rows with an id up to this one are beyond the newest `max_rows`.
+        let excess: i64 = c
+            .query_opt(
+                "SELECT id FROM ingest_rejects ORDER BY id DESC LIMIT 1 OFFSET $1",
+                &[&i64::try_from(max_rows).unwrap_or(i64::MAX)],
+            )?
+            .map_or(0, |r| r.get(0));
+        loop {
+            let mut tx = c.transaction()?;
+            // Rows are removed and returned in one statement (rows another node is folding
+            // are skipped), so no row is counted twice.
+            let rows = tx.query(
+                "DELETE FROM ingest_rejects WHERE id IN (SELECT id FROM ingest_rejects
+                    WHERE received_at < $1 OR id <= $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                 RETURNING received_at, peer, reason",
+                &[&detail_before_ms, &excess, &super::PRUNE_BATCH],
+            )?;
+            let put = tx.prepare(
+                "INSERT INTO ingest_reject_days (day, reason, peer_addr, rejects, first_at, last_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (day, reason, peer_addr) DO UPDATE SET
+                    rejects = ingest_reject_days.rejects + excluded.rejects,
+                    first_at = LEAST(ingest_reject_days.first_at, excluded.first_at),
+                    last_at = GREATEST(ingest_reject_days.last_at, excluded.last_at)",
+            )?;
+            for ((day, reason, addr), (n, first, last)) in super::fold_rejects(
+                rows.iter()
+                    .map(|r| (r.get::<_, i64>(0), r.get(1), r.get(2))),
+            ) {
+                tx.execute(&put, &[&day, &reason, &addr, &n, &first, &last])?;
+            }
+            tx.commit()?;
+            let n = rows.len() as u64;
+            done.folded += n;
+            if n < super::PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+        done.days_removed = c.execute(
+            "DELETE FROM ingest_reject_days WHERE day < $1",
+            &[&super::beijing_day(days_before_ms)],
+        )?;
+        Ok(done)
+    }
+
+    pub(crate) fn reject_days(&self, limit: usize) -> Result<Vec<RejectDay>, StoreError> {
+        let mut c = self.client()?;
+        c.query(
+            "SELECT day, reason, peer_addr, rejects, first_at, last_at FROM ingest_reject_days
+             ORDER BY day DESC, rejects DESC, reason, peer_addr LIMIT $1",
+            &[&list_limit(limit)],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(RejectDay {
+                day: super::day_date(r.get(0))?,
+                reason: r.get(1),
+                peer_addr: r.get(2),
+                rejects: r.get::<_, i64>(3).max(0) as u64,
+                first_at_ms: r.get(4),
+                last_at_ms: r.get(5),
+            })
+        })
+        .collect()
     }
 
     pub(crate) fn readings(

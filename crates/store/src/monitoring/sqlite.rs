@@ -8,9 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
     ALARM_COLUMNS, AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmScopeRecord, ChainCheck,
-    EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount, Reject,
-    StoredDevice, StoredReading, decode_vals, device_from_json, device_to_json, factor_col,
-    factor_of, list_limit, parse_kind, parse_state, reading_slot,
+    EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount, Reject, RejectDay,
+    RejectsPruned, StoredDevice, StoredReading, decode_vals, device_from_json, device_to_json,
+    factor_col, factor_of, list_limit, parse_kind, parse_state, reading_slot,
 };
 use crate::sqlite::SqliteStore;
 use crate::{AlarmUpdate, StoreError};
@@ -240,6 +240,93 @@ impl SqliteStore {
                 })
             })?;
             Ok(rows.collect::<Result<_, _>>()?)
+        })
+    }
+
+    pub(crate) fn prune_rejects(
+        &self,
+        detail_before_ms: i64,
+        max_rows: u64,
+        days_before_ms: i64,
+    ) -> Result<RejectsPruned, StoreError> {
+        let mut done = RejectsPruned::default();
+        // Rows with an id up to this one are beyond the newest `max_rows`.
+        let excess: i64 = self.with_reader(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id FROM ingest_rejects ORDER BY id DESC LIMIT 1 OFFSET ?1",
+                    [i64::try_from(max_rows).unwrap_or(i64::MAX)],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0))
+        })?;
+        loop {
+            let n = self.with_writer(|conn| {
+                let tx = conn.transaction()?;
+                let rows: Vec<(i64, String, String)> = {
+                    let mut stmt = tx.prepare_cached(
+                        "DELETE FROM ingest_rejects WHERE id IN (SELECT id FROM ingest_rejects
+                            WHERE received_at < ?1 OR id <= ?2 ORDER BY id LIMIT ?3)
+                         RETURNING received_at, peer, reason",
+                    )?;
+                    let rows = stmt.query_map(
+                        params![detail_before_ms, excess, super::PRUNE_BATCH],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                {
+                    let mut put = tx.prepare_cached(
+                        "INSERT INTO ingest_reject_days (day, reason, peer_addr, rejects, first_at, last_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (day, reason, peer_addr) DO UPDATE SET
+                            rejects = rejects + excluded.rejects,
+                            first_at = min(first_at, excluded.first_at),
+                            last_at = max(last_at, excluded.last_at)",
+                    )?;
+                    for ((day, reason, addr), (n, first, last)) in
+                        super::fold_rejects(rows.iter().cloned())
+                    {
+                        put.execute(params![day, reason, addr, n, first, last])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(rows.len() as u64)
+            })?;
+            done.folded += n;
+            if n < super::PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+        done.days_removed = self.with_writer(|conn| {
+            Ok(conn.execute(
+                "DELETE FROM ingest_reject_days WHERE day < ?1",
+                [super::beijing_day(days_before_ms)],
+            )? as u64)
+        })?;
+        Ok(done)
+    }
+
+    pub(crate) fn reject_days(&self, limit: usize) -> Result<Vec<RejectDay>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT day, reason, peer_addr, rejects, first_at, last_at FROM ingest_reject_days
+                 ORDER BY day DESC, rejects DESC, reason, peer_addr LIMIT ?1",
+            )?;
+            let mut rows = stmt.query([list_limit(limit)])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(RejectDay {
+                    day: super::day_date(r.get(0)?)?,
+                    reason: r.get(1)?,
+                    peer_addr: r.get(2)?,
+                    rejects: r.get::<_, i64>(3)?.max(0) as u64,
+                    first_at_ms: r.get(4)?,
+                    last_at_ms: r.get(5)?,
+                });
+            }
+            Ok(out)
         })
     }
 

@@ -713,6 +713,84 @@ contract!(rejects_are_recorded, |store| {
     assert_eq!(store.rejects(10).unwrap(), vec![r]);
 });
 
+// Finding 9 of issue #22: every refused frame (no authentication needed) added a row that was
+// never removed. Detailed rows are now kept for a period and up to a count; older ones become
+// per-day counts by reason and peer address.
+contract!(refused_frames_are_folded_into_day_counts, |store| {
+    // 2024-01-01T00:00:00+08:00.
+    let day1 = 1_704_038_400_000;
+    let reject = |at: i64, peer: &str, reason: &str| Reject {
+        received_at_ms: at,
+        peer: peer.to_owned(),
+        mn: None,
+        reason: reason.to_owned(),
+        excerpt: b"##".to_vec(),
+    };
+    // A flood on day 1 from one address (a new port each connection), bigger than a batch.
+    let flood: Vec<Reject> = (0..10_050)
+        .map(|i| {
+            reject(
+                day1 + i,
+                &format!("10.0.0.9:{}", 1024 + i % 60_000),
+                "wrong_password",
+            )
+        })
+        .collect();
+    store.record_rejects(&flood).unwrap();
+    store
+        .record_rejects(&[
+            reject(day1 + 3_600_000, "[2001:db8::1]:4000", "unknown_mn"),
+            reject(day1 + 86_400_000, "10.0.0.9:5000", "wrong_password"),
+        ])
+        .unwrap();
+    // Five recent ones: the newest three are kept by the row cap, two are folded.
+    let now = day1 + 40 * 86_400_000;
+    let recent: Vec<Reject> = (0..5)
+        .map(|i| reject(now - 10 + i, "10.0.0.7:6000", "bad_crc"))
+        .collect();
+    store.record_rejects(&recent).unwrap();
+    let keep_from = now - 30 * 86_400_000;
+    let done = store.prune_rejects(keep_from, 3, 0).unwrap();
+    assert_eq!(done.folded, 10_050 + 2 + 2);
+    assert_eq!(done.days_removed, 0);
+    let left = store.rejects(100).unwrap();
+    assert_eq!(left, recent[2..].iter().rev().cloned().collect::<Vec<_>>());
+    assert_eq!(store.monitoring_counts().unwrap().rejects, 3);
+    let days: Vec<(String, String, String, u64)> = store
+        .reject_days(100)
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.day.to_string(), d.reason, d.peer_addr, d.rejects))
+        .collect();
+    let row = |d: &str, r: &str, a: &str, n: u64| (d.to_owned(), r.to_owned(), a.to_owned(), n);
+    assert_eq!(
+        days,
+        [
+            row("2024-02-09", "bad_crc", "10.0.0.7", 2),
+            row("2024-01-02", "wrong_password", "10.0.0.9", 1),
+            row("2024-01-01", "wrong_password", "10.0.0.9", 10_050),
+            row("2024-01-01", "unknown_mn", "2001:db8::1", 1),
+        ]
+    );
+    let d = &store.reject_days(100).unwrap()[2];
+    assert_eq!((d.first_at_ms, d.last_at_ms), (day1, day1 + 10_049));
+    // Pruning again changes nothing; a later fold adds to the day's count.
+    assert_eq!(store.prune_rejects(keep_from, 3, 0).unwrap().folded, 0);
+    store
+        .record_rejects(&[reject(day1 + 5, "10.0.0.9:7000", "wrong_password")])
+        .unwrap();
+    // It is old, and it pushed the oldest kept row past the cap of three.
+    assert_eq!(store.prune_rejects(keep_from, 3, 0).unwrap().folded, 2);
+    assert_eq!(store.reject_days(100).unwrap()[0].rejects, 3);
+    assert_eq!(store.reject_days(100).unwrap()[2].rejects, 10_051);
+    // Day counts older than their keep are removed.
+    let done = store
+        .prune_rejects(keep_from, 3, day1 + 86_400_000)
+        .unwrap();
+    assert_eq!(done.days_removed, 2);
+    assert_eq!(store.reject_days(100).unwrap().len(), 2);
+});
+
 contract!(alarm_lifecycle_and_evidence, |store| {
     use lantian_core::{AlarmAction, AlarmCandidate, AlarmKind, AlarmState, ReadingKind};
     store.upsert_devices(&[device("MN-A")]).unwrap();
