@@ -169,6 +169,84 @@ pub fn check_layer(features: &[Value], limits: &BoundaryLimits) -> Result<usize,
     Ok(positions)
 }
 
+/// A stored layer (a FeatureCollection in WGS-84) simplified for display: every polygon's rings
+/// by Ramer–Douglas–Peucker (`geo`'s `Simplify`), dropping vertices closer than
+/// `tolerance_deg` degrees to the simplified outline; a polygon whose simplified form is not
+/// valid (`geo`'s `Validation`: a ring crossing itself or another) is kept as it was. Properties are kept
+/// (the map labels towns by `name`); coordinates are rounded to 6 decimals (0.1 m), which is
+/// finer than any screen. Returns the GeoJSON text.
+pub fn simplify_layer(text: &str, tolerance_deg: f64) -> Result<String, String> {
+    use geo::{MultiPolygon, Simplify, Validation};
+    let mut doc: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let features = doc
+        .get_mut("features")
+        .and_then(Value::as_array_mut)
+        .ok_or("not a FeatureCollection")?;
+    for (i, f) in features.iter_mut().enumerate() {
+        let geometry = &mut f["geometry"];
+        let area: MultiPolygon<f64> = match geometry["type"].as_str() {
+            Some("Polygon") => MultiPolygon(vec![polygon_of(&geometry["coordinates"])]),
+            Some("MultiPolygon") => MultiPolygon(
+                geometry["coordinates"]
+                    .as_array()
+                    .map(|ps| ps.iter().map(polygon_of).collect())
+                    .unwrap_or_default(),
+            ),
+            _ => continue,
+        };
+        let polygons: Vec<Value> = area
+            .0
+            .iter()
+            .map(|p| {
+                let s = p.simplify(tolerance_deg);
+                polygon_json(if s.is_valid() && s.exterior().0.len() >= 4 {
+                    &s
+                } else {
+                    p
+                })
+            })
+            .collect();
+        if polygons.is_empty() {
+            return Err(format!("feature {i}: no polygons"));
+        }
+        geometry["type"] = Value::from("MultiPolygon");
+        geometry["coordinates"] = Value::Array(polygons);
+    }
+    Ok(doc.to_string())
+}
+
+fn polygon_of(v: &Value) -> geo::Polygon<f64> {
+    let ring = |r: &Value| -> geo::LineString<f64> {
+        let pts = r.as_array().map(Vec::as_slice).unwrap_or_default();
+        pts.iter()
+            .filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?)))
+            .collect::<Vec<_>>()
+            .into()
+    };
+    let rings = v.as_array().map(Vec::as_slice).unwrap_or_default();
+    match rings.split_first() {
+        Some((outer, inner)) => geo::Polygon::new(ring(outer), inner.iter().map(ring).collect()),
+        None => geo::Polygon::new(geo::LineString::new(Vec::new()), Vec::new()),
+    }
+}
+
+fn polygon_json(p: &geo::Polygon<f64>) -> Value {
+    let round = |f: f64| (f * 1e6).round() / 1e6;
+    let ring = |r: &geo::LineString<f64>| -> Value {
+        Value::Array(
+            r.0.iter()
+                .map(|c| serde_json::json!([round(c.x), round(c.y)]))
+                .collect(),
+        )
+    };
+    Value::Array(
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .map(ring)
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,6 +255,35 @@ mod tests {
     fn square(ring: Value) -> Value {
         json!({"type": "Feature", "properties": {"name": "海门街道"},
                "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    }
+
+    #[test]
+    fn a_simplified_layer_keeps_its_names_and_valid_polygons() {
+        // A square with a 1 m wiggle on each edge: the wiggles go, the corners stay.
+        let mut ring = Vec::new();
+        for k in 0..=100 {
+            let t = f64::from(k) / 100.0;
+            ring.push(json!([
+                121.0 + 0.1 * t,
+                31.8 + if k % 2 == 1 { 0.00001 } else { 0.0 }
+            ]));
+        }
+        ring.extend([
+            json!([121.1, 31.9]),
+            json!([121.0, 31.9]),
+            json!([121.0, 31.8]),
+        ]);
+        let layer = json!({"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"name": "海门街道", "code": "T01"},
+             "geometry": {"type": "Polygon", "coordinates": [ring]}}]});
+        let out: Value =
+            serde_json::from_str(&simplify_layer(&layer.to_string(), 0.0002).unwrap()).unwrap();
+        let f = &out["features"][0];
+        assert_eq!(f["properties"]["name"], "海门街道");
+        assert_eq!(f["geometry"]["type"], "MultiPolygon");
+        let kept = f["geometry"]["coordinates"][0][0].as_array().unwrap();
+        assert_eq!(kept.len(), 5, "{kept:?}");
+        assert_eq!(check_feature(0, f, &BoundaryLimits::default()), Ok(5));
     }
 
     #[test]

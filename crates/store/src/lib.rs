@@ -68,7 +68,7 @@ use std::path::Path;
 use jiff::civil::Date;
 use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 
-pub use accounts::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
+pub use accounts::{AuditEntry, AuditRecord, MapLayer, MapLayerInfo, NewUser, UserRecord};
 pub use assessment::{
     AssessmentResultRecord, AssessmentRulesRecord, NewAssessmentResult, NewAssessmentRules,
 };
@@ -1065,6 +1065,11 @@ impl Store {
     /// A map layer by name.
     pub fn map_layer(&self, name: &str) -> Result<Option<MapLayer>, StoreError> {
         dispatch!(self.map_layer(name))
+    }
+
+    /// A map layer's name, source and version, without its GeoJSON.
+    pub fn map_layer_info(&self, name: &str) -> Result<Option<MapLayerInfo>, StoreError> {
+        dispatch!(self.map_layer_info(name))
     }
 
     /// Alarms, newest first: the page `filter.limit` and `filter.offset` select (in SQL).

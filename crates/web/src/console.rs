@@ -29,6 +29,7 @@ mod emergency;
 mod enforcement;
 mod fire;
 mod inventory;
+pub(crate) mod layers;
 mod plan;
 mod public;
 mod towns;
@@ -50,6 +51,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/alarms", get(alarms))
         .route("/alarms/{id}", get(alarm))
         .route("/map", get(map))
+        .route("/layers/{name}", get(layers::layer))
         .route("/emergency", get(emergency::index))
         .route("/emergency/warnings/{id}", get(emergency::warning))
         .route("/fire", get(fire::index))
@@ -1256,7 +1258,8 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
     let st = state.clone();
     let result = state
         .blocking(move |store| {
-            let layer = store.map_layer("district")?;
+            // The boundary is fetched by the page from its own URL (cached, simplified).
+            let layer = store.map_layer_info("district")?;
             let as_of = today(&st);
             let home: Vec<String> = store
                 .area(&st.config.home_area)?
@@ -1319,10 +1322,6 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 }
                 devices.push(point);
             }
-            let boundary: serde_json::Value = match &layer {
-                Some(l) => serde_json::from_str(&l.geojson).map_err(ApiError::internal)?,
-                None => serde_json::Value::Null,
-            };
             // Fire incidents still open (not dispatched, dispatched or awaiting the office).
             let fires: Vec<serde_json::Value> = store
                 .fire_incidents(&lantian_store::FireFilter {
@@ -1342,7 +1341,7 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 })
                 .collect();
             let doc = serde_json::json!({
-                "boundary": boundary,
+                "boundary_url": layers::url(layer.as_ref()),
                 "stations": stations,
                 "devices": devices,
                 "alarms": alarmed,

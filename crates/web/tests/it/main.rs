@@ -22,6 +22,7 @@ mod emergency;
 mod enforcement;
 mod fire;
 mod inventory;
+mod layers;
 mod plan;
 mod public;
 mod towns;
