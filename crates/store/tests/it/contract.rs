@@ -2155,3 +2155,69 @@ contract!(
         ));
     }
 );
+
+/// Measures folding refused frames (run by hand: `cargo test -p lantian-store --test it
+/// measure_reject_folding -- --ignored --nocapture`): a flood of 1,000,000 refusals with
+/// 256-byte excerpts from 1,000 addresses over 10 days, then the retention job's fold.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn measure_reject_folding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let run = |store: &Store, engine: &str, size: &dyn Fn() -> u64| {
+        let t0 = 1_704_038_400_000_i64;
+        let base = size();
+        for chunk in 0..100 {
+            let rows: Vec<Reject> = (0..10_000)
+                .map(|i| {
+                    let n = chunk * 10_000 + i;
+                    Reject {
+                        received_at_ms: t0 + n * 864,
+                        peer: format!("10.0.{}.{}:{}", n % 1000 / 250, n % 250, 1024 + n % 60_000),
+                        mn: None,
+                        reason: "wrong_password".to_owned(),
+                        excerpt: vec![b'#'; 256],
+                    }
+                })
+                .collect();
+            store.record_rejects(&rows).unwrap();
+        }
+        let full = size();
+        let started = std::time::Instant::now();
+        let done = store
+            .prune_rejects(t0 + 11 * 86_400_000, 1_000_000, 0)
+            .unwrap();
+        let took = started.elapsed();
+        let days = store.reject_days(100_000).unwrap().len();
+        eprintln!(
+            "{engine}: 1,000,000 refusals took {} bytes ({} per row); folded {} rows in {took:?} \
+             ({:.0} rows/s) into {days} day counts; {} bytes after",
+            full - base,
+            (full - base) / 1_000_000,
+            done.folded,
+            done.folded as f64 / took.as_secs_f64(),
+            size()
+        );
+    };
+    let store = Store::open(path.to_str().unwrap()).unwrap();
+    let file = || {
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+            + std::fs::metadata(dir.path().join("m.db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0)
+    };
+    run(&store, "SQLite", &file);
+    if let Some(pg) = PgSchema::new("measure_reject_folding") {
+        let size = || {
+            let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+            let q = format!(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = '{}' AND c.relkind = 'r'",
+                pg.schema
+            );
+            c.query_one(&q, &[]).unwrap().get::<_, i64>(0) as u64
+        };
+        run(&pg.store, "PostgreSQL", &size);
+    }
+}
