@@ -414,7 +414,8 @@ pub struct RejectDay {
     pub day: jiff::civil::Date,
     /// Why (as [`Reject::reason`]).
     pub reason: String,
-    /// The peer's IP address, without the port (as recorded when it is not an address).
+    /// The peer's IPv4 address, or its IPv6 /64 (`2001:db8::/64`), without the port (as
+    /// recorded when it is not an address).
     pub peer_addr: String,
     /// How many frames.
     pub rejects: u64,
@@ -449,10 +450,21 @@ pub(crate) fn day_date(day: i64) -> Result<jiff::civil::Date, crate::StoreError>
 }
 
 /// The address of a peer recorded as `ip:port` (the port changes with every connection, so it
-/// would make each connection a group of its own).
+/// would make each connection a group of its own). An IPv6 peer is grouped by its /64 (one
+/// host's or site's allocation), so that rotating addresses inside it cannot make every
+/// refusal a day count of its own.
 pub(crate) fn peer_addr(peer: &str) -> String {
-    peer.parse::<std::net::SocketAddr>()
-        .map_or_else(|_| peer.to_owned(), |a| a.ip().to_string())
+    match peer.parse::<std::net::SocketAddr>() {
+        Ok(std::net::SocketAddr::V6(a)) => match a.ip().to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let net = u128::from(*a.ip()) & !((1u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(net))
+            }
+        },
+        Ok(a) => a.ip().to_string(),
+        Err(_) => peer.to_owned(),
+    }
 }
 
 /// Folds removed detailed rows `(received_at, peer, reason)` into day counts:

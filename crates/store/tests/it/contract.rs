@@ -740,6 +740,8 @@ contract!(refused_frames_are_folded_into_day_counts, |store| {
     store
         .record_rejects(&[
             reject(day1 + 3_600_000, "[2001:db8::1]:4000", "unknown_mn"),
+            // Another address of the same IPv6 /64: one group.
+            reject(day1 + 3_600_001, "[2001:db8::ffff:2]:4001", "unknown_mn"),
             reject(day1 + 86_400_000, "10.0.0.9:5000", "wrong_password"),
         ])
         .unwrap();
@@ -751,7 +753,7 @@ contract!(refused_frames_are_folded_into_day_counts, |store| {
     store.record_rejects(&recent).unwrap();
     let keep_from = now - 30 * 86_400_000;
     let done = store.prune_rejects(keep_from, 3, 0).unwrap();
-    assert_eq!(done.folded, 10_050 + 2 + 2);
+    assert_eq!(done.folded, 10_050 + 3 + 2);
     assert_eq!(done.days_removed, 0);
     let left = store.rejects(100).unwrap();
     assert_eq!(left, recent[2..].iter().rev().cloned().collect::<Vec<_>>());
@@ -769,7 +771,7 @@ contract!(refused_frames_are_folded_into_day_counts, |store| {
             row("2024-02-09", "bad_crc", "10.0.0.7", 2),
             row("2024-01-02", "wrong_password", "10.0.0.9", 1),
             row("2024-01-01", "wrong_password", "10.0.0.9", 10_050),
-            row("2024-01-01", "unknown_mn", "2001:db8::1", 1),
+            row("2024-01-01", "unknown_mn", "2001:db8::/64", 2),
         ]
     );
     let d = &store.reject_days(100).unwrap()[2];
