@@ -55,6 +55,14 @@ function data(el) {
   return src ? JSON.parse(src.textContent) : [];
 }
 
+// A map layer from its own URL (versioned: the browser keeps it until the next import), or
+// null when the page has none.
+async function layer(url) {
+  if (!url) return null;
+  const res = await fetch(url, { credentials: 'same-origin' });
+  return res.ok ? res.json() : null;
+}
+
 function calendarOption(el) {
   const year = el.dataset.year;
   return {
@@ -148,8 +156,9 @@ function historyOption(el) {
 
 // The district boundary (the bureau's GeoJSON, drawn locally: no tiles), stations in their AQI
 // colour, devices by status, and devices with open alarms rippling.
-function mapOption(el) {
+async function mapOption(el) {
   const d = data(el);
+  const boundary = await layer(d.boundary_url);
   const STATUS = { 在线: '#2e7d32', 离线: '#c62828', 未上线: '#9e9e9e' };
   const tip = (p) => {
     const v = p.data;
@@ -159,8 +168,8 @@ function mapOption(el) {
     if (v.label_fire !== undefined) return `${esc(v.name)}<br>${esc(v.label_fire)}，火点 ${esc(v.value[2])} 个`;
     return `${esc(v.name)}<br>${esc(v.mn)}：${esc(v.status)}${v.value[2] ? `，未结报警 ${esc(v.value[2])}` : ''}`;
   };
-  const geo = d.boundary !== null;
-  if (geo) echarts.registerMap('district', d.boundary);
+  const geo = boundary !== null;
+  if (geo) echarts.registerMap('district', boundary);
   const coord = geo ? { coordinateSystem: 'geo' } : {};
   return {
     tooltip: { trigger: 'item', formatter: tip },
@@ -186,17 +195,17 @@ function mapOption(el) {
 const FIRE_STATE = {
   pending: '#ff6f00', near_border: '#9e9e9e', dispatched: '#d50000', verified: '#1565c0', closed: '#2e7d32',
 };
-function firesOption(el) {
+async function firesOption(el) {
   const d = data(el);
   // The district outline with the towns over it (fires outside every town stay in view).
-  const parts = [d.boundary, d.towns].filter(Boolean);
+  const parts = (await Promise.all([layer(d.boundary_url), layer(d.towns_url)])).filter(Boolean);
   const shape = parts.length ? { type: 'FeatureCollection', features: parts.flatMap((p) => p.features) } : null;
   if (shape) echarts.registerMap('fire-area', shape);
   const coord = shape ? { coordinateSystem: 'geo' } : {};
   return {
     tooltip: { trigger: 'item', formatter: (p) => (p.data && p.data.state_zh ? `${esc(p.data.name)}<br>${esc(p.data.state_zh)}，火点 ${esc(p.data.value[2])} 个` : esc(p.name)) },
     ...(shape
-      ? { geo: { map: 'fire-area', roam: true, label: { show: !!d.towns, fontSize: 10 }, itemStyle: { areaColor: '#f4f1ea', borderColor: '#8d6e63' } } }
+      ? { geo: { map: 'fire-area', roam: true, label: { show: !!d.towns_url, fontSize: 10 }, itemStyle: { areaColor: '#f4f1ea', borderColor: '#8d6e63' } } }
       : { xAxis: { type: 'value', scale: true, name: '经度' }, yAxis: { type: 'value', scale: true, name: '纬度' } }),
     series: [{
       name: '火点事件', type: 'scatter', ...coord, symbol: 'triangle', symbolSize: 14, data: d.fires,
@@ -263,20 +272,23 @@ async function drawCharts() {
   const els = [...document.querySelectorAll('[data-chart]')];
   // SVG in tests (assertable DOM), canvas otherwise.
   const renderer = new URLSearchParams(location.search).has('svg') ? 'svg' : 'canvas';
-  await Promise.all(els.map((el) => new Promise((resolve) => {
-    const chart = echarts.init(el, null, { renderer });
-    // 'finished' never comes for endless animations (the alarm ripples); the first frame
-    // drawn is enough.
-    chart.on('finished', resolve);
-    chart.on('rendered', resolve);
-    const option = OPTIONS[el.dataset.chart](el);
-    // Test mode draws at once (no entry animation), so screenshots show the final picture.
-    if (renderer === 'svg') option.animation = false;
-    chart.setOption(option);
-    // Test mode: the browser tests reach the chart to show a tooltip (dispatchAction).
-    if (renderer === 'svg') el.chart = chart;
-    window.addEventListener('resize', () => chart.resize());
-  })));
+  await Promise.all(els.map(async (el) => {
+    // Maps fetch their layers first.
+    const option = await OPTIONS[el.dataset.chart](el);
+    await new Promise((resolve) => {
+      const chart = echarts.init(el, null, { renderer });
+      // 'finished' never comes for endless animations (the alarm ripples); the first frame
+      // drawn is enough.
+      chart.on('finished', resolve);
+      chart.on('rendered', resolve);
+      // Test mode draws at once (no entry animation), so screenshots show the final picture.
+      if (renderer === 'svg') option.animation = false;
+      chart.setOption(option);
+      // Test mode: the browser tests reach the chart to show a tooltip (dispatchAction).
+      if (renderer === 'svg') el.chart = chart;
+      window.addEventListener('resize', () => chart.resize());
+    });
+  }));
 }
 
 // The session's CSRF token (the page's <meta>), sent with every state-changing request.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result, bail};
 use clap::{Args as ClapArgs, ValueEnum};
 use lantian_core::geo::gcj02_to_wgs84;
+use lantian_fire::{BoundaryLimits, boundary};
 use lantian_store::{AuditEntry, MapLayer, Store};
 use serde_json::{Value, json};
 
@@ -50,6 +51,18 @@ pub(crate) fn import(
     crs: Crs,
     feature: Option<&str>,
 ) -> Result<()> {
+    let limits = BoundaryLimits::default();
+    // The size is checked before the file is read: a huge file is refused without loading it.
+    let bytes = std::fs::metadata(file)
+        .with_context(|| format!("cannot read {}", file.display()))?
+        .len();
+    if bytes > limits.max_bytes {
+        bail!(
+            "{}: {bytes} bytes; a boundary file is at most {} bytes (simplify it first)",
+            file.display(),
+            limits.max_bytes
+        );
+    }
     let text =
         std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let doc: Value =
@@ -65,16 +78,9 @@ pub(crate) fn import(
                 continue;
             }
         }
-        let kind = f["geometry"]["type"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if kind != "Polygon" && kind != "MultiPolygon" {
-            bail!(
-                "{}: feature {i}: geometry {kind:?}; a boundary is a Polygon or MultiPolygon",
-                file.display()
-            );
-        }
+        // Every feature stored is read by every fire import and drawn on every map: refuse
+        // the whole file, naming the feature, rather than store a layer that breaks them.
+        boundary::check_feature(i, &f, &limits).with_context(|| file.display().to_string())?;
         if crs == Crs::Gcj02 {
             convert(&mut f["geometry"]["coordinates"]);
         }
@@ -87,10 +93,15 @@ pub(crate) fn import(
             feature.map(|f| format!(" named {f:?}")).unwrap_or_default()
         );
     }
+    boundary::check_layer(&kept, &limits).with_context(|| file.display().to_string())?;
     let n = kept.len();
+    let geojson = json!({"type": "FeatureCollection", "features": kept}).to_string();
+    // The fire imports read the layer this way: it must read.
+    lantian_fire::regions_from_geojson(&geojson, name, |x, y| (x, y))
+        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let layer = MapLayer {
         name: name.to_owned(),
-        geojson: json!({"type": "FeatureCollection", "features": kept}).to_string(),
+        geojson,
         source_crs: match crs {
             Crs::Wgs84 => "wgs84",
             Crs::Gcj02 => "gcj02",

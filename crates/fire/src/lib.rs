@@ -4,10 +4,12 @@
 //! ([`orders`]). Pure: text and polygons in, no IO, no clock.
 
 pub mod attribution;
+pub mod boundary;
 pub mod firms;
 pub mod incidents;
 pub mod orders;
 
 pub use attribution::{Attribution, Region, Regions, regions_from_geojson};
+pub use boundary::{BoundaryError, BoundaryLimits};
 pub use firms::{Confidence, Detection, Keys, LineError, Parsed, parse};
 pub use incidents::{Incident, Joins, MergeRule, extend, merge};

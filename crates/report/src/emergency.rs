@@ -499,7 +499,10 @@ pub fn episode(
     let (s, e) = (unix_s(start)?, unix_s(end)?);
     let alarms = store
         .alarms(&lantian_store::AlarmFilter {
-            limit: 1000,
+            // Episodes starting by the end of the warning, filtered in SQL (the 1,000 newest
+            // alarms of every kind used to be read, which missed older warnings' alarms).
+            start_to: Some(e.saturating_add(1)),
+            limit: 100_000,
             ..lantian_store::AlarmFilter::default()
         })?
         .into_iter()

@@ -20,6 +20,7 @@ pub fn effect(
 ) -> Result<BTreeMap<String, Effect>, ReportError> {
     let cases = store.enforcement_cases(&CaseFilter::default())?;
     let alarms = store.alarms(&AlarmFilter {
+        kind: Some(lantian_core::AlarmKind::Exceedance),
         limit: 100_000,
         ..AlarmFilter::default()
     })?;

@@ -130,6 +130,18 @@ pub(crate) const TABLES: &[TableSpec] = &[
         ["id"]
     ),
     t!(
+        "ingest_reject_days",
+        [
+            "day",
+            "reason",
+            "peer_addr",
+            "rejects",
+            "first_at",
+            "last_at"
+        ],
+        ["day", "reason", "peer_addr"]
+    ),
+    t!(
         "alarms",
         [
             "id",

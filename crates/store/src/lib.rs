@@ -68,7 +68,7 @@ use std::path::Path;
 use jiff::civil::Date;
 use lantian_aq::{Concentration, HourlyFrame, Pollutant};
 
-pub use accounts::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
+pub use accounts::{AuditEntry, AuditRecord, MapLayer, MapLayerInfo, NewUser, UserRecord};
 pub use assessment::{
     AssessmentResultRecord, AssessmentRulesRecord, NewAssessmentResult, NewAssessmentRules,
 };
@@ -86,8 +86,9 @@ pub use model::{
     Station, StationLevel, WriteSummary,
 };
 pub use monitoring::{
-    AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmUpdate, ChainCheck, EvidenceFrame,
-    IngestFrame, IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading,
+    AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmScopeRecord, AlarmUpdate, ChainCheck,
+    EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount, Reject, RejectDay,
+    RejectsPruned, StoredDevice, StoredReading,
 };
 pub use plan::{
     AttachmentRecord, IndicatorValueRecord, NewAttachment, NewIndicatorValue, NewTaskReport,
@@ -113,6 +114,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/sqlite/0012_enforcement.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/sqlite/0013_reject_retention.sql"),
     ),
 ];
 /// The PostgreSQL migrations, in order.
@@ -146,6 +151,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         12,
         include_str!("../migrations/postgres/0012_enforcement.sql"),
+    ),
+    (
+        13,
+        include_str!("../migrations/postgres/0013_reject_retention.sql"),
     ),
 ];
 
@@ -477,6 +486,24 @@ impl Store {
     /// The latest refused frames, newest first (`limit` 0 = 1,000).
     pub fn rejects(&self, limit: usize) -> Result<Vec<Reject>, StoreError> {
         dispatch!(self.rejects(limit))
+    }
+
+    /// Keeps refused frames from growing without bound: detailed rows received before
+    /// `detail_before_ms`, and all but the newest `max_rows`, are folded into per-day counts
+    /// by reason and peer address ([`Store::reject_days`]) and removed, a batch per
+    /// transaction; day counts of days before `days_before_ms` are removed.
+    pub fn prune_rejects(
+        &self,
+        detail_before_ms: i64,
+        max_rows: u64,
+        days_before_ms: i64,
+    ) -> Result<RejectsPruned, StoreError> {
+        dispatch!(self.prune_rejects(detail_before_ms, max_rows, days_before_ms))
+    }
+
+    /// The day counts of pruned refused frames, newest day first (0 = 1,000).
+    pub fn reject_days(&self, limit: usize) -> Result<Vec<RejectDay>, StoreError> {
+        dispatch!(self.reject_days(limit))
     }
 
     /// A device's readings of one CN with `from ≤ DataTime < to` (Unix seconds).
@@ -959,15 +986,19 @@ impl Store {
 
     /// Applies a person's lifecycle action to an alarm (checked by
     /// [`lantian_core::AlarmState::apply`]) and records it in the alarm's events and the audit
-    /// log, in one transaction; returns the new state.
+    /// log, in one transaction; returns the new state. `authorize` sees the alarm and its
+    /// device's town as they are inside the transaction (PostgreSQL: the row locked), like
+    /// [`Store::fire_step`]: a dispatch to another town between the check and the write
+    /// cannot slip through. It refuses with [`StoreError::Denied`]; nothing is written then.
     pub fn alarm_action(
         &self,
         alarm_id: i64,
         actor: &str,
         action: &lantian_core::AlarmAction,
+        authorize: &dyn Fn(&AlarmScopeRecord) -> Result<(), StoreError>,
         at_ms: i64,
     ) -> Result<lantian_core::AlarmState, StoreError> {
-        dispatch!(self.alarm_action(alarm_id, actor, action, at_ms))
+        dispatch!(self.alarm_action(alarm_id, actor, action, authorize, at_ms))
     }
 
     // ---- People: users, sessions, audit log ----
@@ -1036,9 +1067,24 @@ impl Store {
         dispatch!(self.map_layer(name))
     }
 
-    /// Alarms, newest first.
+    /// A map layer's name, source and version, without its GeoJSON.
+    pub fn map_layer_info(&self, name: &str) -> Result<Option<MapLayerInfo>, StoreError> {
+        dispatch!(self.map_layer_info(name))
+    }
+
+    /// Alarms, newest first: the page `filter.limit` and `filter.offset` select (in SQL).
     pub fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
         dispatch!(self.alarms(filter))
+    }
+
+    /// How many alarms match `filter` before paging (its `limit` and `offset` are ignored).
+    pub fn alarms_found(&self, filter: &AlarmFilter) -> Result<u64, StoreError> {
+        dispatch!(self.alarms_found(filter))
+    }
+
+    /// Each device's open alarms (devices with none are left out), by MN.
+    pub fn open_alarm_counts(&self) -> Result<Vec<OpenAlarmCount>, StoreError> {
+        dispatch!(self.open_alarm_counts())
     }
 
     /// An alarm's lifecycle, oldest first.

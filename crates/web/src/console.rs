@@ -17,7 +17,7 @@ use lantian_aq::assess::Period;
 use lantian_aq::{AqiLevel, Config, Pollutant};
 use lantian_core::DeviceKind;
 use lantian_core::device::format_micros;
-use lantian_store::{AlarmFilter, AlarmRecord, Store, StoredDevice};
+use lantian_store::{AlarmFilter, AlarmRecord, OpenAlarmCount, Store, StoredDevice};
 use serde::Deserialize;
 
 use crate::api::monitoring::{device_status, is_offline_now, status_zh};
@@ -29,6 +29,7 @@ mod emergency;
 mod enforcement;
 mod fire;
 mod inventory;
+pub(crate) mod layers;
 mod plan;
 mod public;
 mod towns;
@@ -50,6 +51,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/alarms", get(alarms))
         .route("/alarms/{id}", get(alarm))
         .route("/map", get(map))
+        .route("/layers/{name}", get(layers::layer))
         .route("/emergency", get(emergency::index))
         .route("/emergency/warnings/{id}", get(emergency::warning))
         .route("/fire", get(fire::index))
@@ -453,17 +455,20 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
             let as_of = today(&st);
             let year = as_of.year();
             let devices = store.devices()?;
-            let open = store.alarms(&AlarmFilter {
+            // The ten newest open alarms are shown; the rest are counted by the database.
+            let open_filter = AlarmFilter {
                 open_only: true,
-                limit: usize::MAX >> 1,
+                limit: 10,
                 ..AlarmFilter::default()
-            })?;
-            let offline = open
+            };
+            let open = store.alarms(&open_filter)?;
+            let open_found =
+                usize::try_from(store.alarms_found(&open_filter)?).unwrap_or(usize::MAX);
+            let offline = store
+                .open_alarm_counts()?
                 .iter()
-                .filter(|a| is_offline_now(a))
-                .map(|a| a.mn.as_str())
-                .collect::<std::collections::HashSet<_>>()
-                .len();
+                .filter(|c| c.offline_now)
+                .count();
             let mut p = OverviewPage {
                 nav: nav(&st, &user, "overview"),
                 area_name: st.config.district.clone(),
@@ -482,12 +487,12 @@ async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Re
                 valid_days: 0,
                 good_status: "",
                 non_good_affordable: None,
-                open_alarms: open.len(),
+                open_alarms: open_found,
                 offline_devices: offline,
                 device_count: devices.len(),
                 stations: Vec::new(),
                 calendar_json: "[]".into(),
-                alarms: alarm_rows(&open[..open.len().min(10)], &devices),
+                alarms: alarm_rows(&open, &devices),
             };
             let start = Date::new(year, 1, 1).map_err(ApiError::internal)?;
             match st.report(
@@ -562,15 +567,16 @@ async fn alarms(
     let nav = nav(&state, &user, "alarms");
     let result = state
         .blocking(move |store| {
-            let all = store.alarms(&AlarmFilter {
+            let filter = AlarmFilter {
                 open_only,
                 limit: 500,
                 ..AlarmFilter::default()
-            })?;
+            };
+            let all = store.alarms(&filter)?;
             Ok(AlarmsPage {
                 nav,
                 open_only,
-                total: all.len(),
+                total: usize::try_from(store.alarms_found(&filter)?).unwrap_or(usize::MAX),
                 alarms: alarm_rows(&all, &store.devices()?),
             })
         })
@@ -775,11 +781,11 @@ async fn monitoring(
         .blocking(move |store| {
             let devices = store.devices()?;
             let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
-            let open = store.alarms(&AlarmFilter {
-                open_only: true,
-                limit: usize::MAX >> 1,
-                ..AlarmFilter::default()
-            })?;
+            let open: HashMap<String, OpenAlarmCount> = store
+                .open_alarm_counts()?
+                .into_iter()
+                .map(|c| (c.mn.clone(), c))
+                .collect();
             let latest = crate::api::monitoring::latest_by_device(
                 store,
                 jiff::Timestamp::now().as_second(),
@@ -793,9 +799,9 @@ async fn monitoring(
                     Some(t) => t.1 += 1,
                     None => towns.push((dev.owner.town.clone(), 1)),
                 }
-                let mine: Vec<&AlarmRecord> = open.iter().filter(|a| a.mn == dev.mn).collect();
+                let mine = open.get(&dev.mn).cloned().unwrap_or_default();
                 let last = seen.get(&d.id).copied();
-                let key = device_status(last.is_some(), mine.iter().any(|a| is_offline_now(a)));
+                let key = device_status(last.is_some(), mine.offline_now);
                 match key {
                     "online" => online += 1,
                     "offline" => offline += 1,
@@ -820,7 +826,7 @@ async fn monitoring(
                         .get(&d.id)
                         .map(|r| values_text(dev, r))
                         .unwrap_or_default(),
-                    open_alarms: mine.len(),
+                    open_alarms: usize::try_from(mine.open).unwrap_or(usize::MAX),
                 });
             }
             towns.sort();
@@ -1276,7 +1282,8 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
     let st = state.clone();
     let result = state
         .blocking(move |store| {
-            let layer = store.map_layer("district")?;
+            // The boundary is fetched by the page from its own URL (cached, simplified).
+            let layer = store.map_layer_info("district")?;
             let as_of = today(&st);
             let home: Vec<String> = store
                 .area(&st.config.home_area)?
@@ -1306,11 +1313,11 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                     "label": now.label,
                 }));
             }
-            let open = store.alarms(&AlarmFilter {
-                open_only: true,
-                limit: usize::MAX >> 1,
-                ..AlarmFilter::default()
-            })?;
+            let open: HashMap<String, OpenAlarmCount> = store
+                .open_alarm_counts()?
+                .into_iter()
+                .map(|c| (c.mn.clone(), c))
+                .collect();
             let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
             let mut devices = Vec::new();
             let mut alarmed = Vec::new();
@@ -1319,8 +1326,9 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 let (Some(lon), Some(lat)) = (dev.owner.lon, dev.owner.lat) else {
                     continue;
                 };
-                let mine = open.iter().filter(|a| a.mn == dev.mn).count();
-                let offline = open.iter().any(|a| a.mn == dev.mn && is_offline_now(a));
+                let (mine, offline) = open
+                    .get(&dev.mn)
+                    .map_or((0, false), |c| (c.open, c.offline_now));
                 let status = status_zh(device_status(seen.contains_key(&d.id), offline));
                 let name = if dev.owner.name.is_empty() {
                     &dev.name
@@ -1338,10 +1346,6 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 }
                 devices.push(point);
             }
-            let boundary: serde_json::Value = match &layer {
-                Some(l) => serde_json::from_str(&l.geojson).map_err(ApiError::internal)?,
-                None => serde_json::Value::Null,
-            };
             // Fire incidents still open (not dispatched, dispatched or awaiting the office).
             let fires: Vec<serde_json::Value> = store
                 .fire_incidents(&lantian_store::FireFilter {
@@ -1361,7 +1365,7 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 })
                 .collect();
             let doc = serde_json::json!({
-                "boundary": boundary,
+                "boundary_url": layers::url(layer.as_ref()),
                 "stations": stations,
                 "devices": devices,
                 "alarms": alarmed,

@@ -48,6 +48,10 @@ pub struct WebConfig {
     pub max_body: usize,
     /// Most rows one page of a list returns.
     pub max_page: usize,
+    /// Map layers are simplified for display to this tolerance, in degrees (vertices closer
+    /// than this to the simplified outline are dropped). Default 0.0001° (about 10 m; a
+    /// district map's pixel is about 50 m).
+    pub map_layer_tolerance_deg: f64,
     /// Annual PM2.5 target of the district, µg/m³ (the plan: 27).
     pub pm25_target: lantian_aq::Concentration,
     /// Good-day share target, percent.
@@ -93,6 +97,7 @@ impl Default for WebConfig {
             secure_cookie: false,
             max_body: 64 * 1024,
             max_page: 10_000,
+            map_layer_tolerance_deg: 0.0001,
             pm25_target: lantian_aq::Concentration::from_micros(27_000_000)
                 .unwrap_or(lantian_aq::Concentration::ZERO),
             good_target: lantian_aq::Concentration::from_micros(80_000_000)
@@ -144,6 +149,8 @@ pub struct AppState {
     pub(crate) login_throttle: Arc<std::sync::Mutex<auth::LoginThrottles>>,
     /// The password checks' own bounded pool.
     pub(crate) login_pool: Arc<auth::PasswordPool>,
+    /// Map layers simplified for display, per version.
+    pub(crate) layers: Arc<console::layers::LayerCache>,
 }
 
 /// A station (`true`) or an area by its key, the period's kind, and its first and last day.
@@ -202,8 +209,18 @@ impl AppState {
             )),
             config: Arc::new(config),
             reports: Arc::default(),
+            layers: Arc::default(),
             gate: Arc::new(tokio::sync::Semaphore::new(STORE_CALLS_AT_ONCE)),
         }
+    }
+
+    /// How many times a map layer was simplified for display since this state was made (once
+    /// per layer and version; the rest are served from memory).
+    #[must_use]
+    pub fn map_layers_computed(&self) -> u64 {
+        self.layers
+            .computed
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// A value computed by `f`, reused under `key` for `WebConfig::report_ttl`; one request

@@ -60,7 +60,7 @@ fn sqlite_store_moves_to_postgres_verified() {
         .args(["--to", &url]));
     assert!(out.status.success(), "{stdout}{stderr}");
     assert!(
-        stdout.contains("verified: 39 tables, counts and checksums equal"),
+        stdout.contains("verified: 40 tables, counts and checksums equal"),
         "{stdout}"
     );
     for table in [

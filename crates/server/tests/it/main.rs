@@ -8,6 +8,7 @@ mod auth;
 mod http_limits;
 mod latency;
 mod receiver;
+mod retention;
 
 /// `YYYYMMDDhhmmss` in Beijing time of a Unix second (an HJ 212 `DataTime`).
 fn beijing(ts: i64) -> String {

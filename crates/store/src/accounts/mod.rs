@@ -77,3 +77,32 @@ pub struct MapLayer {
     /// Where it came from.
     pub source: String,
 }
+
+/// A map layer without its GeoJSON: what a page needs to name it and to ask for it by version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MapLayerInfo {
+    /// Name, e.g. `district`.
+    pub name: String,
+    /// The file's coordinate system before normalisation (`wgs84` or `gcj02`).
+    pub source_crs: String,
+    /// Where it came from.
+    pub source: String,
+    /// When it was stored (Unix milliseconds).
+    pub updated_at_ms: i64,
+    /// Its GeoJSON's length (characters).
+    pub length: i64,
+}
+
+impl MapLayerInfo {
+    /// Changes whenever the layer is imported again (a cache key and a URL's version).
+    #[must_use]
+    pub fn version(&self) -> String {
+        format!("{}-{}", self.updated_at_ms, self.length)
+    }
+}
+
+/// A map layer's name, source and version, without reading its GeoJSON.
+pub(crate) const MAP_LAYER_INFO_SQL: &str =
+    "SELECT name, source_crs, source, updated_at, length(geojson) FROM map_layers WHERE name = ?1";
+pub(crate) const MAP_LAYER_INFO_SQL_PG: &str =
+    "SELECT name, source_crs, source, updated_at, length(geojson) FROM map_layers WHERE name = $1";

@@ -2,7 +2,7 @@
 
 use postgres::Row;
 
-use super::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
+use super::{AuditEntry, AuditRecord, MapLayer, MapLayerInfo, NewUser, UserRecord};
 use crate::StoreError;
 use crate::postgres::PgStore;
 
@@ -177,5 +177,17 @@ impl PgStore {
             source_crs: r.get(2),
             source: r.get(3),
         }))
+    }
+
+    pub(crate) fn map_layer_info(&self, name: &str) -> Result<Option<MapLayerInfo>, StoreError> {
+        let mut c = self.client()?;
+        Ok(c.query_opt(super::MAP_LAYER_INFO_SQL_PG, &[&name])?
+            .map(|r| MapLayerInfo {
+                name: r.get(0),
+                source_crs: r.get(1),
+                source: r.get(2),
+                updated_at_ms: r.get(3),
+                length: r.get::<_, i32>(4).into(),
+            }))
     }
 }

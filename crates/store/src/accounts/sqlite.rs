@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, Row, params};
 
-use super::{AuditEntry, AuditRecord, MapLayer, NewUser, UserRecord};
+use super::{AuditEntry, AuditRecord, MapLayer, MapLayerInfo, NewUser, UserRecord};
 use crate::StoreError;
 use crate::sqlite::SqliteStore;
 
@@ -185,6 +185,22 @@ impl SqliteStore {
                         })
                     },
                 )
+                .optional()?)
+        })
+    }
+
+    pub(crate) fn map_layer_info(&self, name: &str) -> Result<Option<MapLayerInfo>, StoreError> {
+        self.with_reader(|conn| {
+            Ok(conn
+                .query_row(super::MAP_LAYER_INFO_SQL, [name], |r| {
+                    Ok(MapLayerInfo {
+                        name: r.get(0)?,
+                        source_crs: r.get(1)?,
+                        source: r.get(2)?,
+                        updated_at_ms: r.get(3)?,
+                        length: r.get(4)?,
+                    })
+                })
                 .optional()?)
         })
     }

@@ -160,12 +160,45 @@ pub struct AlarmFilter {
     pub mn: Option<String>,
     /// Only this alarm.
     pub id: Option<i64>,
-    /// At most this many, newest first (0 = 1,000).
+    /// At most this many, newest first (0 = 1,000; at most 100,000).
     pub limit: usize,
+    /// Skip this many (newest first) before taking `limit`: paging is done by the database.
+    pub offset: usize,
     /// Only alarms raised at or after this (Unix ms)…
     pub raised_from_ms: Option<i64>,
     /// …and before this.
     pub raised_to_ms: Option<i64>,
+    /// Only this kind.
+    pub kind: Option<AlarmKind>,
+    /// Only devices of this town (the registry's `owner.town`).
+    pub town: Option<String>,
+    /// Only episodes starting at or after this (Unix seconds)…
+    pub start_from: Option<i64>,
+    /// …and before this.
+    pub start_to: Option<i64>,
+}
+
+/// Open alarms of one device, for lists of devices (counted by the database instead of
+/// loading every open alarm).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OpenAlarmCount {
+    /// Device MN.
+    pub mn: String,
+    /// Open alarms (not closed or dismissed).
+    pub open: u64,
+    /// Whether one of them is an offline alarm whose condition has not recovered.
+    pub offline_now: bool,
+}
+
+/// What a person's action on an alarm is authorised against: read inside the action's
+/// transaction, so a dispatch to another town between the check and the write cannot slip
+/// through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmScopeRecord {
+    /// The alarm as it is in the transaction.
+    pub alarm: AlarmRecord,
+    /// The town of its device (the registry's `owner.town`; empty when it has none).
+    pub town: String,
 }
 
 /// The result of checking one device's frame chain.
@@ -357,6 +390,96 @@ pub(crate) fn alarm_audit(
     }
 }
 
+/// The columns of an [`AlarmRecord`], in the order the engines' row readers expect.
+pub(crate) const ALARM_COLUMNS: &str =
+    "a.id, d.mn, a.kind, a.factor, a.state, a.start_at, a.end_at,
+    a.value, a.lim, a.detail, a.raised_at, a.recovered_at, a.assignee";
+
 /// Unrecovered alarms (all, or one device's), except offline ones (the offline job's).
 pub(crate) const UNRECOVERED_SQL: &str = "SELECT device_id, kind, factor FROM alarms
      WHERE recovered_at IS NULL AND kind <> 'offline'";
+
+/// Open alarms per device, and whether one is an unrecovered offline alarm.
+pub(crate) const OPEN_ALARM_COUNTS_SQL: &str = "SELECT d.mn, count(*),
+        sum(CASE WHEN a.kind = 'offline' AND a.recovered_at IS NULL THEN 1 ELSE 0 END)
+     FROM alarms a JOIN devices d ON d.id = a.device_id
+     WHERE a.state NOT IN ('closed', 'dismissed')
+     GROUP BY d.mn ORDER BY d.mn";
+
+/// Refused frames of one Beijing day, one reason and one peer address, counted once their
+/// detailed rows were pruned ([`crate::Store::prune_rejects`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectDay {
+    /// The day (Beijing time).
+    pub day: jiff::civil::Date,
+    /// Why (as [`Reject::reason`]).
+    pub reason: String,
+    /// The peer's IPv4 address, or its IPv6 /64 (`2001:db8::/64`), without the port (as
+    /// recorded when it is not an address).
+    pub peer_addr: String,
+    /// How many frames.
+    pub rejects: u64,
+    /// The first of them (Unix milliseconds).
+    pub first_at_ms: i64,
+    /// The last of them (Unix milliseconds).
+    pub last_at_ms: i64,
+}
+
+/// What [`crate::Store::prune_rejects`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RejectsPruned {
+    /// Detailed rows folded into day counts and removed.
+    pub folded: u64,
+    /// Day counts removed because they are older than their keep.
+    pub days_removed: u64,
+}
+
+/// Detailed refused frames are folded this many at a time, one transaction each: the SQLite
+/// writer is free in between for the receiver's commits.
+pub(crate) const PRUNE_BATCH: i64 = 10_000;
+
+/// Beijing days since 1970-01-01 of a Unix-milliseconds time.
+pub(crate) fn beijing_day(ms: i64) -> i64 {
+    (ms.saturating_add(8 * 3_600_000)).div_euclid(86_400_000)
+}
+
+pub(crate) fn day_date(day: i64) -> Result<jiff::civil::Date, crate::StoreError> {
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(day))
+        .map_err(|e| crate::StoreError::Corrupt(format!("reject day {day}: {e}")))
+}
+
+/// The address of a peer recorded as `ip:port` (the port changes with every connection, so it
+/// would make each connection a group of its own). An IPv6 peer is grouped by its /64 (one
+/// host's or site's allocation), so that rotating addresses inside it cannot make every
+/// refusal a day count of its own.
+pub(crate) fn peer_addr(peer: &str) -> String {
+    match peer.parse::<std::net::SocketAddr>() {
+        Ok(std::net::SocketAddr::V6(a)) => match a.ip().to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let net = u128::from(*a.ip()) & !((1u128 << 64) - 1);
+                format!("{}/64", std::net::Ipv6Addr::from(net))
+            }
+        },
+        Ok(a) => a.ip().to_string(),
+        Err(_) => peer.to_owned(),
+    }
+}
+
+/// Folds removed detailed rows `(received_at, peer, reason)` into day counts:
+/// `(day, reason, address) → (count, first, last)`.
+pub(crate) fn fold_rejects(
+    rows: impl IntoIterator<Item = (i64, String, String)>,
+) -> std::collections::BTreeMap<(i64, String, String), (i64, i64, i64)> {
+    let mut out = std::collections::BTreeMap::new();
+    for (at, peer, reason) in rows {
+        let e = out
+            .entry((beijing_day(at), reason, peer_addr(&peer)))
+            .or_insert((0, at, at));
+        e.0 += 1;
+        e.1 = e.1.min(at);
+        e.2 = e.2.max(at);
+    }
+    out
+}

@@ -8,10 +8,10 @@ use lantian_core::{AlarmAction, AlarmKind, AlarmState, Device};
 use postgres::Transaction;
 
 use super::{
-    AlarmEventRecord, AlarmFilter, AlarmRecord, ChainCheck, ChainVerifier, EvidenceFrame,
-    IngestFrame, IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading, decode_vals,
-    device_from_json, device_to_json, factor_col, factor_of, list_limit, parse_kind, parse_state,
-    reading_slot,
+    ALARM_COLUMNS, AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmScopeRecord, ChainCheck,
+    ChainVerifier, EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount,
+    Reject, RejectDay, RejectsPruned, StoredDevice, StoredReading, decode_vals, device_from_json,
+    device_to_json, factor_col, factor_of, list_limit, parse_kind, parse_state, reading_slot,
 };
 use crate::postgres::PgStore;
 use crate::{AlarmUpdate, StoreError};
@@ -21,6 +21,33 @@ const CHAIN_LOCK_BASE: i64 = 0x4C54_0000_0000;
 /// Advisory-lock namespace of a device's alarms (a device id is added): two nodes cannot open
 /// the same alarm twice.
 const ALARM_LOCK_BASE: i64 = 0x4C55_0000_0000;
+
+/// The filter of an alarm list (`$1`–`$9`).
+const ALARM_WHERE: &str = "FROM alarms a JOIN devices d ON d.id = a.device_id
+     WHERE (NOT $1 OR a.state NOT IN ('closed', 'dismissed')) AND ($2::text IS NULL OR d.mn = $2)
+       AND ($3::bigint IS NULL OR a.id = $3)
+       AND ($4::bigint IS NULL OR a.raised_at >= $4) AND ($5::bigint IS NULL OR a.raised_at < $5)
+       AND ($6::text IS NULL OR a.kind = $6) AND ($7::text IS NULL OR d.town = $7)
+       AND ($8::bigint IS NULL OR a.start_at >= $8) AND ($9::bigint IS NULL OR a.start_at < $9)";
+
+/// An alarm from a row selected with [`ALARM_COLUMNS`] first.
+fn alarm_from_row(r: &postgres::Row) -> Result<AlarmRecord, StoreError> {
+    Ok(AlarmRecord {
+        id: r.get(0),
+        mn: r.get(1),
+        kind: parse_kind(r.get(2))?,
+        factor: factor_of(r.get(3)),
+        state: parse_state(r.get(4))?,
+        start: r.get(5),
+        end: r.get(6),
+        value: r.get(7),
+        limit: r.get(8),
+        detail: r.get(9),
+        raised_at_ms: r.get(10),
+        recovered_at_ms: r.get(11),
+        assignee: r.get(12),
+    })
+}
 
 impl PgStore {
     pub(crate) fn upsert_devices(&self, devices: &[Device]) -> Result<u64, StoreError> {
@@ -277,6 +304,80 @@ impl PgStore {
             .collect())
     }
 
+    pub(crate) fn prune_rejects(
+        &self,
+        detail_before_ms: i64,
+        max_rows: u64,
+        days_before_ms: i64,
+    ) -> Result<RejectsPruned, StoreError> {
+        let mut done = RejectsPruned::default();
+        let mut c = self.client()?;
+        // Rows with an id up to this one are beyond the newest `max_rows`.
+        let excess: i64 = c
+            .query_opt(
+                "SELECT id FROM ingest_rejects ORDER BY id DESC LIMIT 1 OFFSET $1",
+                &[&i64::try_from(max_rows).unwrap_or(i64::MAX)],
+            )?
+            .map_or(0, |r| r.get(0));
+        loop {
+            let mut tx = c.transaction()?;
+            // Rows are removed and returned in one statement (rows another node is folding
+            // are skipped), so no row is counted twice.
+            let rows = tx.query(
+                "DELETE FROM ingest_rejects WHERE id IN (SELECT id FROM ingest_rejects
+                    WHERE received_at < $1 OR id <= $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+                 RETURNING received_at, peer, reason",
+                &[&detail_before_ms, &excess, &super::PRUNE_BATCH],
+            )?;
+            let put = tx.prepare(
+                "INSERT INTO ingest_reject_days (day, reason, peer_addr, rejects, first_at, last_at)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (day, reason, peer_addr) DO UPDATE SET
+                    rejects = ingest_reject_days.rejects + excluded.rejects,
+                    first_at = LEAST(ingest_reject_days.first_at, excluded.first_at),
+                    last_at = GREATEST(ingest_reject_days.last_at, excluded.last_at)",
+            )?;
+            for ((day, reason, addr), (n, first, last)) in super::fold_rejects(
+                rows.iter()
+                    .map(|r| (r.get::<_, i64>(0), r.get(1), r.get(2))),
+            ) {
+                tx.execute(&put, &[&day, &reason, &addr, &n, &first, &last])?;
+            }
+            tx.commit()?;
+            let n = rows.len() as u64;
+            done.folded += n;
+            if n < super::PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+        done.days_removed = c.execute(
+            "DELETE FROM ingest_reject_days WHERE day < $1",
+            &[&super::beijing_day(days_before_ms)],
+        )?;
+        Ok(done)
+    }
+
+    pub(crate) fn reject_days(&self, limit: usize) -> Result<Vec<RejectDay>, StoreError> {
+        let mut c = self.client()?;
+        c.query(
+            "SELECT day, reason, peer_addr, rejects, first_at, last_at FROM ingest_reject_days
+             ORDER BY day DESC, rejects DESC, reason, peer_addr LIMIT $1",
+            &[&list_limit(limit)],
+        )?
+        .iter()
+        .map(|r| {
+            Ok(RejectDay {
+                day: super::day_date(r.get(0))?,
+                reason: r.get(1),
+                peer_addr: r.get(2),
+                rejects: r.get::<_, i64>(3).max(0) as u64,
+                first_at_ms: r.get(4),
+                last_at_ms: r.get(5),
+            })
+        })
+        .collect()
+    }
+
     pub(crate) fn readings(
         &self,
         device_id: i64,
@@ -411,17 +512,28 @@ impl PgStore {
         alarm_id: i64,
         actor: &str,
         action: &AlarmAction,
+        authorize: &dyn Fn(&AlarmScopeRecord) -> Result<(), StoreError>,
         at_ms: i64,
     ) -> Result<AlarmState, StoreError> {
         let mut c = self.client()?;
         let mut tx = c.transaction()?;
-        let state = tx
+        // The alarm row is locked until the commit: a dispatch elsewhere waits, so the scope
+        // checked is the scope written under.
+        let row = tx
             .query_opt(
-                "SELECT state FROM alarms WHERE id = $1 FOR UPDATE",
+                &format!(
+                    "SELECT {ALARM_COLUMNS}, d.town FROM alarms a JOIN devices d ON d.id = a.device_id
+                     WHERE a.id = $1 FOR UPDATE OF a"
+                ),
                 &[&alarm_id],
             )?
             .ok_or(StoreError::NotFound("alarm", alarm_id))?;
-        let from = parse_state(state.get(0))?;
+        let scope = AlarmScopeRecord {
+            alarm: alarm_from_row(&row)?,
+            town: row.get(13),
+        };
+        authorize(&scope)?;
+        let from = scope.alarm.state;
         let to = from.apply(action)?;
         let assignee = match action {
             AlarmAction::Dispatch { to } => Some(to.as_str()),
@@ -456,42 +568,60 @@ impl PgStore {
 
     pub(crate) fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
         let mut c = self.client()?;
+        let kind = filter.kind.map(AlarmKind::as_str);
+        let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
         let rows = c.query(
-            "SELECT a.id, d.mn, a.kind, a.factor, a.state, a.start_at, a.end_at, a.value, a.lim,
-                    a.detail, a.raised_at, a.recovered_at, a.assignee
-             FROM alarms a JOIN devices d ON d.id = a.device_id
-             WHERE (NOT $1 OR a.state NOT IN ('closed', 'dismissed')) AND ($2::text IS NULL OR d.mn = $2)
-               AND ($4::bigint IS NULL OR a.id = $4)
-               AND ($5::bigint IS NULL OR a.raised_at >= $5) AND ($6::bigint IS NULL OR a.raised_at < $6)
-             ORDER BY a.id DESC LIMIT $3",
+            &format!(
+                "SELECT {ALARM_COLUMNS} {ALARM_WHERE} ORDER BY a.id DESC LIMIT $10 OFFSET $11"
+            ),
             &[
                 &filter.open_only,
                 &filter.mn,
-                &list_limit(filter.limit),
                 &filter.id,
                 &filter.raised_from_ms,
                 &filter.raised_to_ms,
+                &kind,
+                &filter.town,
+                &filter.start_from,
+                &filter.start_to,
+                &list_limit(filter.limit),
+                &offset,
             ],
         )?;
-        rows.iter()
-            .map(|r| {
-                Ok(AlarmRecord {
-                    id: r.get(0),
-                    mn: r.get(1),
-                    kind: parse_kind(r.get(2))?,
-                    factor: factor_of(r.get(3)),
-                    state: parse_state(r.get(4))?,
-                    start: r.get(5),
-                    end: r.get(6),
-                    value: r.get(7),
-                    limit: r.get(8),
-                    detail: r.get(9),
-                    raised_at_ms: r.get(10),
-                    recovered_at_ms: r.get(11),
-                    assignee: r.get(12),
-                })
+        rows.iter().map(alarm_from_row).collect()
+    }
+
+    pub(crate) fn alarms_found(&self, filter: &AlarmFilter) -> Result<u64, StoreError> {
+        let mut c = self.client()?;
+        let kind = filter.kind.map(AlarmKind::as_str);
+        let row = c.query_one(
+            &format!("SELECT count(*) {ALARM_WHERE}"),
+            &[
+                &filter.open_only,
+                &filter.mn,
+                &filter.id,
+                &filter.raised_from_ms,
+                &filter.raised_to_ms,
+                &kind,
+                &filter.town,
+                &filter.start_from,
+                &filter.start_to,
+            ],
+        )?;
+        Ok(row.get::<_, i64>(0).max(0) as u64)
+    }
+
+    pub(crate) fn open_alarm_counts(&self) -> Result<Vec<OpenAlarmCount>, StoreError> {
+        let mut c = self.client()?;
+        let rows = c.query(super::OPEN_ALARM_COUNTS_SQL, &[])?;
+        Ok(rows
+            .iter()
+            .map(|r| OpenAlarmCount {
+                mn: r.get(0),
+                open: r.get::<_, i64>(1).max(0) as u64,
+                offline_now: r.get::<_, i64>(2) > 0,
             })
-            .collect()
+            .collect())
     }
 
     pub(crate) fn alarm_events(&self, alarm_id: i64) -> Result<Vec<AlarmEventRecord>, StoreError> {

@@ -7,13 +7,66 @@ use lantian_core::{AlarmAction, AlarmKind, AlarmState, Device};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::{
-    AlarmEventRecord, AlarmFilter, AlarmRecord, ChainCheck, EvidenceFrame, IngestFrame,
-    IngestOutcome, MonitoringCounts, Reject, StoredDevice, StoredReading, decode_vals,
-    device_from_json, device_to_json, factor_col, factor_of, list_limit, parse_kind, parse_state,
-    reading_slot,
+    ALARM_COLUMNS, AlarmEventRecord, AlarmFilter, AlarmRecord, AlarmScopeRecord, ChainCheck,
+    EvidenceFrame, IngestFrame, IngestOutcome, MonitoringCounts, OpenAlarmCount, Reject, RejectDay,
+    RejectsPruned, StoredDevice, StoredReading, decode_vals, device_from_json, device_to_json,
+    factor_col, factor_of, list_limit, parse_kind, parse_state, reading_slot,
 };
 use crate::sqlite::SqliteStore;
 use crate::{AlarmUpdate, StoreError};
+
+/// The filter of an alarm list (`?1`–`?9`, see [`filter_params`]).
+const ALARM_WHERE: &str = "FROM alarms a JOIN devices d ON d.id = a.device_id
+     WHERE (?1 = 0 OR a.state NOT IN ('closed', 'dismissed')) AND (?2 IS NULL OR d.mn = ?2)
+       AND (?3 IS NULL OR a.id = ?3)
+       AND (?4 IS NULL OR a.raised_at >= ?4) AND (?5 IS NULL OR a.raised_at < ?5)
+       AND (?6 IS NULL OR a.kind = ?6) AND (?7 IS NULL OR d.town = ?7)
+       AND (?8 IS NULL OR a.start_at >= ?8) AND (?9 IS NULL OR a.start_at < ?9)";
+
+type FilterParams<'a> = (
+    bool,
+    Option<&'a str>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<&'static str>,
+    Option<&'a str>,
+    Option<i64>,
+    Option<i64>,
+);
+
+fn filter_params(f: &AlarmFilter) -> FilterParams<'_> {
+    (
+        f.open_only,
+        f.mn.as_deref(),
+        f.id,
+        f.raised_from_ms,
+        f.raised_to_ms,
+        f.kind.map(AlarmKind::as_str),
+        f.town.as_deref(),
+        f.start_from,
+        f.start_to,
+    )
+}
+
+/// An alarm from a row selected with [`ALARM_COLUMNS`] first.
+fn alarm_from_row(r: &rusqlite::Row<'_>) -> Result<AlarmRecord, StoreError> {
+    Ok(AlarmRecord {
+        id: r.get(0)?,
+        mn: r.get(1)?,
+        kind: parse_kind(&r.get::<_, String>(2)?)?,
+        factor: factor_of(r.get(3)?),
+        state: parse_state(&r.get::<_, String>(4)?)?,
+        start: r.get(5)?,
+        end: r.get(6)?,
+        value: r.get(7)?,
+        limit: r.get(8)?,
+        detail: r.get(9)?,
+        raised_at_ms: r.get(10)?,
+        recovered_at_ms: r.get(11)?,
+        assignee: r.get(12)?,
+    })
+}
 
 impl SqliteStore {
     pub(crate) fn upsert_devices(&self, devices: &[Device]) -> Result<u64, StoreError> {
@@ -190,6 +243,93 @@ impl SqliteStore {
         })
     }
 
+    pub(crate) fn prune_rejects(
+        &self,
+        detail_before_ms: i64,
+        max_rows: u64,
+        days_before_ms: i64,
+    ) -> Result<RejectsPruned, StoreError> {
+        let mut done = RejectsPruned::default();
+        // Rows with an id up to this one are beyond the newest `max_rows`.
+        let excess: i64 = self.with_reader(|conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT id FROM ingest_rejects ORDER BY id DESC LIMIT 1 OFFSET ?1",
+                    [i64::try_from(max_rows).unwrap_or(i64::MAX)],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0))
+        })?;
+        loop {
+            let n = self.with_writer(|conn| {
+                let tx = conn.transaction()?;
+                let rows: Vec<(i64, String, String)> = {
+                    let mut stmt = tx.prepare_cached(
+                        "DELETE FROM ingest_rejects WHERE id IN (SELECT id FROM ingest_rejects
+                            WHERE received_at < ?1 OR id <= ?2 ORDER BY id LIMIT ?3)
+                         RETURNING received_at, peer, reason",
+                    )?;
+                    let rows = stmt.query_map(
+                        params![detail_before_ms, excess, super::PRUNE_BATCH],
+                        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                    )?;
+                    rows.collect::<Result<_, _>>()?
+                };
+                {
+                    let mut put = tx.prepare_cached(
+                        "INSERT INTO ingest_reject_days (day, reason, peer_addr, rejects, first_at, last_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (day, reason, peer_addr) DO UPDATE SET
+                            rejects = rejects + excluded.rejects,
+                            first_at = min(first_at, excluded.first_at),
+                            last_at = max(last_at, excluded.last_at)",
+                    )?;
+                    for ((day, reason, addr), (n, first, last)) in
+                        super::fold_rejects(rows.iter().cloned())
+                    {
+                        put.execute(params![day, reason, addr, n, first, last])?;
+                    }
+                }
+                tx.commit()?;
+                Ok(rows.len() as u64)
+            })?;
+            done.folded += n;
+            if n < super::PRUNE_BATCH as u64 {
+                break;
+            }
+        }
+        done.days_removed = self.with_writer(|conn| {
+            Ok(conn.execute(
+                "DELETE FROM ingest_reject_days WHERE day < ?1",
+                [super::beijing_day(days_before_ms)],
+            )? as u64)
+        })?;
+        Ok(done)
+    }
+
+    pub(crate) fn reject_days(&self, limit: usize) -> Result<Vec<RejectDay>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT day, reason, peer_addr, rejects, first_at, last_at FROM ingest_reject_days
+                 ORDER BY day DESC, rejects DESC, reason, peer_addr LIMIT ?1",
+            )?;
+            let mut rows = stmt.query([list_limit(limit)])?;
+            let mut out = Vec::new();
+            while let Some(r) = rows.next()? {
+                out.push(RejectDay {
+                    day: super::day_date(r.get(0)?)?,
+                    reason: r.get(1)?,
+                    peer_addr: r.get(2)?,
+                    rejects: r.get::<_, i64>(3)?.max(0) as u64,
+                    first_at_ms: r.get(4)?,
+                    last_at_ms: r.get(5)?,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     pub(crate) fn readings(
         &self,
         device_id: i64,
@@ -346,14 +486,27 @@ impl SqliteStore {
         alarm_id: i64,
         actor: &str,
         action: &AlarmAction,
+        authorize: &dyn Fn(&AlarmScopeRecord) -> Result<(), StoreError>,
         at_ms: i64,
     ) -> Result<AlarmState, StoreError> {
         self.with_writer(|conn| {
+            // The single writer connection: nothing else writes between this read and the
+            // commit, so the scope checked is the scope written under.
             let tx = conn.transaction()?;
-            let state: Option<String> = tx
-                .query_row("SELECT state FROM alarms WHERE id = ?1", [alarm_id], |r| r.get(0))
-                .optional()?;
-            let from = parse_state(&state.ok_or(StoreError::NotFound("alarm", alarm_id))?)?;
+            let scope = {
+                let mut stmt = tx.prepare_cached(&format!(
+                    "SELECT {ALARM_COLUMNS}, d.town FROM alarms a JOIN devices d ON d.id = a.device_id
+                     WHERE a.id = ?1"
+                ))?;
+                let mut rows = stmt.query([alarm_id])?;
+                let row = rows.next()?.ok_or(StoreError::NotFound("alarm", alarm_id))?;
+                AlarmScopeRecord {
+                    alarm: alarm_from_row(row)?,
+                    town: row.get(13)?,
+                }
+            };
+            authorize(&scope)?;
+            let from = scope.alarm.state;
             let to = from.apply(action)?;
             let assignee = match action {
                 AlarmAction::Dispatch { to } => Some(to.as_str()),
@@ -389,61 +542,55 @@ impl SqliteStore {
 
     pub(crate) fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
         self.with_reader(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT a.id, d.mn, a.kind, a.factor, a.state, a.start_at, a.end_at, a.value, a.lim,
-                        a.detail, a.raised_at, a.recovered_at, a.assignee
-                 FROM alarms a JOIN devices d ON d.id = a.device_id
-                 WHERE (?1 = 0 OR a.state NOT IN ('closed', 'dismissed')) AND (?2 IS NULL OR d.mn = ?2)
-                   AND (?4 IS NULL OR a.id = ?4)
-                   AND (?5 IS NULL OR a.raised_at >= ?5) AND (?6 IS NULL OR a.raised_at < ?6)
-                 ORDER BY a.id DESC LIMIT ?3",
-            )?;
-            let rows = stmt.query_map(
-                params![
-                    filter.open_only,
-                    filter.mn,
-                    list_limit(filter.limit),
-                    filter.id,
-                    filter.raised_from_ms,
-                    filter.raised_to_ms
-                ],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, String>(4)?,
-                        [r.get::<_, i64>(5)?, r.get::<_, i64>(6)?],
-                        [r.get::<_, Option<i64>>(7)?, r.get::<_, Option<i64>>(8)?],
-                        r.get::<_, String>(9)?,
-                        r.get::<_, i64>(10)?,
-                        r.get::<_, Option<i64>>(11)?,
-                        r.get::<_, String>(12)?,
-                    ))
-                },
-            )?;
+            let mut stmt = conn.prepare_cached(&format!(
+                "SELECT {ALARM_COLUMNS} {ALARM_WHERE} ORDER BY a.id DESC LIMIT ?10 OFFSET ?11"
+            ))?;
+            let f = filter_params(filter);
+            let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+            let mut rows = stmt.query(params![
+                f.0,
+                f.1,
+                f.2,
+                f.3,
+                f.4,
+                f.5,
+                f.6,
+                f.7,
+                f.8,
+                list_limit(filter.limit),
+                offset
+            ])?;
             let mut out = Vec::new();
-            for row in rows {
-                let (id, mn, kind, factor, state, [start, end], [value, limit], detail, raised, rec, assignee) =
-                    row?;
-                out.push(AlarmRecord {
-                    id,
-                    mn,
-                    kind: parse_kind(&kind)?,
-                    factor: factor_of(factor),
-                    state: parse_state(&state)?,
-                    start,
-                    end,
-                    value,
-                    limit,
-                    detail,
-                    raised_at_ms: raised,
-                    recovered_at_ms: rec,
-                    assignee,
-                });
+            while let Some(row) = rows.next()? {
+                out.push(alarm_from_row(row)?);
             }
             Ok(out)
+        })
+    }
+
+    pub(crate) fn alarms_found(&self, filter: &AlarmFilter) -> Result<u64, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(&format!("SELECT count(*) {ALARM_WHERE}"))?;
+            let f = filter_params(filter);
+            let n: i64 = stmt
+                .query_row(params![f.0, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8], |r| {
+                    r.get(0)
+                })?;
+            Ok(n.max(0) as u64)
+        })
+    }
+
+    pub(crate) fn open_alarm_counts(&self) -> Result<Vec<OpenAlarmCount>, StoreError> {
+        self.with_reader(|conn| {
+            let mut stmt = conn.prepare_cached(super::OPEN_ALARM_COUNTS_SQL)?;
+            let rows = stmt.query_map([], |r| {
+                Ok(OpenAlarmCount {
+                    mn: r.get(0)?,
+                    open: r.get::<_, i64>(1)?.max(0) as u64,
+                    offline_now: r.get::<_, i64>(2)? > 0,
+                })
+            })?;
+            Ok(rows.collect::<Result<_, _>>()?)
         })
     }
 

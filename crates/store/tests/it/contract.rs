@@ -558,6 +558,146 @@ contract!(ingest_dedups_and_chains, |store| {
     assert_eq!((checks[1].frames, checks[1].broken_at), (3, None));
 });
 
+/// An office user's authority: every alarm.
+fn anyone(_: &lantian_store::AlarmScopeRecord) -> Result<(), StoreError> {
+    Ok(())
+}
+
+/// Raises one exceedance alarm on a fresh device `MN-A` (town 海门街道); returns its id.
+fn one_alarm(store: &Store) -> i64 {
+    use lantian_core::{AlarmCandidate, AlarmKind, ReadingKind};
+    store.upsert_devices(&[device("MN-A")]).unwrap();
+    let a = store.devices().unwrap()[0].id;
+    store
+        .ingest(&[frame(a, 2011, Some(100), 1, "##x0")])
+        .unwrap();
+    store
+        .apply_alarm_updates(
+            &[AlarmUpdate::Raise(AlarmCandidate {
+                mn: "MN-A".to_owned(),
+                kind: AlarmKind::Exceedance,
+                factor: Some("a34041".to_owned()),
+                start: 100,
+                end: 100,
+                value: Some(2_500_000),
+                limit: Some(2_000_000),
+                detail: "超标".to_owned(),
+                evidence: vec![100],
+                evidence_kind: Some(ReadingKind::RealTime),
+            })],
+            1000,
+        )
+        .unwrap()[0]
+}
+
+// Finding 10 of issue #22: the scope of a person's alarm action was checked on a row read
+// before the write's transaction, so a dispatch to another town in between was not seen.
+contract!(alarm_action_checks_scope_inside_the_transaction, |store| {
+    use lantian_core::AlarmAction;
+    use std::sync::{Arc, Mutex};
+    let id = one_alarm(store);
+    store
+        .alarm_action(id, "办公室", &AlarmAction::Acknowledge, &anyone, 2000)
+        .unwrap();
+    store
+        .alarm_action(
+            id,
+            "办公室",
+            &AlarmAction::Dispatch {
+                to: "三厂街道".to_owned(),
+            },
+            &anyone,
+            3000,
+        )
+        .unwrap();
+    // Only the town the alarm is dispatched to may handle it.
+    let only = |town: &'static str| {
+        move |s: &lantian_store::AlarmScopeRecord| {
+            if s.alarm.assignee == town {
+                Ok(())
+            } else {
+                Err(StoreError::Denied(format!("派发给{}", s.alarm.assignee)))
+            }
+        }
+    };
+    let handle = AlarmAction::Comment {
+        note: "已到现场".to_owned(),
+    };
+    let events = store.alarm_events(id).unwrap().len();
+    let audit = store.audit_log(100).unwrap().len();
+    // The check sees the device's town and the assignee as stored now, and a refusal writes
+    // nothing.
+    let seen = Mutex::new(None);
+    let refused = store.alarm_action(
+        id,
+        "海门街道",
+        &handle,
+        &|s| {
+            *seen.lock().unwrap() = Some((s.town.clone(), s.alarm.assignee.clone()));
+            only("海门街道")(s)
+        },
+        4000,
+    );
+    assert!(matches!(refused, Err(StoreError::Denied(_))), "{refused:?}");
+    assert_eq!(
+        seen.lock().unwrap().clone(),
+        Some(("海门街道".to_owned(), "三厂街道".to_owned()))
+    );
+    assert_eq!(store.alarm_events(id).unwrap().len(), events);
+    assert_eq!(store.audit_log(100).unwrap().len(), audit);
+    // A dispatch to 海门街道 started while 三厂街道's action is being checked waits for that
+    // action's transaction: it cannot land between the check and the write.
+    let redispatch = Arc::new(Mutex::new(None));
+    std::thread::scope(|scope| {
+        store
+            .alarm_action(
+                id,
+                "三厂街道",
+                &handle,
+                &|s| {
+                    let r = Arc::clone(&redispatch);
+                    scope.spawn(move || {
+                        *r.lock().unwrap() = Some(store.alarm_action(
+                            id,
+                            "办公室",
+                            &AlarmAction::Dispatch {
+                                to: "海门街道".to_owned(),
+                            },
+                            &anyone,
+                            5000,
+                        ));
+                    });
+                    only("三厂街道")(s)
+                },
+                4500,
+            )
+            .unwrap();
+    });
+    assert!(matches!(*redispatch.lock().unwrap(), Some(Ok(_))));
+    let log: Vec<(String, String)> = store
+        .alarm_events(id)
+        .unwrap()
+        .into_iter()
+        .skip(events)
+        .map(|e| (e.actor, e.action))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            ("三厂街道".to_owned(), "comment".to_owned()),
+            ("办公室".to_owned(), "dispatch".to_owned())
+        ]
+    );
+    // Now 三厂街道 is refused, 海门街道 allowed.
+    assert!(matches!(
+        store.alarm_action(id, "三厂街道", &handle, &only("三厂街道"), 6000),
+        Err(StoreError::Denied(_))
+    ));
+    store
+        .alarm_action(id, "海门街道", &handle, &only("海门街道"), 6000)
+        .unwrap();
+});
+
 contract!(rejects_are_recorded, |store| {
     let r = Reject {
         received_at_ms: 5,
@@ -568,6 +708,86 @@ contract!(rejects_are_recorded, |store| {
     };
     store.record_rejects(std::slice::from_ref(&r)).unwrap();
     assert_eq!(store.rejects(10).unwrap(), vec![r]);
+});
+
+// Finding 9 of issue #22: every refused frame (no authentication needed) added a row that was
+// never removed. Detailed rows are now kept for a period and up to a count; older ones become
+// per-day counts by reason and peer address.
+contract!(refused_frames_are_folded_into_day_counts, |store| {
+    // 2024-01-01T00:00:00+08:00.
+    let day1 = 1_704_038_400_000;
+    let reject = |at: i64, peer: &str, reason: &str| Reject {
+        received_at_ms: at,
+        peer: peer.to_owned(),
+        mn: None,
+        reason: reason.to_owned(),
+        excerpt: b"##".to_vec(),
+    };
+    // A flood on day 1 from one address (a new port each connection), bigger than a batch.
+    let flood: Vec<Reject> = (0..10_050)
+        .map(|i| {
+            reject(
+                day1 + i,
+                &format!("10.0.0.9:{}", 1024 + i % 60_000),
+                "wrong_password",
+            )
+        })
+        .collect();
+    store.record_rejects(&flood).unwrap();
+    store
+        .record_rejects(&[
+            reject(day1 + 3_600_000, "[2001:db8::1]:4000", "unknown_mn"),
+            // Another address of the same IPv6 /64: one group.
+            reject(day1 + 3_600_001, "[2001:db8::ffff:2]:4001", "unknown_mn"),
+            reject(day1 + 86_400_000, "10.0.0.9:5000", "wrong_password"),
+        ])
+        .unwrap();
+    // Five recent ones: the newest three are kept by the row cap, two are folded.
+    let now = day1 + 40 * 86_400_000;
+    let recent: Vec<Reject> = (0..5)
+        .map(|i| reject(now - 10 + i, "10.0.0.7:6000", "bad_crc"))
+        .collect();
+    store.record_rejects(&recent).unwrap();
+    let keep_from = now - 30 * 86_400_000;
+    let done = store.prune_rejects(keep_from, 3, 0).unwrap();
+    assert_eq!(done.folded, 10_050 + 3 + 2);
+    assert_eq!(done.days_removed, 0);
+    let left = store.rejects(100).unwrap();
+    assert_eq!(left, recent[2..].iter().rev().cloned().collect::<Vec<_>>());
+    assert_eq!(store.monitoring_counts().unwrap().rejects, 3);
+    let days: Vec<(String, String, String, u64)> = store
+        .reject_days(100)
+        .unwrap()
+        .into_iter()
+        .map(|d| (d.day.to_string(), d.reason, d.peer_addr, d.rejects))
+        .collect();
+    let row = |d: &str, r: &str, a: &str, n: u64| (d.to_owned(), r.to_owned(), a.to_owned(), n);
+    assert_eq!(
+        days,
+        [
+            row("2024-02-09", "bad_crc", "10.0.0.7", 2),
+            row("2024-01-02", "wrong_password", "10.0.0.9", 1),
+            row("2024-01-01", "wrong_password", "10.0.0.9", 10_050),
+            row("2024-01-01", "unknown_mn", "2001:db8::/64", 2),
+        ]
+    );
+    let d = &store.reject_days(100).unwrap()[2];
+    assert_eq!((d.first_at_ms, d.last_at_ms), (day1, day1 + 10_049));
+    // Pruning again changes nothing; a later fold adds to the day's count.
+    assert_eq!(store.prune_rejects(keep_from, 3, 0).unwrap().folded, 0);
+    store
+        .record_rejects(&[reject(day1 + 5, "10.0.0.9:7000", "wrong_password")])
+        .unwrap();
+    // It is old, and it pushed the oldest kept row past the cap of three.
+    assert_eq!(store.prune_rejects(keep_from, 3, 0).unwrap().folded, 2);
+    assert_eq!(store.reject_days(100).unwrap()[0].rejects, 3);
+    assert_eq!(store.reject_days(100).unwrap()[2].rejects, 10_051);
+    // Day counts older than their keep are removed.
+    let done = store
+        .prune_rejects(keep_from, 3, day1 + 86_400_000)
+        .unwrap();
+    assert_eq!(done.days_removed, 2);
+    assert_eq!(store.reject_days(100).unwrap().len(), 2);
 });
 
 contract!(alarm_lifecycle_and_evidence, |store| {
@@ -643,11 +863,11 @@ contract!(alarm_lifecycle_and_evidence, |store| {
     assert_eq!(third.len(), 1);
 
     assert!(matches!(
-        store.alarm_action(id, "张三", &AlarmAction::Close, 5000),
+        store.alarm_action(id, "张三", &AlarmAction::Close, &anyone, 5000),
         Err(StoreError::Transition(_))
     ));
     assert!(matches!(
-        store.alarm_action(999_999, "张三", &AlarmAction::Acknowledge, 5000),
+        store.alarm_action(999_999, "张三", &AlarmAction::Acknowledge, &anyone, 5000),
         Err(StoreError::NotFound("alarm", 999_999))
     ));
     for action in [
@@ -661,7 +881,9 @@ contract!(alarm_lifecycle_and_evidence, |store| {
         },
         AlarmAction::Close,
     ] {
-        store.alarm_action(id, "张三", &action, 6000).unwrap();
+        store
+            .alarm_action(id, "张三", &action, &anyone, 6000)
+            .unwrap();
     }
     let rec = store
         .alarms(&AlarmFilter {
@@ -1932,3 +2154,69 @@ contract!(
         ));
     }
 );
+
+/// Measures folding refused frames (run by hand: `cargo test -p lantian-store --test it
+/// measure_reject_folding -- --ignored --nocapture`): a flood of 1,000,000 refusals with
+/// 256-byte excerpts from 1,000 addresses over 10 days, then the retention job's fold.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn measure_reject_folding() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.db");
+    let run = |store: &Store, engine: &str, size: &dyn Fn() -> u64| {
+        let t0 = 1_704_038_400_000_i64;
+        let base = size();
+        for chunk in 0..100 {
+            let rows: Vec<Reject> = (0..10_000)
+                .map(|i| {
+                    let n = chunk * 10_000 + i;
+                    Reject {
+                        received_at_ms: t0 + n * 864,
+                        peer: format!("10.0.{}.{}:{}", n % 1000 / 250, n % 250, 1024 + n % 60_000),
+                        mn: None,
+                        reason: "wrong_password".to_owned(),
+                        excerpt: vec![b'#'; 256],
+                    }
+                })
+                .collect();
+            store.record_rejects(&rows).unwrap();
+        }
+        let full = size();
+        let started = std::time::Instant::now();
+        let done = store
+            .prune_rejects(t0 + 11 * 86_400_000, 1_000_000, 0)
+            .unwrap();
+        let took = started.elapsed();
+        let days = store.reject_days(100_000).unwrap().len();
+        eprintln!(
+            "{engine}: 1,000,000 refusals took {} bytes ({} per row); folded {} rows in {took:?} \
+             ({:.0} rows/s) into {days} day counts; {} bytes after",
+            full - base,
+            (full - base) / 1_000_000,
+            done.folded,
+            done.folded as f64 / took.as_secs_f64(),
+            size()
+        );
+    };
+    let store = Store::open(path.to_str().unwrap()).unwrap();
+    let file = || {
+        std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+            + std::fs::metadata(dir.path().join("m.db-wal"))
+                .map(|m| m.len())
+                .unwrap_or(0)
+    };
+    run(&store, "SQLite", &file);
+    if let Some(pg) = PgSchema::new("measure_reject_folding") {
+        let size = || {
+            let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).unwrap();
+            let q = format!(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+                 JOIN pg_namespace n ON n.oid = c.relnamespace
+                 WHERE n.nspname = '{}' AND c.relkind = 'r'",
+                pg.schema
+            );
+            c.query_one(&q, &[]).unwrap().get::<_, i64>(0) as u64
+        };
+        run(&pg.store, "PostgreSQL", &size);
+    }
+}

@@ -12,13 +12,13 @@ use axum::response::Response;
 use lantian_core::device::format_micros;
 use lantian_core::{AlarmAction, AlarmKind, AlarmScope, DeviceKind};
 use lantian_report::{Tabular, opt};
-use lantian_store::{AlarmFilter, AlarmRecord};
+use lantian_store::{AlarmFilter, AlarmRecord, AlarmScopeRecord, StoreError};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{Format, Moment, Page, Paging, date_range, moment, moment_ms, respond};
+use super::{Format, Meta, Moment, Page, Paging, date_range, moment, moment_ms, respond};
 use crate::auth::CurrentUser;
 use crate::error::ErrorBody;
 use crate::extract::{Json, Query};
@@ -187,21 +187,20 @@ async fn devices(
         .blocking(|store| {
             let devs = store.devices()?;
             let seen: HashMap<i64, i64> = store.devices_last_seen()?.into_iter().collect();
-            let open = store.alarms(&AlarmFilter {
-                open_only: true,
-                limit: usize::MAX >> 1,
-                ..AlarmFilter::default()
-            })?;
+            let open = store.open_alarm_counts()?;
             let latest = latest_by_device(store, jiff::Timestamp::now().as_second())?;
             Ok((devs, seen, open, latest))
         })
         .await?;
-    let mut open_by_mn: HashMap<&str, (usize, bool)> = HashMap::new();
-    for a in &open {
-        let e = open_by_mn.entry(a.mn.as_str()).or_default();
-        e.0 += 1;
-        e.1 |= is_offline_now(a);
-    }
+    let open_by_mn: HashMap<&str, (usize, bool)> = open
+        .iter()
+        .map(|c| {
+            (
+                c.mn.as_str(),
+                (usize::try_from(c.open).unwrap_or(usize::MAX), c.offline_now),
+            )
+        })
+        .collect();
     let matching: Vec<DeviceOut> = devs
         .iter()
         .filter(|d| kind.is_none_or(|k| d.device.kind == k))
@@ -518,13 +517,6 @@ async fn alarms(
         offset: q.offset,
     }
     .resolve(state.config.max_page)?;
-    let filter = AlarmFilter {
-        open_only: q.open.unwrap_or(false),
-        mn: q.mn.clone(),
-        id: None,
-        limit: usize::MAX >> 1,
-        ..AlarmFilter::default()
-    };
     let kind = match q.kind.as_deref() {
         None => None,
         Some(k) => Some(
@@ -553,31 +545,30 @@ async fn alarms(
         q.to.as_deref()
             .map(|v| day_start("to", v, true))
             .transpose()?;
-    let town = q.town.clone();
-    let all = state
-        .blocking(move |store| {
-            let alarms = store.alarms(&filter)?;
-            let towns: HashMap<String, String> = match &town {
-                Some(_) => store
-                    .devices()?
-                    .into_iter()
-                    .map(|d| (d.device.mn, d.device.owner.town))
-                    .collect(),
-                None => HashMap::new(),
-            };
-            Ok(alarms
-                .into_iter()
-                .filter(|a| kind.is_none_or(|k| a.kind == k))
-                .filter(|a| from.is_none_or(|f| a.start >= f))
-                .filter(|a| to.is_none_or(|t| a.start < t))
-                .filter(|a| {
-                    town.as_ref()
-                        .is_none_or(|t| towns.get(&a.mn).is_some_and(|x| x == t))
-                })
-                .collect::<Vec<_>>())
-        })
+    // Filters, order and paging are done by the database: a page costs the same however
+    // many alarms are stored.
+    let filter = AlarmFilter {
+        open_only: q.open.unwrap_or(false),
+        mn: q.mn.clone(),
+        town: q.town.clone(),
+        kind,
+        start_from: from,
+        start_to: to,
+        limit: paging.0,
+        offset: paging.1,
+        ..AlarmFilter::default()
+    };
+    let (rows, found) = state
+        .blocking(move |store| Ok((store.alarms(&filter)?, store.alarms_found(&filter)?)))
         .await?;
-    let page = Page::of(all.iter().map(alarm_out).collect(), paging);
+    let page = Page {
+        meta: Meta {
+            found: usize::try_from(found).unwrap_or(usize::MAX),
+            limit: paging.0,
+            offset: paging.1,
+        },
+        results: rows.iter().map(alarm_out).collect(),
+    };
     let tab = Tabular {
         headers: [
             "编号",
@@ -812,24 +803,23 @@ async fn alarm_action(
     let new_state = state
         .blocking(move |store| {
             let rec = one_alarm(store, id)?;
-            let town = store
-                .devices()?
-                .into_iter()
-                .find(|d| d.device.mn == rec.mn)
-                .map(|d| d.device.owner.town)
-                .unwrap_or_default();
             let action = match action_in {
                 ActionIn::Acknowledge => AlarmAction::Acknowledge,
                 ActionIn::Dispatch { to } => {
                     let to = match to {
                         Some(t) => required("to", t, 64)?,
-                        None if !town.is_empty() => town.clone(),
-                        None => {
-                            return Err(ApiError::field(
-                                "to",
-                                "the device has no town: say whom to dispatch to",
-                            ));
-                        }
+                        None => store
+                            .devices()?
+                            .into_iter()
+                            .find(|d| d.device.mn == rec.mn)
+                            .map(|d| d.device.owner.town)
+                            .filter(|t| !t.is_empty())
+                            .ok_or_else(|| {
+                                ApiError::field(
+                                    "to",
+                                    "the device has no town: say whom to dispatch to",
+                                )
+                            })?,
                     };
                     AlarmAction::Dispatch { to }
                 }
@@ -856,15 +846,19 @@ async fn alarm_action(
                     note: required("note", note, 2000)?,
                 },
             };
-            let scope = AlarmScope {
-                town: (!town.is_empty()).then_some(town.as_str()),
-                assignee: (!rec.assignee.is_empty()).then_some(rec.assignee.as_str()),
+            // The scope (the device's town, whom it is dispatched to) is checked on the row
+            // read inside the action's transaction, as fire work orders are.
+            let authorize = |s: &AlarmScopeRecord| {
+                let scope = AlarmScope {
+                    town: (!s.town.is_empty()).then_some(s.town.as_str()),
+                    assignee: (!s.alarm.assignee.is_empty()).then_some(s.alarm.assignee.as_str()),
+                };
+                user.actor
+                    .may_act_on_alarm(&action, scope)
+                    .map_err(|e| StoreError::Denied(e.to_string()))
             };
-            user.actor
-                .may_act_on_alarm(&action, scope)
-                .map_err(|e| ApiError::forbidden(e.to_string()))?;
             let now = jiff::Timestamp::now().as_millisecond();
-            Ok(store.alarm_action(id, &user.actor.username, &action, now)?)
+            Ok(store.alarm_action(id, &user.actor.username, &action, &authorize, now)?)
         })
         .await?;
     Ok(axum::Json(ActionAnswer {

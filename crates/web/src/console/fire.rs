@@ -54,23 +54,22 @@ pub(super) struct FireParams {
     town: Option<String>,
 }
 
-/// A map layer's GeoJSON (null when not configured) and where it came from, with the datum of
-/// the file before it was stored as WGS-84.
+/// A map layer's URL (`None` when not configured: the page fetches it, simplified and cached,
+/// [`super::layers`]) and where it came from, with the datum of the file before it was stored
+/// as WGS-84.
 fn layer_json(
     store: &lantian_store::Store,
     name: &str,
-) -> Result<(serde_json::Value, String), ApiError> {
-    Ok(match store.map_layer(name)? {
-        Some(l) => (
-            serde_json::from_str(&l.geojson).map_err(ApiError::internal)?,
-            format!(
-                "{}（原为 {}，已换算为 WGS-84）",
-                l.source,
-                l.source_crs.to_uppercase()
-            ),
-        ),
-        None => (serde_json::Value::Null, String::new()),
-    })
+) -> Result<(Option<String>, String), ApiError> {
+    let info = store.map_layer_info(name)?;
+    let source = info.as_ref().map_or_else(String::new, |l| {
+        format!(
+            "{}（原为 {}，已换算为 WGS-84）",
+            l.source,
+            l.source_crs.to_uppercase()
+        )
+    });
+    Ok((super::layers::url(info.as_ref()), source))
 }
 
 pub(super) async fn index(
@@ -154,8 +153,8 @@ pub(super) async fn index(
             page(&FirePage {
                 nav,
                 may_dispatch,
-                has_boundary: !district.is_null(),
-                has_towns: !towns.is_null(),
+                has_boundary: district.is_some(),
+                has_towns: towns.is_some(),
                 district_source,
                 towns_source,
                 from,
@@ -166,8 +165,8 @@ pub(super) async fn index(
                 stats: report::statistics_table(&stats),
                 query,
                 map_json: script_json(&serde_json::json!({
-                    "boundary": district,
-                    "towns": towns,
+                    "boundary_url": district,
+                    "towns_url": towns,
                     "fires": points,
                 })),
             })

@@ -24,6 +24,7 @@ mod files;
 mod fire;
 mod hardening;
 mod inventory;
+mod layers;
 mod login;
 mod plan;
 mod public;
@@ -727,6 +728,74 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
             .json()["meta"]["found"],
         0
     );
+}
+
+// Finding 9 of issue #22: alarm lists loaded every alarm and paged in memory; the console's
+// list said "共 500 条" whatever the number. The page is now cut by the database, with the
+// count beside it.
+#[tokio::test]
+async fn alarm_lists_are_paged_by_the_database_with_the_whole_count() {
+    let f = fixture();
+    let raise = |i: usize| {
+        AlarmUpdate::Raise(AlarmCandidate {
+            mn: "MNFUME0001".into(),
+            kind: AlarmKind::Exceedance,
+            // One open alarm per factor: each is a new alarm.
+            factor: Some(format!("f{i}")),
+            start: 1_704_038_400,
+            end: 1_704_038_400,
+            value: Some(2_500_000),
+            limit: Some(2_000_000),
+            detail: "油烟 2.5 > 2.0".into(),
+            evidence: vec![],
+            evidence_kind: None,
+        })
+    };
+    let updates: Vec<AlarmUpdate> = (0..600).map(raise).collect();
+    let ids = f
+        .store
+        .apply_alarm_updates(&updates, 1_704_038_402_000)
+        .unwrap();
+    assert_eq!(ids.len(), 600);
+    let viewer = login(&f, "viewer").await;
+    let l = get(&f, "/api/v1/alarms?limit=7&offset=595", Some(&viewer))
+        .await
+        .json();
+    assert_eq!(l["meta"]["found"], 601);
+    let got: Vec<i64> = l["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].as_i64().unwrap())
+        .collect();
+    // Newest first: the 596th to the 601st newest are the fixture's alarm and the five
+    // oldest of these.
+    let mut want: Vec<i64> = ids[..5].iter().rev().copied().collect();
+    want.push(f.alarm_id);
+    assert_eq!(got, want);
+    let l = get(
+        &f,
+        "/api/v1/alarms?kind=exceedance&open=true&limit=2",
+        Some(&viewer),
+    )
+    .await
+    .json();
+    assert_eq!(l["meta"]["found"], 601);
+    assert_eq!(l["results"][0]["id"], ids[599]);
+    let page = get(&f, "/alarms", Some(&viewer)).await;
+    assert!(
+        String::from_utf8_lossy(&page.body).contains("共 601 条"),
+        "the console counts every alarm, not the 500 it shows"
+    );
+    let d = get(&f, "/api/v1/devices", Some(&viewer)).await.json();
+    let dev = d["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["mn"] == "MNFUME0001")
+        .unwrap()
+        .clone();
+    assert_eq!(dev["open_alarms"], 601, "{dev}");
 }
 
 #[tokio::test]
