@@ -450,17 +450,23 @@ fn station_names(store: &Store, state: &AppState) -> Result<HashMap<String, Stri
 
 async fn overview(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
     let st = state.clone();
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
             let as_of = today(&st);
             let year = as_of.year();
             let devices = store.devices()?;
-            // The ten newest open alarms are shown; the rest are counted by the database.
-            let open_filter = AlarmFilter {
-                open_only: true,
-                limit: 10,
-                ..AlarmFilter::default()
-            };
+            // The ten newest open alarms the user reads are shown; the rest are counted by the
+            // database.
+            let open_filter = crate::api::monitoring::readable(
+                AlarmFilter {
+                    open_only: true,
+                    limit: 10,
+                    ..AlarmFilter::default()
+                },
+                &reader,
+                policy,
+            );
             let open = store.alarms(&open_filter)?;
             let open_found =
                 usize::try_from(store.alarms_found(&open_filter)?).unwrap_or(usize::MAX);
@@ -565,13 +571,18 @@ async fn alarms(
 ) -> Response {
     let open_only = q.open.unwrap_or(false);
     let nav = nav(&state, &user, "alarms");
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
-            let filter = AlarmFilter {
-                open_only,
-                limit: 500,
-                ..AlarmFilter::default()
-            };
+            let filter = crate::api::monitoring::readable(
+                AlarmFilter {
+                    open_only,
+                    limit: 500,
+                    ..AlarmFilter::default()
+                },
+                &reader,
+                policy,
+            );
             let all = store.alarms(&filter)?;
             Ok(AlarmsPage {
                 nav,
@@ -646,9 +657,10 @@ async fn alarm(
         return ApiError::field("id", "not an alarm id").into_response();
     };
     let nav = nav(&state, &user, "alarms");
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
-            let rec = crate::api::monitoring::one_alarm(store, id)?;
+            let rec = crate::api::monitoring::one_alarm(store, id, (&reader, policy))?;
             let devices = store.devices()?;
             let events = store.alarm_events(id)?;
             let evidence = store.alarm_evidence(id)?;
@@ -919,6 +931,7 @@ async fn device(
         return ApiError::field("hours", format!("1 to {max_hours} for CN {cn}")).into_response();
     }
     let nav = nav(&state, &user, "monitoring");
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
             let devices = store.devices()?;
@@ -935,12 +948,16 @@ async fn device(
                 .into_iter()
                 .find(|(id, _)| *id == d.id)
                 .map(|(_, ms)| ms);
-            let alarms = store.alarms(&AlarmFilter {
-                open_only: true,
-                mn: Some(dev.mn.clone()),
-                limit: 100,
-                ..AlarmFilter::default()
-            })?;
+            let alarms = store.alarms(&crate::api::monitoring::readable(
+                AlarmFilter {
+                    open_only: true,
+                    mn: Some(dev.mn.clone()),
+                    limit: 100,
+                    ..AlarmFilter::default()
+                },
+                &reader,
+                policy,
+            ))?;
             let offline = alarms.iter().any(is_offline_now);
             let key = device_status(last_seen.is_some(), offline);
             // One chart per factor: [[unix ms, value], …] and its limit.

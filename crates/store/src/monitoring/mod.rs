@@ -176,6 +176,11 @@ pub struct AlarmFilter {
     pub start_from: Option<i64>,
     /// …and before this.
     pub start_to: Option<i64>,
+    /// Only what this town reads: alarms of its devices or dispatched to it (the read scope,
+    /// `lantian_core::Reads::Town`).
+    pub reader_town: Option<String>,
+    /// Only what this department reads: alarms dispatched to it (`Reads::Department`).
+    pub reader_department: Option<String>,
 }
 
 /// Open alarms of one device, for lists of devices (counted by the database instead of

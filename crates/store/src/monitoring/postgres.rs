@@ -22,13 +22,15 @@ const CHAIN_LOCK_BASE: i64 = 0x4C54_0000_0000;
 /// the same alarm twice.
 const ALARM_LOCK_BASE: i64 = 0x4C55_0000_0000;
 
-/// The filter of an alarm list (`$1`–`$9`).
+/// The filter of an alarm list (`$1`–`$11`).
 const ALARM_WHERE: &str = "FROM alarms a JOIN devices d ON d.id = a.device_id
      WHERE (NOT $1 OR a.state NOT IN ('closed', 'dismissed')) AND ($2::text IS NULL OR d.mn = $2)
        AND ($3::bigint IS NULL OR a.id = $3)
        AND ($4::bigint IS NULL OR a.raised_at >= $4) AND ($5::bigint IS NULL OR a.raised_at < $5)
        AND ($6::text IS NULL OR a.kind = $6) AND ($7::text IS NULL OR d.town = $7)
-       AND ($8::bigint IS NULL OR a.start_at >= $8) AND ($9::bigint IS NULL OR a.start_at < $9)";
+       AND ($8::bigint IS NULL OR a.start_at >= $8) AND ($9::bigint IS NULL OR a.start_at < $9)
+       AND ($10::text IS NULL OR d.town = $10 OR a.assignee = $10)
+       AND ($11::text IS NULL OR a.assignee = $11)";
 
 /// An alarm from a row selected with [`ALARM_COLUMNS`] first.
 fn alarm_from_row(r: &postgres::Row) -> Result<AlarmRecord, StoreError> {
@@ -572,7 +574,7 @@ impl PgStore {
         let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
         let rows = c.query(
             &format!(
-                "SELECT {ALARM_COLUMNS} {ALARM_WHERE} ORDER BY a.id DESC LIMIT $10 OFFSET $11"
+                "SELECT {ALARM_COLUMNS} {ALARM_WHERE} ORDER BY a.id DESC LIMIT $12 OFFSET $13"
             ),
             &[
                 &filter.open_only,
@@ -584,6 +586,8 @@ impl PgStore {
                 &filter.town,
                 &filter.start_from,
                 &filter.start_to,
+                &filter.reader_town,
+                &filter.reader_department,
                 &list_limit(filter.limit),
                 &offset,
             ],
@@ -606,6 +610,8 @@ impl PgStore {
                 &filter.town,
                 &filter.start_from,
                 &filter.start_to,
+                &filter.reader_town,
+                &filter.reader_department,
             ],
         )?;
         Ok(row.get::<_, i64>(0).max(0) as u64)

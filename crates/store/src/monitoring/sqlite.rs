@@ -15,13 +15,14 @@ use super::{
 use crate::sqlite::SqliteStore;
 use crate::{AlarmUpdate, StoreError};
 
-/// The filter of an alarm list (`?1`–`?9`, see [`filter_params`]).
+/// The filter of an alarm list (`?1`–`?11`, see [`filter_params`]).
 const ALARM_WHERE: &str = "FROM alarms a JOIN devices d ON d.id = a.device_id
      WHERE (?1 = 0 OR a.state NOT IN ('closed', 'dismissed')) AND (?2 IS NULL OR d.mn = ?2)
        AND (?3 IS NULL OR a.id = ?3)
        AND (?4 IS NULL OR a.raised_at >= ?4) AND (?5 IS NULL OR a.raised_at < ?5)
        AND (?6 IS NULL OR a.kind = ?6) AND (?7 IS NULL OR d.town = ?7)
-       AND (?8 IS NULL OR a.start_at >= ?8) AND (?9 IS NULL OR a.start_at < ?9)";
+       AND (?8 IS NULL OR a.start_at >= ?8) AND (?9 IS NULL OR a.start_at < ?9)
+       AND (?10 IS NULL OR d.town = ?10 OR a.assignee = ?10) AND (?11 IS NULL OR a.assignee = ?11)";
 
 type FilterParams<'a> = (
     bool,
@@ -33,6 +34,8 @@ type FilterParams<'a> = (
     Option<&'a str>,
     Option<i64>,
     Option<i64>,
+    Option<&'a str>,
+    Option<&'a str>,
 );
 
 fn filter_params(f: &AlarmFilter) -> FilterParams<'_> {
@@ -46,6 +49,8 @@ fn filter_params(f: &AlarmFilter) -> FilterParams<'_> {
         f.town.as_deref(),
         f.start_from,
         f.start_to,
+        f.reader_town.as_deref(),
+        f.reader_department.as_deref(),
     )
 }
 
@@ -543,7 +548,7 @@ impl SqliteStore {
     pub(crate) fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {ALARM_COLUMNS} {ALARM_WHERE} ORDER BY a.id DESC LIMIT ?10 OFFSET ?11"
+                "SELECT {ALARM_COLUMNS} {ALARM_WHERE} ORDER BY a.id DESC LIMIT ?12 OFFSET ?13"
             ))?;
             let f = filter_params(filter);
             let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
@@ -557,6 +562,8 @@ impl SqliteStore {
                 f.6,
                 f.7,
                 f.8,
+                f.9,
+                f.10,
                 list_limit(filter.limit),
                 offset
             ])?;
@@ -572,10 +579,10 @@ impl SqliteStore {
         self.with_reader(|conn| {
             let mut stmt = conn.prepare_cached(&format!("SELECT count(*) {ALARM_WHERE}"))?;
             let f = filter_params(filter);
-            let n: i64 = stmt
-                .query_row(params![f.0, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8], |r| {
-                    r.get(0)
-                })?;
+            let n: i64 = stmt.query_row(
+                params![f.0, f.1, f.2, f.3, f.4, f.5, f.6, f.7, f.8, f.9, f.10],
+                |r| r.get(0),
+            )?;
             Ok(n.max(0) as u64)
         })
     }

@@ -904,6 +904,24 @@ contract!(alarm_lifecycle_and_evidence, |store| {
         (closed.state, closed.assignee.as_str()),
         (AlarmState::Closed, "海门街道")
     );
+    // The read scope, in the database: a town reads its devices' alarms and those dispatched
+    // to it; a department those dispatched to it.
+    let read = |town: Option<&str>, dept: Option<&str>| {
+        let f = AlarmFilter {
+            id: Some(id),
+            reader_town: town.map(str::to_owned),
+            reader_department: dept.map(str::to_owned),
+            ..AlarmFilter::default()
+        };
+        (
+            store.alarms(&f).unwrap().len(),
+            store.alarms_found(&f).unwrap(),
+        )
+    };
+    assert_eq!(read(Some("海门街道"), None), (1, 1));
+    assert_eq!(read(Some("三厂街道"), None), (0, 0));
+    assert_eq!(read(None, Some("生态环境局")), (0, 0));
+    assert_eq!(read(None, Some("海门街道")), (1, 1), "dispatched to it");
     let open = store
         .alarms(&AlarmFilter {
             open_only: true,

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use lantian_core::device::format_micros;
-use lantian_core::{AlarmAction, AlarmKind, AlarmScope, DeviceKind};
+use lantian_core::{Actor, AlarmAction, AlarmKind, AlarmScope, DeviceKind, ReadScope, Reads};
 use lantian_report::{Tabular, opt};
 use lantian_store::{AlarmFilter, AlarmRecord, AlarmScopeRecord, StoreError};
 use serde::{Deserialize, Serialize};
@@ -509,7 +509,7 @@ pub struct AlarmQuery {
     ))]
 async fn alarms(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Query(q): Query<AlarmQuery>,
 ) -> Result<Response, ApiError> {
     let paging = Paging {
@@ -547,17 +547,21 @@ async fn alarms(
             .transpose()?;
     // Filters, order and paging are done by the database: a page costs the same however
     // many alarms are stored.
-    let filter = AlarmFilter {
-        open_only: q.open.unwrap_or(false),
-        mn: q.mn.clone(),
-        town: q.town.clone(),
-        kind,
-        start_from: from,
-        start_to: to,
-        limit: paging.0,
-        offset: paging.1,
-        ..AlarmFilter::default()
-    };
+    let filter = readable(
+        AlarmFilter {
+            open_only: q.open.unwrap_or(false),
+            mn: q.mn.clone(),
+            town: q.town.clone(),
+            kind,
+            start_from: from,
+            start_to: to,
+            limit: paging.0,
+            offset: paging.1,
+            ..AlarmFilter::default()
+        },
+        &user.actor,
+        state.config.read_scope,
+    );
     let (rows, found) = state
         .blocking(move |store| Ok((store.alarms(&filter)?, store.alarms_found(&filter)?)))
         .await?;
@@ -653,17 +657,43 @@ pub struct AlarmDetail {
     pub evidence: Vec<EvidenceOut>,
 }
 
-/// One alarm by id (404 when there is none).
-pub(crate) fn one_alarm(store: &lantian_store::Store, id: i64) -> Result<AlarmRecord, ApiError> {
-    store
-        .alarms(&AlarmFilter {
-            id: Some(id),
-            limit: 1,
-            ..AlarmFilter::default()
-        })?
+/// An alarm list narrowed, in the database, to what `actor` reads under `policy` (towns: their
+/// devices' alarms and those dispatched to them; departments: those dispatched to them).
+pub(crate) fn readable(mut f: AlarmFilter, actor: &Actor, policy: ReadScope) -> AlarmFilter {
+    match actor.reads(policy) {
+        Reads::All => {}
+        Reads::Town(t) => f.reader_town = Some(t.to_owned()),
+        Reads::Department(d) => f.reader_department = Some(d.to_owned()),
+    }
+    f
+}
+
+/// One alarm by id that `reader` may read: 404 when there is none, 403 when it is outside the
+/// reader's scope.
+pub(crate) fn one_alarm(
+    store: &lantian_store::Store,
+    id: i64,
+    reader: (&Actor, ReadScope),
+) -> Result<AlarmRecord, ApiError> {
+    let one = AlarmFilter {
+        id: Some(id),
+        limit: 1,
+        ..AlarmFilter::default()
+    };
+    if let Some(a) = store
+        .alarms(&readable(one.clone(), reader.0, reader.1))?
         .into_iter()
         .next()
-        .ok_or_else(|| ApiError::not_found(format!("no alarm {id}")))
+    {
+        return Ok(a);
+    }
+    if store.alarms_found(&one)? > 0 {
+        return Err(ApiError::forbidden(format!(
+            "alarm {id} is outside {}",
+            reader.0.scope.as_deref().unwrap_or_default()
+        )));
+    }
+    Err(ApiError::not_found(format!("no alarm {id}")))
 }
 
 fn alarm_id(id: &str) -> Result<i64, ApiError> {
@@ -681,13 +711,14 @@ fn alarm_id(id: &str) -> Result<i64, ApiError> {
     ))]
 async fn alarm(
     State(state): State<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     Path(id): Path<String>,
 ) -> Result<axum::Json<AlarmDetail>, ApiError> {
     let id = alarm_id(&id)?;
+    let policy = state.config.read_scope;
     let (rec, events, evidence) = state
         .blocking(move |store| {
-            let rec = one_alarm(store, id)?;
+            let rec = one_alarm(store, id, (&user.actor, policy))?;
             Ok((rec, store.alarm_events(id)?, store.alarm_evidence(id)?))
         })
         .await?;
@@ -800,9 +831,11 @@ async fn alarm_action(
 ) -> Result<axum::Json<ActionAnswer>, ApiError> {
     let id = alarm_id(&id)?;
     let action_in = body;
+    let actor_all = user.actor.clone();
     let new_state = state
         .blocking(move |store| {
-            let rec = one_alarm(store, id)?;
+            // Whether the actor may act is checked in the write's transaction.
+            let rec = one_alarm(store, id, (&actor_all, ReadScope::All))?;
             let action = match action_in {
                 ActionIn::Acknowledge => AlarmAction::Acknowledge,
                 ActionIn::Dispatch { to } => {

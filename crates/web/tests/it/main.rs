@@ -652,7 +652,66 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
             "{q}"
         );
     }
+    // Issue #22: who reads the alarm. The device's town does (list, API, page); another town
+    // does not until the alarm is dispatched to it; a department reads only what is
+    // dispatched to it; the office and viewers read everything.
+    user(&f.store, "huanbao", "department", Some("生态环境局"));
+    let dept = login(&f, "huanbao").await;
+    let reads = |token: String, expect: bool| {
+        let f = &f;
+        async move {
+            let list = get(f, "/api/v1/alarms", Some(&token)).await.json();
+            assert_eq!(list["meta"]["found"], u64::from(expect));
+            let status = if expect {
+                StatusCode::OK
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            let one = get(f, &format!("/api/v1/alarms/{id}"), Some(&token)).await;
+            let page = get(f, &format!("/alarms/{id}"), Some(&token)).await;
+            assert_eq!((one.status, page.status), (status, status));
+            let listed = get(f, "/alarms", Some(&token)).await;
+            assert_eq!(
+                String::from_utf8_lossy(&listed.body).contains(&format!("/alarms/{id}\"")),
+                expect
+            );
+        }
+    };
+    reads(haimen.clone(), true).await;
+    reads(sanchang.clone(), false).await;
+    reads(dept.clone(), false).await;
+    reads(viewer.clone(), true).await;
+    reads(office.clone(), true).await;
+    // A dispatch without a target goes to the device's town.
     let d = post(&f, &uri, Some(&office), r#"{"action":"dispatch"}"#).await;
+    assert_eq!(d.json()["state"], "dispatched");
+    reads(sanchang.clone(), false).await;
+    let d = post(
+        &f,
+        &uri,
+        Some(&office),
+        r#"{"action":"dispatch","to":"三厂街道"}"#,
+    )
+    .await;
+    assert_eq!(d.json()["state"], "dispatched");
+    reads(sanchang.clone(), true).await;
+    let d = post(
+        &f,
+        &uri,
+        Some(&office),
+        r#"{"action":"dispatch","to":"生态环境局"}"#,
+    )
+    .await;
+    assert_eq!(d.status, StatusCode::OK);
+    reads(dept.clone(), true).await;
+    reads(sanchang.clone(), false).await;
+    let d = post(
+        &f,
+        &uri,
+        Some(&office),
+        r#"{"action":"dispatch","to":"海门街道"}"#,
+    )
+    .await;
     assert_eq!(d.json()["state"], "dispatched");
     // Bad bodies name the field.
     let e = post(
@@ -710,14 +769,29 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
         steps[1..],
         [
             ("acknowledge".to_owned(), "haimen".to_owned()),
+            // To the device's town, then 三厂街道, 生态环境局 and back (the read-scope checks).
+            ("dispatch".to_owned(), "office".to_owned()),
+            ("dispatch".to_owned(), "office".to_owned()),
+            ("dispatch".to_owned(), "office".to_owned()),
             ("dispatch".to_owned(), "office".to_owned()),
             ("handle".to_owned(), "haimen".to_owned()),
             ("close".to_owned(), "office".to_owned()),
         ]
     );
     assert_eq!(
-        detail["events"][2]["note"], "海门街道",
-        "dispatched to the device's town"
+        (
+            &detail["events"][2]["note"],
+            &detail["events"][3]["note"],
+            &detail["events"][4]["note"],
+            &detail["events"][5]["note"]
+        ),
+        (
+            &serde_json::json!("海门街道"),
+            &serde_json::json!("三厂街道"),
+            &serde_json::json!("生态环境局"),
+            &serde_json::json!("海门街道")
+        ),
+        "the first dispatch goes to the device's town; each names its assignee"
     );
     let audit = f.store.audit_log(4).unwrap();
     assert_eq!(audit[0].entry.action, "alarm.close");
