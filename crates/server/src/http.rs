@@ -129,29 +129,11 @@ pub async fn serve_router(
         .header_read_timeout(limits.header_read_timeout);
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let tasks = TaskTracker::new();
-    let mut backoff = Duration::from_millis(5);
     // Refusals over the cap since the last warning, and when that was (a flood must not
     // flood the log too).
     let mut refused: u64 = 0;
     let mut warned: Option<tokio::time::Instant> = None;
-    loop {
-        let accepted = tokio::select! {
-            () = shutdown.cancelled() => break,
-            a = listener.accept() => a,
-        };
-        let (stream, peer) = match accepted {
-            Ok(a) => {
-                backoff = Duration::from_millis(5);
-                a
-            }
-            Err(e) => {
-                // Out of file descriptors and the like: wait, do not spin.
-                tracing::warn!(error = %e, "HTTP accept failed.");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-                continue;
-            }
-        };
+    while let Some((stream, peer)) = crate::accept(&listener, &shutdown, "http").await {
         let Ok(permit) = permits.clone().try_acquire_owned() else {
             metrics::counter!("lantian_http_connections_closed_total", "reason" => "over_capacity")
                 .increment(1);

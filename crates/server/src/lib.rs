@@ -228,3 +228,28 @@ impl Server {
         Ok(())
     }
 }
+
+/// The next connection on `listener`, or `None` once `shutdown` is cancelled. A failed accept
+/// (out of file descriptors and the like) is logged and retried after a pause that doubles up
+/// to a second: never spun on. Both listeners, HJ 212 and HTTP, accept through it.
+pub(crate) async fn accept(
+    listener: &TcpListener,
+    shutdown: &CancellationToken,
+    what: &'static str,
+) -> Option<(tokio::net::TcpStream, SocketAddr)> {
+    let mut backoff = Duration::from_millis(5);
+    loop {
+        let accepted = tokio::select! {
+            () = shutdown.cancelled() => return None,
+            a = listener.accept() => a,
+        };
+        match accepted {
+            Ok(a) => return Some(a),
+            Err(e) => {
+                tracing::warn!(error = %e, listener = what, "Accept failed.");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+}

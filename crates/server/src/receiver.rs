@@ -271,25 +271,7 @@ pub async fn accept_loop(
     shutdown: CancellationToken,
 ) {
     let shared = Arc::new(shared);
-    let mut backoff = Duration::from_millis(5);
-    loop {
-        let accepted = tokio::select! {
-            () = shutdown.cancelled() => break,
-            a = listener.accept() => a,
-        };
-        let (stream, peer) = match accepted {
-            Ok(a) => {
-                backoff = Duration::from_millis(5);
-                a
-            }
-            Err(e) => {
-                // Out of file descriptors and the like: wait, do not spin.
-                tracing::warn!(error = %e, "Accept failed.");
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(1));
-                continue;
-            }
-        };
+    while let Some((stream, peer)) = crate::accept(&listener, &shutdown, "hj212").await {
         let Ok(permit) = shared.permits.clone().try_acquire_owned() else {
             metrics::counter!("lantian_hj212_connections_closed_total", "reason" => "over_capacity").increment(1);
             drop(stream);

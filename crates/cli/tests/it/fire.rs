@@ -129,22 +129,7 @@ fn every_firms_detection_is_read_once() {
 fn incidents_go_from_dispatch_to_statistics() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("f.db");
-    for (file, args) in [
-        (
-            lantian_testdata::path("boundaries/320684.json"),
-            &["--crs", "gcj02"][..],
-        ),
-        (
-            repo("web/e2e/fixtures/towns_synthetic.geojson"),
-            &["--name", "towns"][..],
-        ),
-    ] {
-        let (out, _, stderr) = run(lantian(&db)
-            .args(["import", "boundary"])
-            .arg(file)
-            .args(args));
-        assert!(out.status.success(), "{stderr}");
-    }
+    crate::haimen_layers(&db);
     let fixture = repo("web/e2e/fixtures/fires_generic.csv");
     let (out, stdout, stderr) = run(lantian(&db).args(["import", "fires"]).arg(&fixture));
     assert!(out.status.success(), "{stderr}");

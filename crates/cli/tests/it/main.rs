@@ -31,6 +31,26 @@ pub(crate) fn lantian(db: impl AsRef<OsStr>) -> Command {
     c
 }
 
+/// Imports Haimen's district boundary (the DataV file, GCJ-02) and the synthetic town layer of
+/// the browser tests into `db`.
+pub(crate) fn haimen_layers(db: &std::path::Path) {
+    let towns = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../web/e2e/fixtures/towns_synthetic.geojson");
+    for (file, args) in [
+        (
+            lantian_testdata::path("boundaries/320684.json"),
+            &["--crs", "gcj02"][..],
+        ),
+        (towns, &["--name", "towns"][..]),
+    ] {
+        let (out, _, stderr) = run(lantian(db)
+            .args(["import", "boundary"])
+            .arg(file)
+            .args(args));
+        assert!(out.status.success(), "{stderr}");
+    }
+}
+
 /// Runs a command: its output, stdout and stderr as text.
 pub(crate) fn run(cmd: &mut Command) -> (Output, String, String) {
     let out = cmd.output().unwrap();

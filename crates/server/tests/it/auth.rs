@@ -85,15 +85,17 @@ const SCALED_MN: ThrottlePolicy = ThrottlePolicy {
     capacity: 1_000,
 };
 
+/// The throttles scaled down for a test, and every refusal recorded.
+fn scaled(c: &mut lantian_server::ServeConfig) {
+    c.limits.auth_by_address = SCALED_ADDRESS;
+    c.limits.auth_by_mn = SCALED_MN;
+    c.limits.rejects_recorded = 1_000;
+    c.limits.rejects_per_second = 10_000;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reconnecting_guesser_is_slowed_then_banned_and_learns_nothing() {
-    let (addr, store, shutdown, task, _dir) = start(|c| {
-        c.limits.auth_by_address = SCALED_ADDRESS;
-        c.limits.auth_by_mn = SCALED_MN;
-        c.limits.rejects_recorded = 1_000;
-        c.limits.rejects_per_second = 10_000;
-    })
-    .await;
+    let (addr, store, shutdown, task, _dir) = start(scaled).await;
     let t = now();
     // MN enumeration: an unknown MN and a known one with a wrong password get the same
     // answer (asked from an address of their own).
@@ -188,13 +190,7 @@ async fn a_reconnecting_guesser_is_slowed_then_banned_and_learns_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn guesses_spread_over_addresses_are_slowed_per_mn() {
-    let (addr, store, shutdown, task, _dir) = start(|c| {
-        c.limits.auth_by_address = SCALED_ADDRESS;
-        c.limits.auth_by_mn = SCALED_MN;
-        c.limits.rejects_recorded = 1_000;
-        c.limits.rejects_per_second = 10_000;
-    })
-    .await;
+    let (addr, store, shutdown, task, _dir) = start(scaled).await;
     let t = now();
     // Twenty addresses, three guesses each at GOOD: no address is banned, the MN is slowed.
     let started = Instant::now();

@@ -8,7 +8,6 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use lantian_core::{Device, DeviceKind, Intervals, Owner};
 use lantian_server::{ServeConfig, Server};
 use lantian_store::{AuditEntry, NewUser, Store};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -111,20 +110,7 @@ async fn devices_are_answered_while_workbooks_are_uploaded() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
     store
-        .upsert_devices(&[Device {
-            mn: "LATENCY1".to_owned(),
-            password: "123456".to_owned(),
-            name: String::new(),
-            kind: DeviceKind::AirMicroStation,
-            generation: "2017".to_owned(),
-            crc: "standard".to_owned(),
-            st: "22".to_owned(),
-            owner: Owner::default(),
-            factors: Vec::new(),
-            intervals: Intervals::default(),
-            limits: Vec::new(),
-            active: true,
-        }])
+        .upsert_devices(&[crate::abuse::device("LATENCY1")])
         .unwrap();
     store
         .upsert_user(

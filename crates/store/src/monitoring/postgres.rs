@@ -15,6 +15,7 @@ use super::{
 };
 use crate::postgres::PgStore;
 use crate::{AlarmUpdate, StoreError};
+use postgres::types::ToSql;
 
 /// Advisory-lock namespace of frame chains (a device id is added).
 const CHAIN_LOCK_BASE: i64 = 0x4C54_0000_0000;
@@ -31,6 +32,26 @@ const ALARM_WHERE: &str = "FROM alarms a JOIN devices d ON d.id = a.device_id
        AND ($8::bigint IS NULL OR a.start_at >= $8) AND ($9::bigint IS NULL OR a.start_at < $9)
        AND ($10::text IS NULL OR d.town = $10 OR a.assignee = $10)
        AND ($11::text IS NULL OR a.assignee = $11)";
+
+/// The parameters `$1`–`$11` of [`ALARM_WHERE`]; `kind` is the filter's kind as text.
+fn filter_params<'a>(
+    f: &'a AlarmFilter,
+    kind: &'a Option<&'static str>,
+) -> [&'a (dyn ToSql + Sync); 11] {
+    [
+        &f.open_only,
+        &f.mn,
+        &f.id,
+        &f.raised_from_ms,
+        &f.raised_to_ms,
+        kind,
+        &f.town,
+        &f.start_from,
+        &f.start_to,
+        &f.reader_town,
+        &f.reader_department,
+    ]
+}
 
 /// An alarm from a row selected with [`ALARM_COLUMNS`] first.
 fn alarm_from_row(r: &postgres::Row) -> Result<AlarmRecord, StoreError> {
@@ -571,26 +592,17 @@ impl PgStore {
     pub(crate) fn alarms(&self, filter: &AlarmFilter) -> Result<Vec<AlarmRecord>, StoreError> {
         let mut c = self.client()?;
         let kind = filter.kind.map(AlarmKind::as_str);
-        let offset = i64::try_from(filter.offset).unwrap_or(i64::MAX);
+        let (limit, offset) = (
+            list_limit(filter.limit),
+            i64::try_from(filter.offset).unwrap_or(i64::MAX),
+        );
+        let mut params = filter_params(filter, &kind).to_vec();
+        params.extend([&limit as &(dyn ToSql + Sync), &offset]);
         let rows = c.query(
             &format!(
                 "SELECT {ALARM_COLUMNS} {ALARM_WHERE} ORDER BY a.id DESC LIMIT $12 OFFSET $13"
             ),
-            &[
-                &filter.open_only,
-                &filter.mn,
-                &filter.id,
-                &filter.raised_from_ms,
-                &filter.raised_to_ms,
-                &kind,
-                &filter.town,
-                &filter.start_from,
-                &filter.start_to,
-                &filter.reader_town,
-                &filter.reader_department,
-                &list_limit(filter.limit),
-                &offset,
-            ],
+            &params,
         )?;
         rows.iter().map(alarm_from_row).collect()
     }
@@ -600,19 +612,7 @@ impl PgStore {
         let kind = filter.kind.map(AlarmKind::as_str);
         let row = c.query_one(
             &format!("SELECT count(*) {ALARM_WHERE}"),
-            &[
-                &filter.open_only,
-                &filter.mn,
-                &filter.id,
-                &filter.raised_from_ms,
-                &filter.raised_to_ms,
-                &kind,
-                &filter.town,
-                &filter.start_from,
-                &filter.start_to,
-                &filter.reader_town,
-                &filter.reader_department,
-            ],
+            &filter_params(filter, &kind),
         )?;
         Ok(row.get::<_, i64>(0).max(0) as u64)
     }
