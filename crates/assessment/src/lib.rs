@@ -6,6 +6,7 @@
 
 pub mod ranking;
 pub mod rules;
+pub mod units;
 
 pub use ranking::{Change, Order, Ranked, change_rankings, change_rate, rank, rank_valid_first};
 pub use rules::{Assessment, Figures, Rules, TownResult, assess};

@@ -13,7 +13,9 @@ use jiff::civil::{Date, DateTime};
 use lantian_aq::Config;
 use lantian_aq::assess::Period;
 use lantian_report::Scope;
-use lantian_report::ranking::{PlaceRow, city_scopes, hour_rankings, rankings, town_scopes};
+use lantian_report::ranking::{
+    PlaceRow, ProvincePlaces, city_scopes, hour_rankings, rankings, town_scopes,
+};
 use lantian_store::Store;
 
 use crate::out;
@@ -21,9 +23,16 @@ use crate::out;
 /// Arguments of `lantian rank`.
 #[derive(Debug, ClapArgs)]
 pub(crate) struct Args {
-    /// Rank this province's cities (by the station list's city; e.g. 江苏).
+    /// Rank this province's prefecture-level cities, each on its own urban national stations
+    /// (e.g. 江苏; the station list's names are mapped by the ranking units).
     #[arg(long, group = "places")]
     province: Option<String>,
+    /// With --province: rank its county-level units (县(市、区)) instead.
+    #[arg(long, requires = "province")]
+    counties: bool,
+    /// Ranking units (the layout of config/ranking/units.toml; default: the shipped ones).
+    #[arg(long, requires = "province")]
+    units: Option<std::path::PathBuf>,
     /// Rank these configured areas (codes, names or aliases, comma-separated).
     #[arg(long, value_delimiter = ',', group = "places")]
     areas: Vec<String>,
@@ -88,9 +97,22 @@ fn cell<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(|| "—".to_owned(), |v| v.to_string())
 }
 
-fn places(store: &Store, a: &Args) -> Result<Vec<Scope>> {
+/// The places to rank; `on` is the period's first day (a county is named as it was then).
+fn places(store: &Store, a: &Args, on: Date) -> Result<Vec<Scope>> {
     let places: Vec<Scope> = if let Some(p) = &a.province {
-        city_scopes(store, p)?
+        let text = match &a.units {
+            Some(f) => std::fs::read_to_string(f)
+                .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", f.display()))?,
+            None => lantian_report::ranking::SHIPPED_UNITS.to_owned(),
+        };
+        let units = lantian_assessment::units::parse(&text)
+            .map_err(|e| anyhow::anyhow!("ranking units: {e}"))?;
+        let which = if a.counties {
+            ProvincePlaces::Counties
+        } else {
+            ProvincePlaces::Cities
+        };
+        city_scopes(store, p.trim(), &units, which, on)?
     } else if a.towns {
         town_scopes(store)?
     } else if !a.stations.is_empty() {
@@ -121,7 +143,7 @@ fn run_hour(store: &Store, a: &Args, text: &str) -> Result<ExitCode> {
     let end: DateTime = day
         .to_datetime(jiff::civil::Time::midnight())
         .checked_add(jiff::Span::new().hours(h))?;
-    let rows = hour_rankings(store, &places(store, a)?, end, &Config::default())?;
+    let rows = hour_rankings(store, &places(store, a, day)?, end, &Config::default())?;
     if a.json {
         out::line(&serde_json::to_string_pretty(&rows)?)?;
         return Ok(ExitCode::SUCCESS);
@@ -151,7 +173,11 @@ pub(crate) fn run(store: &Store, a: &Args) -> Result<ExitCode> {
         return run_hour(store, a, h);
     }
     let now = period(a)?;
-    let places = places(store, a)?;
+    let on = now
+        .bounds()
+        .map(|(first, _)| first)
+        .ok_or_else(|| anyhow::anyhow!("the period has no days"))?;
+    let places = places(store, a, on)?;
     let rows: Vec<PlaceRow> = rankings(
         store,
         &places,

@@ -219,25 +219,80 @@ pub fn year_before(p: Period) -> Option<Period> {
     })
 }
 
-/// The national stations of each city of `province` as places (the station list's city).
-pub fn city_scopes(store: &Store, province: &str) -> Result<Vec<Scope>, ReportError> {
-    let mut by_city: BTreeMap<String, Vec<String>> = BTreeMap::new();
+/// The ranking units shipped with lantian (`config/ranking/units.toml`): which station-list
+/// names are a province's prefecture-level cities and which its county-level units.
+pub const SHIPPED_UNITS: &str = include_str!("../../../config/ranking/units.toml");
+
+/// Which of a province's places a ranking ranks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProvincePlaces {
+    /// Its prefecture-level cities (设区市), each on its own urban national stations.
+    Cities,
+    /// Its county-level units (县(市、区)) with national stations of their own, named as they
+    /// were on the period's first day (海门市 before 2020-07-03, 海门区 from it).
+    Counties,
+}
+
+/// A province's cities or county-level units as places, by `units` (the station list's city
+/// names mapped, never ranked as they stand); `on` is the period's first day.
+///
+/// # Errors
+///
+/// A province `units` does not know, or station-list names of the province that `units` does
+/// not map (each named): no station is ranked under a name nobody mapped.
+pub fn city_scopes(
+    store: &Store,
+    province: &str,
+    units: &lantian_assessment::units::Units,
+    which: ProvincePlaces,
+    on: jiff::civil::Date,
+) -> Result<Vec<Scope>, ReportError> {
+    use lantian_assessment::units::Unit;
+    let p = units.province(province).ok_or_else(|| {
+        ReportError::Input(format!(
+            "no ranking units for province {province:?} (config/ranking/units.toml)"
+        ))
+    })?;
+    let mut by_name: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut unmapped = std::collections::BTreeSet::new();
     for s in store.stations()? {
-        if s.province.as_deref() == Some(province)
-            && let Some(city) = s.city.clone()
-        {
-            by_city.entry(city).or_default().push(s.code);
+        if s.province.as_deref() != Some(province) {
+            continue;
         }
+        let Some(name) = s.city else { continue };
+        if p.unit_of(&name).is_none() {
+            unmapped.insert(name.clone());
+        }
+        by_name.entry(name).or_default().push(s.code);
     }
-    Ok(by_city
-        .into_iter()
-        .map(|(city, stations)| Scope {
-            kind: "city",
-            code: city.clone(),
-            name: city,
-            stations,
+    if !unmapped.is_empty() {
+        return Err(ReportError::Input(format!(
+            "station-list cities of {province} the ranking units do not map: {} (config/ranking/units.toml)",
+            unmapped.into_iter().collect::<Vec<_>>().join("、")
+        )));
+    }
+    let day = on.to_string();
+    let scope = |kind: &'static str, name: &str, label: String| {
+        by_name.get(name).map(|stations| Scope {
+            kind,
+            code: name.to_owned(),
+            name: label,
+            stations: stations.clone(),
         })
-        .collect())
+    };
+    Ok(match which {
+        ProvincePlaces::Cities => p
+            .cities
+            .iter()
+            .filter_map(|c| scope("city", c, c.clone()))
+            .collect(),
+        ProvincePlaces::Counties => p
+            .counties
+            .iter()
+            .filter(|c| matches!(p.unit_of(&c.name), Some(Unit::County(_))))
+            .filter_map(|c| scope("county", &c.name, c.label_on(&day)))
+            .collect(),
+    })
 }
 
 /// One place in an hour's ranking.

@@ -1,6 +1,6 @@
-//! `lantian rank` on the real 2019 data: Jiangsu's cities and Nantong's areas ranked by the
-//! composite index from raw hourly values, each place's index the one `lantian assess` gives,
-//! ties shared.
+//! `lantian rank` on the real 2019 data: Jiangsu's 13 prefecture-level cities (each on its own
+//! urban stations), its county-level units and Nantong's areas ranked by the composite index
+//! from raw hourly values, each place's index the one `lantian assess` gives, ties shared.
 
 use crate::{lantian, run};
 
@@ -179,29 +179,170 @@ fn the_district_and_the_city_rank_on_the_whole_of_2019() {
         assert!((ours - hand).abs() <= 0.6, "{code}: {ours} vs {hand:.2}");
     }
 
-    // Jiangsu's cities (the station list's cities, county-level ones included).
-    let (out, cities, stderr) =
+    // Jiangsu's 13 prefecture-level cities, each on its own urban stations (issue #28): the
+    // county-level units are not among them, and each city's PM2.5 agrees with a mean computed
+    // here from the raw files.
+    let (out, json, stderr) =
+        run(lantian(&db).args(["rank", "--province", "江苏", "--year", "2019", "--json"]));
+    assert!(out.status.success(), "{stderr}");
+    let ranked: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let ranked = ranked.as_array().unwrap();
+    let names: std::collections::BTreeSet<&str> = ranked
+        .iter()
+        .map(|r| r["figures"]["name"].as_str().unwrap())
+        .collect();
+    let thirteen = [
+        "南京",
+        "无锡",
+        "徐州",
+        "常州",
+        "苏州",
+        "南通",
+        "连云港",
+        "淮安",
+        "盐城",
+        "扬州",
+        "镇江",
+        "泰州",
+        "宿迁",
+    ];
+    assert_eq!(names, thirteen.into_iter().collect());
+    let urban = |city: &str| -> Vec<String> {
+        std::fs::read_to_string(&list)
+            .unwrap()
+            .lines()
+            .filter(|l| l.split(',').nth(1) == Some(city))
+            .map(|l| {
+                l.split(',')
+                    .next()
+                    .unwrap()
+                    .trim_start_matches('X')
+                    .to_owned()
+            })
+            .collect()
+    };
+    let cities: Vec<(String, Vec<String>)> = thirteen
+        .iter()
+        .map(|c| ((*c).to_owned(), urban(c)))
+        .collect();
+    let by_hand = city_pm25_2019_by_hand(&cities);
+    for r in ranked {
+        let name = r["figures"]["name"].as_str().unwrap();
+        let mut stations: Vec<String> = r["figures"]["stations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
+        stations.sort();
+        let mut expected = urban(name);
+        expected.sort();
+        assert_eq!(stations, expected, "{name}: its own urban stations");
+        let ours: f64 = r["figures"]["pm25"].as_str().unwrap().parse().unwrap();
+        let hand = by_hand[name];
+        assert!((ours - hand).abs() <= 0.6, "{name}: {ours} vs {hand:.2}");
+    }
+    let (out, cities_table, stderr) =
         run(lantian(&db).args(["rank", "--province", "江苏", "--year", "2019"]));
     assert!(out.status.success(), "{stderr}");
-    let row = |name: &str| {
-        cities
+    let row = |table: &str, name: &str| {
+        table
             .lines()
             .find(|l| l.split('\t').nth(1) == Some(name))
-            .unwrap()
+            .unwrap_or_else(|| panic!("no {name} in\n{table}"))
             .split('\t')
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
     // 南通's row is the urban area's five stations, the same index as the configured area.
     assert_eq!(
-        row("南通")[2],
+        row(&cities_table, "南通")[2],
         format!("{}（数据不足）", rows_composite(&db, "nantong"))
     );
+    insta::assert_snapshot!(cities_table);
+    // The county-level units in their own table: 海门 in 2019 is 海门市 of 南通 (a district only
+    // from 2020-07-03), on its own two stations.
+    let (out, counties, stderr) =
+        run(lantian(&db).args(["rank", "--province", "江苏", "--counties", "--year", "2019"]));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(counties.lines().count(), 1 + 11, "{counties}");
     assert_eq!(
-        row("海门")[2],
+        row(&counties, "海门市（南通）")[2],
         format!("{}（数据不足）", rows_composite(&db, "haimen"))
     );
-    insta::assert_snapshot!(cities);
+    insta::assert_snapshot!("jiangsu_counties_2019", counties);
+}
+
+/// Each city's 2019 PM2.5 from the raw hourly values of the 364 national files, computed here on
+/// its own (HJ 663): a station's day with at least 20 hours is the mean of its hours (an hour
+/// labelled 0 belongs to the day before), the city's day is the mean of its stations' valid
+/// days, the year is the mean of the city's days.
+fn city_pm25_2019_by_hand(
+    cities: &[(String, Vec<String>)],
+) -> std::collections::BTreeMap<String, f64> {
+    use std::collections::BTreeMap;
+    // (station, day) → (sum, hours)
+    let mut hours: BTreeMap<(String, jiff::civil::Date), (f64, u32)> = BTreeMap::new();
+    let wanted: std::collections::BTreeSet<&str> = cities
+        .iter()
+        .flat_map(|(_, s)| s.iter().map(String::as_str))
+        .collect();
+    let dir = lantian_testdata::path("cnemc/china_sites_2019");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    for f in files {
+        let text = String::from_utf8(lantian_testdata::read(format!(
+            "cnemc/china_sites_2019/{f}"
+        )))
+        .unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().trim_end().split(',').collect();
+        // Columns by name (the column set changes over the year; 3207A is there twice).
+        let cols: Vec<(usize, &str)> = header
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| wanted.contains(*h))
+            .map(|(i, h)| (i, *h))
+            .collect();
+        for line in lines {
+            let mut head = line.splitn(4, ',');
+            let (Some(date), Some(hour), Some("PM2.5")) = (head.next(), head.next(), head.next())
+            else {
+                continue;
+            };
+            let mut day = jiff::civil::Date::strptime("%Y%m%d", date).unwrap();
+            if hour == "0" {
+                day = day.yesterday().unwrap();
+            }
+            let fields: Vec<&str> = line.trim_end().split(',').collect();
+            for (i, code) in &cols {
+                if let Some(v) = fields.get(*i).and_then(|v| v.parse::<f64>().ok()) {
+                    let e = hours.entry(((*code).to_owned(), day)).or_default();
+                    e.0 += v;
+                    e.1 += 1;
+                }
+            }
+        }
+    }
+    cities
+        .iter()
+        .map(|(city, stations)| {
+            let mut days: BTreeMap<jiff::civil::Date, Vec<f64>> = BTreeMap::new();
+            for ((code, day), (sum, n)) in &hours {
+                if day.year() == 2019 && *n >= 20 && stations.contains(code) {
+                    days.entry(*day).or_default().push(sum / f64::from(*n));
+                }
+            }
+            let daily: Vec<f64> = days
+                .values()
+                .map(|v| v.iter().sum::<f64>() / v.len() as f64)
+                .collect();
+            (city.clone(), daily.iter().sum::<f64>() / daily.len() as f64)
+        })
+        .collect()
 }
 
 fn rows_composite(db: &std::path::Path, area: &str) -> String {

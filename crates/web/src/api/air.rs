@@ -851,7 +851,22 @@ async fn rankings(
                 ));
             }
             let places: Vec<lantian_report::Scope> = if let Some(p) = province {
-                lantian_report::ranking::city_scopes(store, p.trim())?
+                // The prefecture-level cities, named as on the period's first day.
+                let on = match (hour, now.and_then(|p| p.bounds())) {
+                    (Some(end), _) => end.date(),
+                    (None, Some((first, _))) => first,
+                    (None, None) => return Err(ApiError::field("from", "out of range")),
+                };
+                let units =
+                    lantian_assessment::units::parse(lantian_report::ranking::SHIPPED_UNITS)
+                        .map_err(ApiError::internal)?;
+                lantian_report::ranking::city_scopes(
+                    store,
+                    p.trim(),
+                    &units,
+                    lantian_report::ranking::ProvincePlaces::Cities,
+                    on,
+                )?
             } else if towns {
                 lantian_report::ranking::town_scopes(store)?
             } else if !stations.is_empty() {
