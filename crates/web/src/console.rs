@@ -1297,6 +1297,7 @@ struct MapPage {
 async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Response {
     let nav = nav(&state, &user, "map");
     let st = state.clone();
+    let (reader, policy) = (user.actor.clone(), state.config.read_scope);
     let result = state
         .blocking(move |store| {
             // The boundary is fetched by the page from its own URL (cached, simplified).
@@ -1343,9 +1344,18 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 let (Some(lon), Some(lat)) = (dev.owner.lon, dev.owner.lat) else {
                     continue;
                 };
-                let (mine, offline) = open
+                // Open alarms are marked where the user reads them: under the read scope a town
+                // sees its own devices' alarms marked (the count does not say whom an alarm was
+                // dispatched to).
+                let reads_alarms = match reader.reads(policy) {
+                    lantian_core::Reads::All => true,
+                    lantian_core::Reads::Town(t) => dev.owner.town == t,
+                    lantian_core::Reads::Department(_) => false,
+                };
+                let (count, offline) = open
                     .get(&dev.mn)
                     .map_or((0, false), |c| (c.open, c.offline_now));
+                let mine = if reads_alarms { count } else { 0 };
                 let status = status_zh(device_status(seen.contains_key(&d.id), offline));
                 let name = if dev.owner.name.is_empty() {
                     &dev.name
@@ -1371,7 +1381,9 @@ async fn map(State(state): State<AppState>, PageUser(user): PageUser) -> Respons
                 })?
                 .into_iter()
                 .filter(|r| {
-                    !r.near_border() && r.state != Some(lantian_fire::orders::OrderState::Closed)
+                    !r.near_border()
+                        && r.state != Some(lantian_fire::orders::OrderState::Closed)
+                        && crate::api::fire::may_read(&reader, policy, r)
                 })
                 .map(|r| {
                     serde_json::json!({

@@ -154,6 +154,15 @@ async fn incidents_are_dispatched_verified_by_their_town_and_counted() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let one = get(&f, &format!("/api/v1/fire/incidents/{id}"), Some(&haimen)).await;
     assert_eq!(one.status, StatusCode::OK);
+    // The map pins only the fire points the user reads.
+    let pin = format!("火点事件 {id}");
+    let map = |token: String| {
+        let f = &f;
+        async move { String::from_utf8_lossy(&get(f, "/map", Some(&token)).await.body).into_owned() }
+    };
+    assert!(map(haimen.clone()).await.contains(&pin));
+    assert!(!map(sanchang.clone()).await.contains(&pin));
+    assert!(map(viewer.clone()).await.contains(&pin));
     let pending = get(&f, "/api/v1/fire/incidents?state=pending", Some(&viewer))
         .await
         .json();
