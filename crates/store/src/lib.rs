@@ -62,6 +62,8 @@ pub mod monitoring;
 pub mod plan;
 pub mod postgres;
 pub mod sqlite;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 use std::path::Path;
 

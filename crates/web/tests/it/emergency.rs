@@ -53,10 +53,10 @@ async fn upload_list(f: &super::Fixture, token: &str, name: &str, body: Vec<u8>)
     super::call(f, req).await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warnings_are_proposed_issued_and_lifted_by_the_office() {
     let f = fixture();
-    put_haimen(&f.store);
+    put_haimen(f.store());
     let viewer = login(&f, "viewer").await;
     let office = login(&f, "office").await;
     let body = serde_json::json!({"area": "haimen", "forecast_csv": yellow_csv()}).to_string();
@@ -216,8 +216,8 @@ async fn warnings_are_proposed_issued_and_lifted_by_the_office() {
         ]);
     }
     let l = list::from_rows(&headers, &[row], &GradeRules::default()).unwrap();
-    f.store
-        .put_reduction_list(
+    f.st(|s| {
+        s.put_reduction_list(
             &lantian_store::ReductionListRecord {
                 id: 0,
                 sha256: "x".into(),
@@ -235,7 +235,8 @@ async fn warnings_are_proposed_issued_and_lifted_by_the_office() {
                 detail: "{}".into(),
             },
         )
-        .unwrap();
+    })
+    .unwrap();
     let l = get(&f, "/api/v1/emergency/list", Some(&viewer))
         .await
         .json();
@@ -313,10 +314,10 @@ async fn warnings_are_proposed_issued_and_lifted_by_the_office() {
     assert_eq!(x.status, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_console_pages_show_warnings_and_the_workflow_form_only_to_the_office() {
     let f = fixture();
-    put_haimen(&f.store);
+    put_haimen(f.store());
     let office = login(&f, "office").await;
     let viewer = login(&f, "viewer").await;
     let body = serde_json::json!({"area": "haimen", "forecast_csv": yellow_csv()}).to_string();
@@ -349,7 +350,7 @@ async fn the_console_pages_show_warnings_and_the_workflow_form_only_to_the_offic
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_uploads_a_list_checked_whole() {
     let f = fixture();
     let office = login(&f, "office").await;
@@ -411,10 +412,10 @@ async fn the_office_uploads_a_list_checked_whole() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coverage_and_gate_records_are_checked_from_uploaded_tables() {
     let f = fixture();
-    put_haimen(&f.store);
+    put_haimen(f.store());
     let office = login(&f, "office").await;
     // No list yet.
     let body = serde_json::json!({"registry_csv": "统一社会信用代码,企业名称,涉气\n"}).to_string();

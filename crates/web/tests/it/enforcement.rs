@@ -7,11 +7,11 @@ use axum::http::StatusCode;
 
 use super::{error_field, fixture, get, login, post, user};
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_case_from_an_alarm_to_a_published_credit_record() {
     let f = fixture();
-    user(&f.store, "huanbao", "department", Some("生态环境局"));
-    user(&f.store, "jiaotong", "department", Some("交通运输局"));
+    user(f.store(), "huanbao", "department", Some("生态环境局"));
+    user(f.store(), "jiaotong", "department", Some("交通运输局"));
     let office = login(&f, "office").await;
     let dept = login(&f, "huanbao").await;
     let other = login(&f, "jiaotong").await;

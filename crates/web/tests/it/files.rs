@@ -19,7 +19,7 @@ async fn upload(f: &Fixture, token: &str, uri: &str, body: Vec<u8>) -> Answer {
     .await
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_workbooks_are_refused_with_the_sheet_named() {
     let f = fixture();
     let office = login(&f, "office").await;

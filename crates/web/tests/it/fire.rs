@@ -19,23 +19,26 @@ fn fixture_file(name: &str) -> String {
 }
 
 fn layer(store: &Store, name: &str, geojson: String) {
-    store
-        .put_map_layer(
-            &MapLayer {
-                name: name.into(),
-                geojson,
-                source_crs: "wgs84".into(),
-                source: "test".into(),
-            },
-            &AuditEntry {
-                at_ms: 1,
-                actor: "test".into(),
-                action: "map.import".into(),
-                target: name.into(),
-                detail: "{}".into(),
-            },
-        )
-        .unwrap();
+    // Outside the test runtime's context: the PostgreSQL client blocks on a runtime of its own.
+    tokio::task::block_in_place(|| {
+        store
+            .put_map_layer(
+                &MapLayer {
+                    name: name.into(),
+                    geojson,
+                    source_crs: "wgs84".into(),
+                    source: "test".into(),
+                },
+                &AuditEntry {
+                    at_ms: 1,
+                    actor: "test".into(),
+                    action: "map.import".into(),
+                    target: name.into(),
+                    detail: "{}".into(),
+                },
+            )
+            .unwrap();
+    })
 }
 
 async fn send(f: &Fixture, uri: &str, token: &str, ctype: &str, body: Vec<u8>) -> Answer {
@@ -57,7 +60,7 @@ fn text(a: &Answer) -> String {
 /// A 1×1 PNG.
 const PNG: &[u8] = b"\x89PNG\r\n\x1A\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xff\xff?\0\x05\xfe\x02\xfe\xa7\x35\x81\x84\0\0\0\0IEND\xaeB`\x82";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn incidents_are_dispatched_verified_by_their_town_and_counted() {
     let f = fixture();
     let office = login(&f, "office").await;
@@ -79,8 +82,8 @@ async fn incidents_are_dispatched_verified_by_their_town_and_counted() {
     let square = serde_json::json!({"type": "FeatureCollection", "features": [{"type": "Feature",
         "properties": {"name": "海门区", "adcode": "320684"},
         "geometry": {"type": "Polygon", "coordinates": [[[121.0, 31.75], [121.5, 31.75], [121.5, 32.15], [121.0, 32.15], [121.0, 31.75]]]}}]});
-    layer(&f.store, "district", square.to_string());
-    layer(&f.store, "towns", fixture_file("towns_synthetic.geojson"));
+    layer(f.store(), "district", square.to_string());
+    layer(f.store(), "towns", fixture_file("towns_synthetic.geojson"));
     let a = send(&f, import, &viewer, "text/csv", csv.clone()).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     let a = send(

@@ -8,7 +8,7 @@ use axum::http::{Request, StatusCode, header};
 use super::{PASSWORD, call, fixture, get};
 
 /// `next` values that start with one `/` but that a browser resolves to another site.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_next_never_leaves_the_site() {
     let f = fixture();
     for next in [
@@ -37,7 +37,7 @@ async fn login_next_never_leaves_the_site() {
 
 /// A login posted from a sandboxed iframe or a data: URL carries `Origin: null`: refused,
 /// while the same login from this site's origin or without an Origin (API clients) passes.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_from_origin_null_is_refused() {
     let f = fixture();
     let login = |origin: Option<&str>| {
@@ -64,7 +64,7 @@ async fn login_from_origin_null_is_refused() {
 }
 
 /// Pages, API answers, assets, redirects and errors all carry the security headers.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_response_carries_the_security_headers() {
     let f = fixture();
     let big = "x".repeat(lantian_web::WebConfig::default().max_body + 1);

@@ -33,7 +33,7 @@ fn text(a: &Answer) -> String {
     String::from_utf8_lossy(&a.body).into_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_keeps_the_inventory_and_everyone_reads_the_accounting() {
     let f = fixture();
     let office = login(&f, "office").await;
@@ -178,7 +178,7 @@ async fn the_office_keeps_the_inventory_and_everyone_reads_the_accounting() {
     assert_eq!(a.status, StatusCode::OK, "{}", text(&a));
 
     // The plan's NOx indicator takes its values from the inventory: 2020 is the baseline.
-    super::plan::load_plan(&f.store);
+    super::plan::load_plan(f.store());
     let all = get(&f, "/api/v1/plan/indicators", Some(&viewer))
         .await
         .json();

@@ -10,8 +10,8 @@ use tower::ServiceExt as _;
 use crate::{Answer, fixture, login};
 
 fn put(f: &crate::Fixture, name: &str, geojson: &str, at_ms: i64) {
-    f.store
-        .put_map_layer(
+    f.st(|s| {
+        s.put_map_layer(
             &MapLayer {
                 name: name.into(),
                 geojson: geojson.into(),
@@ -26,7 +26,8 @@ fn put(f: &crate::Fixture, name: &str, geojson: &str, at_ms: i64) {
                 detail: "{}".into(),
             },
         )
-        .unwrap();
+    })
+    .unwrap();
 }
 
 async fn send(app: &axum::Router, uri: &str, token: Option<&str>, etag: Option<&str>) -> Answer {
@@ -61,7 +62,7 @@ fn positions(v: &serde_json::Value) -> usize {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[allow(clippy::print_stderr)]
 async fn map_pages_fetch_each_layer_once_from_its_own_url() {
     let f = fixture();
@@ -71,7 +72,7 @@ async fn map_pages_fetch_each_layer_once_from_its_own_url() {
     let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
     let stored = stored.to_string();
     put(&f, "district", &stored, 1000);
-    let state = AppState::new(f.store.clone(), WebConfig::default());
+    let state = AppState::new(f.store().clone(), WebConfig::default());
     let app = router(state.clone());
     let viewer = login(&f, "viewer").await;
 
@@ -187,7 +188,7 @@ fn densify(v: &mut serde_json::Value, n: usize) {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[allow(clippy::print_stderr)]
 async fn a_detailed_layer_is_served_simplified() {
     let f = fixture();
@@ -199,7 +200,7 @@ async fn a_detailed_layer_is_served_simplified() {
     }
     let stored = doc.to_string();
     put(&f, "district", &stored, 1000);
-    let state = AppState::new(f.store.clone(), WebConfig::default());
+    let state = AppState::new(f.store().clone(), WebConfig::default());
     let app = router(state.clone());
     let viewer = login(&f, "viewer").await;
     let map = send(&app, "/map", Some(&viewer), None).await;

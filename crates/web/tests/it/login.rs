@@ -61,10 +61,10 @@ fn config() -> WebConfig {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spraying_from_one_address_is_slowed_then_banned_before_any_hashing() {
     let f = fixture();
-    let app = router(AppState::new(f.store.clone(), config()));
+    let app = router(AppState::new(f.store().clone(), config()));
     // One password over many names from one address, retrying when told to.
     let (mut checked, mut waits, mut banned) = (0, 0, None);
     for i in 0..40 {
@@ -108,7 +108,7 @@ async fn spraying_from_one_address_is_slowed_then_banned_before_any_hashing() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
-    let audit = f.store.audit_log(100).unwrap();
+    let audit = f.st(|s| s.audit_log(100)).unwrap();
     let failed = audit
         .iter()
         .filter(|a| a.entry.action == "session.login_failed")
@@ -125,10 +125,10 @@ async fn spraying_from_one_address_is_slowed_then_banned_before_any_hashing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_flood_against_admin_does_not_lock_admin_out() {
     let f = fixture();
-    let app = router(AppState::new(f.store.clone(), config()));
+    let app = router(AppState::new(f.store().clone(), config()));
     // Wrong passwords for `office` from one address until it is banned.
     for _ in 0..30 {
         let r = app
@@ -185,7 +185,7 @@ async fn a_flood_against_admin_does_not_lock_admin_out() {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
-    let audit = f.store.audit_log(100).unwrap();
+    let audit = f.st(|s| s.audit_log(100)).unwrap();
     let actions: Vec<&str> = audit.iter().map(|a| a.entry.action.as_str()).collect();
     assert!(actions.contains(&"session.login"), "{actions:?}");
     assert!(actions.contains(&"session.logout"), "{actions:?}");
@@ -199,11 +199,11 @@ async fn a_flood_against_admin_does_not_lock_admin_out() {
     assert!(audit.iter().all(|a| !a.entry.detail.contains("wrong")));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn password_checks_have_their_own_bounded_pool() {
     let f = fixture();
     let app = router(AppState::new(
-        f.store.clone(),
+        f.store().clone(),
         WebConfig {
             login_concurrency: 1,
             login_queue: 1,

@@ -31,143 +31,180 @@ mod public;
 mod towns;
 
 struct Fixture {
+    // Dropped after the store: the PostgreSQL schema (if any), then the directory.
+    slot: Option<Arc<Store>>,
+    pg: Option<lantian_store::testing::TestGuard>,
     _dir: tempfile::TempDir,
-    store: Arc<Store>,
     alarm_id: i64,
 }
 
 const PASSWORD: &str = "correct horse";
 
 fn user(store: &Store, name: &str, role: &str, scope: Option<&str>) {
-    store
-        .upsert_user(
-            &NewUser {
-                username: name.to_owned(),
-                display_name: format!("{name}-显示名"),
-                password_hash: lantian_web::auth::hash_password(PASSWORD).unwrap(),
-                role: role.to_owned(),
-                scope: scope.map(str::to_owned),
-                active: true,
-            },
-            &AuditEntry {
-                at_ms: 1,
-                actor: "test".into(),
-                action: "user.upsert".into(),
-                target: format!("user:{name}"),
-                detail: "{}".into(),
-            },
-        )
-        .unwrap();
+    // Outside the test runtime's context: the PostgreSQL client blocks on a runtime of its own.
+    tokio::task::block_in_place(|| {
+        store
+            .upsert_user(
+                &NewUser {
+                    username: name.to_owned(),
+                    display_name: format!("{name}-显示名"),
+                    password_hash: lantian_web::auth::hash_password(PASSWORD).unwrap(),
+                    role: role.to_owned(),
+                    scope: scope.map(str::to_owned),
+                    active: true,
+                },
+                &AuditEntry {
+                    at_ms: 1,
+                    actor: "test".into(),
+                    action: "user.upsert".into(),
+                    target: format!("user:{name}"),
+                    detail: "{}".into(),
+                },
+            )
+            .unwrap();
+    })
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap();
-    store
-        .upsert_stations(&[Station {
-            name: Some("测试站".into()),
-            city: Some("南通市".into()),
-            lat: Some(31.9),
-            lon: Some(121.2),
-            level: StationLevel::National,
-            ..Station::unclassified("9001A", "test")
-        }])
-        .unwrap();
-    let import = store.begin_import("test", "web fixture").unwrap();
-    // Two days, every hour, all six pollutants; PM2.5 = 30 + hour on day 1, 50 on day 2.
-    let mut items = Vec::new();
-    for (d, day) in [date(2019, 1, 1), date(2019, 1, 2)].into_iter().enumerate() {
-        for p in Pollutant::ALL {
-            let mut values = DayValues::default();
-            for h in 0..24 {
-                let v = match p {
-                    Pollutant::Pm25 if d == 0 => 30 + h as i64,
-                    Pollutant::Pm25 => 50,
-                    Pollutant::Co => 1,
-                    _ => 20,
-                };
-                values.values[h] = Some(Concentration::from_micros(v * 1_000_000).unwrap());
+    // Outside the test runtime's context: the PostgreSQL client blocks on a runtime of its own.
+    tokio::task::block_in_place(|| {
+        let dir = tempfile::tempdir().unwrap();
+        // SQLite, or PostgreSQL with LANTIAN_TEST_ENGINE=postgres (scripts/test runs both).
+        let (store, pg) = lantian_store::testing::store(dir.path()).unwrap();
+        store
+            .upsert_stations(&[Station {
+                name: Some("测试站".into()),
+                city: Some("南通市".into()),
+                lat: Some(31.9),
+                lon: Some(121.2),
+                level: StationLevel::National,
+                ..Station::unclassified("9001A", "test")
+            }])
+            .unwrap();
+        let import = store.begin_import("test", "web fixture").unwrap();
+        // Two days, every hour, all six pollutants; PM2.5 = 30 + hour on day 1, 50 on day 2.
+        let mut items = Vec::new();
+        for (d, day) in [date(2019, 1, 1), date(2019, 1, 2)].into_iter().enumerate() {
+            for p in Pollutant::ALL {
+                let mut values = DayValues::default();
+                for h in 0..24 {
+                    let v = match p {
+                        Pollutant::Pm25 if d == 0 => 30 + h as i64,
+                        Pollutant::Pm25 => 50,
+                        Pollutant::Co => 1,
+                        _ => 20,
+                    };
+                    values.values[h] = Some(Concentration::from_micros(v * 1_000_000).unwrap());
+                }
+                items.push(DayItem {
+                    station: "9001A".into(),
+                    quantity: Quantity::Pollutant(p),
+                    day,
+                    values,
+                    origin: "fixture".into(),
+                });
             }
-            items.push(DayItem {
-                station: "9001A".into(),
-                quantity: Quantity::Pollutant(p),
-                day,
-                values,
-                origin: "fixture".into(),
-            });
         }
-    }
-    store.write_days(import, &items).unwrap();
-    // Hour 3 of day 1 reviewed out.
-    store
-        .add_review_mark(&ReviewMark {
-            station: "9001A".into(),
-            quantity: Quantity::Pollutant(Pollutant::Pm25),
-            day: date(2019, 1, 1),
-            hour: 3,
-            action: ReviewAction::Invalidate,
-            reviewer: "审核员".into(),
-            at: 5,
-            reason: "仪器故障".into(),
-        })
-        .unwrap();
+        store.write_days(import, &items).unwrap();
+        // Hour 3 of day 1 reviewed out.
+        store
+            .add_review_mark(&ReviewMark {
+                station: "9001A".into(),
+                quantity: Quantity::Pollutant(Pollutant::Pm25),
+                day: date(2019, 1, 1),
+                hour: 3,
+                action: ReviewAction::Invalidate,
+                reviewer: "审核员".into(),
+                at: 5,
+                reason: "仪器故障".into(),
+            })
+            .unwrap();
 
-    let device: lantian_core::Device = serde_json::from_value(serde_json::json!({
-        "mn": "MNFUME0001", "password": "123456", "kind": "oil_fume", "name": "油烟监测仪",
-        "owner": {"kind": "restaurant", "name": "测试饭店", "town": "海门街道"},
-        "factors": [{"code": "a34041", "name": "油烟", "unit": "mg/m3"}],
-        "limits": [{"factor": "a34041", "window": "sample", "max": "2.0"}]
-    }))
-    .unwrap();
-    store.upsert_devices(&[device]).unwrap();
-    let dev_id = store.devices().unwrap()[0].id;
-    let raw = "##0100QN=20240101000000000;ST=32;CN=2011;PW=123456;MN=MNFUME0001;Flag=5;CP=&&DataTime=20240101000000;a34041-Rtd=2.5,a34041-Flag=N&&ABCD\r\n";
-    let out = store
-        .ingest(&[IngestFrame {
-            device_id: dev_id,
-            received_at_ms: 1_704_038_400_000,
-            cn: 2011,
-            qn: Some("20240101000000000".into()),
-            data_time: Some(1_704_038_400),
-            part: 0,
-            raw: raw.as_bytes().to_vec(),
-            vals: lantian_core::reading::encode_values(&[FactorValue {
-                code: "a34041".into(),
-                value: Some(2_500_000),
-                flag: Some("N".into()),
-                ..Default::default()
-            }]),
-        }])
+        let device: lantian_core::Device = serde_json::from_value(serde_json::json!({
+            "mn": "MNFUME0001", "password": "123456", "kind": "oil_fume", "name": "油烟监测仪",
+            "owner": {"kind": "restaurant", "name": "测试饭店", "town": "海门街道"},
+            "factors": [{"code": "a34041", "name": "油烟", "unit": "mg/m3"}],
+            "limits": [{"factor": "a34041", "window": "sample", "max": "2.0"}]
+        }))
         .unwrap();
-    assert!(matches!(
-        out[0],
-        lantian_store::IngestOutcome::Stored { .. }
-    ));
-    let ids = store
-        .apply_alarm_updates(
-            &[AlarmUpdate::Raise(AlarmCandidate {
-                mn: "MNFUME0001".into(),
-                kind: AlarmKind::Exceedance,
-                factor: Some("a34041".into()),
-                start: 1_704_038_400,
-                end: 1_704_038_400,
-                value: Some(2_500_000),
-                limit: Some(2_000_000),
-                detail: "油烟 2.5 > 2.0".into(),
-                evidence: vec![1_704_038_400],
-                evidence_kind: Some(lantian_core::ReadingKind::RealTime),
-            })],
-            1_704_038_401_000,
-        )
-        .unwrap();
-    user(&store, "office", "office", None);
-    user(&store, "haimen", "town", Some("海门街道"));
-    user(&store, "sanchang", "town", Some("三厂街道"));
-    user(&store, "viewer", "viewer", None);
-    Fixture {
-        _dir: dir,
-        store: Arc::new(store),
-        alarm_id: ids[0],
+        store.upsert_devices(&[device]).unwrap();
+        let dev_id = store.devices().unwrap()[0].id;
+        let raw = "##0100QN=20240101000000000;ST=32;CN=2011;PW=123456;MN=MNFUME0001;Flag=5;CP=&&DataTime=20240101000000;a34041-Rtd=2.5,a34041-Flag=N&&ABCD\r\n";
+        let out = store
+            .ingest(&[IngestFrame {
+                device_id: dev_id,
+                received_at_ms: 1_704_038_400_000,
+                cn: 2011,
+                qn: Some("20240101000000000".into()),
+                data_time: Some(1_704_038_400),
+                part: 0,
+                raw: raw.as_bytes().to_vec(),
+                vals: lantian_core::reading::encode_values(&[FactorValue {
+                    code: "a34041".into(),
+                    value: Some(2_500_000),
+                    flag: Some("N".into()),
+                    ..Default::default()
+                }]),
+            }])
+            .unwrap();
+        assert!(matches!(
+            out[0],
+            lantian_store::IngestOutcome::Stored { .. }
+        ));
+        let ids = store
+            .apply_alarm_updates(
+                &[AlarmUpdate::Raise(AlarmCandidate {
+                    mn: "MNFUME0001".into(),
+                    kind: AlarmKind::Exceedance,
+                    factor: Some("a34041".into()),
+                    start: 1_704_038_400,
+                    end: 1_704_038_400,
+                    value: Some(2_500_000),
+                    limit: Some(2_000_000),
+                    detail: "油烟 2.5 > 2.0".into(),
+                    evidence: vec![1_704_038_400],
+                    evidence_kind: Some(lantian_core::ReadingKind::RealTime),
+                })],
+                1_704_038_401_000,
+            )
+            .unwrap();
+        user(&store, "office", "office", None);
+        user(&store, "haimen", "town", Some("海门街道"));
+        user(&store, "sanchang", "town", Some("三厂街道"));
+        user(&store, "viewer", "viewer", None);
+        Fixture {
+            slot: Some(Arc::new(store)),
+            pg: Some(pg),
+            _dir: dir,
+            alarm_id: ids[0],
+        }
+    })
+}
+
+impl Fixture {
+    /// The store.
+    fn store(&self) -> &Arc<Store> {
+        self.slot
+            .as_ref()
+            .expect("the store is there until the fixture is dropped")
+    }
+
+    /// Store work outside the test runtime's context: the PostgreSQL engine's client blocks on a
+    /// runtime of its own (the tests run on a multi-threaded runtime for this).
+    fn st<T>(&self, work: impl FnOnce(&Store) -> T) -> T {
+        tokio::task::block_in_place(|| work(self.store()))
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        // Closing PostgreSQL connections and dropping the schema block too: outside the
+        // runtime's context, the store before its schema.
+        let (store, pg) = (self.slot.take(), self.pg.take());
+        tokio::task::block_in_place(|| {
+            drop(store);
+            drop(pg);
+        });
     }
 }
 
@@ -185,7 +222,7 @@ impl Answer {
 }
 
 async fn call(f: &Fixture, req: Request<Body>) -> Answer {
-    let app = router(AppState::new(f.store.clone(), WebConfig::default()));
+    let app = router(AppState::new(f.store().clone(), WebConfig::default()));
     let res = app.oneshot(req).await.unwrap();
     let status = res.status();
     let headers = res.headers().clone();
@@ -239,7 +276,7 @@ fn error_field(a: &Answer) -> String {
     a.json()["error"]["field"].as_str().unwrap_or("").to_owned()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn openapi_document() {
     let doc = serde_json::to_value(lantian_web::openapi()).unwrap();
     insta::assert_json_snapshot!("openapi", doc);
@@ -249,7 +286,7 @@ async fn openapi_document() {
     assert_eq!(served.json(), doc);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stations_paging_formats_and_errors() {
     let f = fixture();
     let a = get(&f, "/api/v1/stations", None).await;
@@ -292,7 +329,7 @@ async fn stations_paging_formats_and_errors() {
     assert_eq!(e.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn measurements_with_review_flags_and_coverage() {
     let f = fixture();
     let a = get(
@@ -357,7 +394,7 @@ async fn measurements_with_review_flags_and_coverage() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn aqi_and_assessment_equal_the_report() {
     let f = fixture();
     let daily = get(
@@ -393,15 +430,17 @@ async fn aqi_and_assessment_equal_the_report() {
         "{}",
         String::from_utf8_lossy(&a.body)
     );
-    let report = lantian_report::build(
-        &f.store,
-        lantian_report::Scope::station(&f.store, "9001A").unwrap(),
-        lantian_aq::assess::Period::Range(date(2019, 1, 1), date(2019, 1, 2)),
-        "27".parse().unwrap(),
-        "80".parse().unwrap(),
-        &lantian_aq::Config::default(),
-    )
-    .unwrap();
+    let report = f.st(|store| {
+        lantian_report::build(
+            store,
+            lantian_report::Scope::station(store, "9001A").unwrap(),
+            lantian_aq::assess::Period::Range(date(2019, 1, 1), date(2019, 1, 2)),
+            "27".parse().unwrap(),
+            "80".parse().unwrap(),
+            &lantian_aq::Config::default(),
+        )
+        .unwrap()
+    });
     // Without `hourly=true` the hourly rows are left out (and counted).
     let mut whole = serde_json::to_value(&report).unwrap();
     let hourly_rows = whole.as_object_mut().unwrap().remove("hourly").unwrap();
@@ -456,7 +495,7 @@ async fn aqi_and_assessment_equal_the_report() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sessions_log_in_and_out() {
     let f = fixture();
     assert_eq!(
@@ -512,7 +551,7 @@ async fn sessions_log_in_and_out() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_and_readings() {
     let f = fixture();
     let t = login(&f, "viewer").await;
@@ -572,7 +611,7 @@ async fn devices_and_readings() {
     assert_eq!(e.status, StatusCode::NOT_FOUND);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alarm_lifecycle_with_roles_scope_and_audit() {
     let f = fixture();
     let id = f.alarm_id;
@@ -655,7 +694,7 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
     // Issue #22: who reads the alarm. The device's town does (list, API, page); another town
     // does not until the alarm is dispatched to it; a department reads only what is
     // dispatched to it; the office and viewers read everything.
-    user(&f.store, "huanbao", "department", Some("生态环境局"));
+    user(f.store(), "huanbao", "department", Some("生态环境局"));
     let dept = login(&f, "huanbao").await;
     let reads = |token: String, expect: bool| {
         let f = &f;
@@ -793,7 +832,7 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
         ),
         "the first dispatch goes to the device's town; each names its assignee"
     );
-    let audit = f.store.audit_log(4).unwrap();
+    let audit = f.st(|s| s.audit_log(4)).unwrap();
     assert_eq!(audit[0].entry.action, "alarm.close");
     assert_eq!(audit[0].entry.actor, "office");
     assert_eq!(
@@ -807,7 +846,7 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
 // Finding 9 of issue #22: alarm lists loaded every alarm and paged in memory; the console's
 // list said "共 500 条" whatever the number. The page is now cut by the database, with the
 // count beside it.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alarm_lists_are_paged_by_the_database_with_the_whole_count() {
     let f = fixture();
     let raise = |i: usize| {
@@ -827,8 +866,7 @@ async fn alarm_lists_are_paged_by_the_database_with_the_whole_count() {
     };
     let updates: Vec<AlarmUpdate> = (0..600).map(raise).collect();
     let ids = f
-        .store
-        .apply_alarm_updates(&updates, 1_704_038_402_000)
+        .st(|s| s.apply_alarm_updates(&updates, 1_704_038_402_000))
         .unwrap();
     assert_eq!(ids.len(), 600);
     let viewer = login(&f, "viewer").await;
@@ -872,7 +910,7 @@ async fn alarm_lists_are_paged_by_the_database_with_the_whole_count() {
     assert_eq!(dev["open_alarms"], 601, "{dev}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn console_pages_need_a_login_and_render() {
     let f = fixture();
     let a = get(&f, "/alarms?open=true", None).await;
@@ -914,7 +952,7 @@ async fn console_pages_need_a_login_and_render() {
         "owner": {"kind": "restaurant", "name": "<script>alert(1)</script>", "town": "海门街道"},
     }))
     .unwrap();
-    f.store.upsert_devices(&[evil]).unwrap();
+    f.st(|s| s.upsert_devices(&[evil])).unwrap();
     let html = String::from_utf8(get(&f, "/monitoring", Some(&t)).await.body).unwrap();
     assert!(html.contains("MNEVIL0001"));
     assert!(!html.contains("<script>alert(1)"));
@@ -922,27 +960,30 @@ async fn console_pages_need_a_login_and_render() {
 }
 
 fn put_haimen(store: &Store) {
-    store
-        .put_area(&lantian_store::Area {
-            code: "320684".into(),
-            name: "海门区".into(),
-            kind: "district".into(),
-            alias: Some("haimen".into()),
-            members: vec![lantian_store::AreaMember {
-                station: "9001A".into(),
-                counts: true,
-            }],
-        })
-        .unwrap();
+    // Outside the test runtime's context: the PostgreSQL client blocks on a runtime of its own.
+    tokio::task::block_in_place(|| {
+        store
+            .put_area(&lantian_store::Area {
+                code: "320684".into(),
+                name: "海门区".into(),
+                kind: "district".into(),
+                alias: Some("haimen".into()),
+                members: vec![lantian_store::AreaMember {
+                    station: "9001A".into(),
+                    counts: true,
+                }],
+            })
+            .unwrap();
+    })
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn monthly_profiles_areas_and_targets() {
     let f = fixture();
     // No home area yet: the targets say so.
     let e = get(&f, "/api/v1/targets", None).await;
     assert_eq!(e.status, StatusCode::NOT_FOUND);
-    put_haimen(&f.store);
+    put_haimen(f.store());
 
     let areas = get(&f, "/api/v1/areas", None).await.json();
     assert_eq!(areas[0]["alias"], "haimen");
@@ -1053,14 +1094,14 @@ async fn monthly_profiles_areas_and_targets() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn live_values_device_page_and_town_filter() {
     let f = fixture();
-    let dev_id = f.store.devices().unwrap()[0].id;
+    let dev_id = f.st(|s| s.devices()).unwrap()[0].id;
     // A real-time upload a minute ago.
     let now = jiff::Timestamp::now().as_second() / 60 * 60 - 60;
-    f.store
-        .ingest(&[IngestFrame {
+    f.st(|s| {
+        s.ingest(&[IngestFrame {
             device_id: dev_id,
             received_at_ms: now * 1000,
             cn: 2011,
@@ -1075,7 +1116,8 @@ async fn live_values_device_page_and_town_filter() {
                 ..Default::default()
             }]),
         }])
-        .unwrap();
+    })
+    .unwrap();
     let t = login(&f, "viewer").await;
     let d = get(&f, "/api/v1/devices", Some(&t)).await.json();
     let latest = &d["results"][0]["latest"];
@@ -1140,7 +1182,7 @@ fn crate_moment(unix_s: i64) -> String {
 
 /// Without a login only the public endpoints answer: every other path of the OpenAPI document,
 /// whatever its method, is a 401, and every console page redirects to the login.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_login_only_public_data_is_reachable() {
     let f = fixture();
     const PUBLIC: [&str; 9] = [
@@ -1207,10 +1249,10 @@ async fn without_a_login_only_public_data_is_reachable() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rankings_of_areas_from_raw_hours() {
     let f = fixture();
-    put_haimen(&f.store);
+    put_haimen(f.store());
     let t = login(&f, "viewer").await;
     let a = get(
         &f,

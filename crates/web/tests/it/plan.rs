@@ -4,31 +4,34 @@
 use super::*;
 
 pub(super) fn load_plan(store: &Store) {
-    let text = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/plans/haimen.toml"),
-    )
-    .unwrap();
-    lantian_plan::load(&text).unwrap();
-    store
-        .put_plan_version(
-            &lantian_store::PlanVersion {
-                id: 0,
-                code: "haimen-aq-2024".into(),
-                version: 1,
-                sha256: "test".into(),
-                source: text,
-                loaded_at_ms: 1,
-                loaded_by: "test".into(),
-            },
-            &AuditEntry {
-                at_ms: 1,
-                actor: "test".into(),
-                action: "plan.load".into(),
-                target: "plan:haimen-aq-2024".into(),
-                detail: "{}".into(),
-            },
+    // Outside the test runtime's context: the PostgreSQL client blocks on a runtime of its own.
+    tokio::task::block_in_place(|| {
+        let text = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/plans/haimen.toml"),
         )
         .unwrap();
+        lantian_plan::load(&text).unwrap();
+        store
+            .put_plan_version(
+                &lantian_store::PlanVersion {
+                    id: 0,
+                    code: "haimen-aq-2024".into(),
+                    version: 1,
+                    sha256: "test".into(),
+                    source: text,
+                    loaded_at_ms: 1,
+                    loaded_by: "test".into(),
+                },
+                &AuditEntry {
+                    at_ms: 1,
+                    actor: "test".into(),
+                    action: "plan.load".into(),
+                    target: "plan:haimen-aq-2024".into(),
+                    detail: "{}".into(),
+                },
+            )
+            .unwrap();
+    })
 }
 
 async fn upload(f: &Fixture, token: &str, name: &str, bytes: Vec<u8>) -> Answer {
@@ -66,12 +69,12 @@ fn report_body(task: u32, period: &str, attachments: &[i64]) -> String {
     .to_string()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
     let f = fixture();
-    load_plan(&f.store);
-    user(&f.store, "jiaotong", "department", Some("交通运输局"));
-    user(&f.store, "gongan", "department", Some("公安局"));
+    load_plan(f.store());
+    user(f.store(), "jiaotong", "department", Some("交通运输局"));
+    user(f.store(), "gongan", "department", Some("公安局"));
     let jt = login(&f, "jiaotong").await;
     let ga = login(&f, "gongan").await;
     let office = login(&f, "office").await;
@@ -402,7 +405,7 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
     );
 
     // Every write is in the audit log.
-    let log = f.store.audit_log(50).unwrap();
+    let log = f.st(|s| s.audit_log(50)).unwrap();
     for action in [
         "attachment.upload",
         "task_report.submit",
@@ -424,8 +427,8 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
     let csv = get(&f, "/api/v1/plan/tasks?format=csv", Some(&office)).await;
     assert!(String::from_utf8_lossy(&csv.body).contains(&format!("{q} 交通运输局")));
     // A department user without a scope (only by editing the store) sees nothing.
-    f.store
-        .upsert_user(
+    f.st(|s| {
+        s.upsert_user(
             &NewUser {
                 username: "noscope".into(),
                 display_name: "x".into(),
@@ -442,7 +445,8 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
                 detail: "{}".into(),
             },
         )
-        .unwrap();
+    })
+    .unwrap();
     let ns = login(&f, "noscope").await;
     for uri in [
         "/api/v1/plan/reports",
@@ -457,12 +461,12 @@ async fn reports_are_submitted_reviewed_and_stay_within_their_department() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn indicator_values_by_the_responsible_department() {
     let f = fixture();
-    load_plan(&f.store);
-    user(&f.store, "jiaotong", "department", Some("交通运输局"));
-    user(&f.store, "gongan", "department", Some("公安局"));
+    load_plan(f.store());
+    user(f.store(), "jiaotong", "department", Some("交通运输局"));
+    user(f.store(), "gongan", "department", Some("公安局"));
     let jt = login(&f, "jiaotong").await;
     let ga = login(&f, "gongan").await;
     let office = login(&f, "office").await;
@@ -538,18 +542,17 @@ async fn indicator_values_by_the_responsible_department() {
         "the fixture has no 2020 or later station data"
     );
     assert!(
-        f.store
-            .audit_log(10)
+        f.st(|s| s.audit_log(10))
             .unwrap()
             .iter()
             .any(|a| a.entry.action == "indicator.value")
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cookie_sessions_need_the_csrf_token() {
     let f = fixture();
-    let app = router(AppState::new(f.store.clone(), WebConfig::default()));
+    let app = router(AppState::new(f.store().clone(), WebConfig::default()));
     let t = login(&f, "office").await;
     let act = |csrf: Option<String>| {
         let mut b = Request::post(format!("/api/v1/alarms/{}/actions", f.alarm_id))
@@ -606,7 +609,7 @@ async fn cookie_sessions_need_the_csrf_token() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     // Behind a reverse proxy that forwards the host it was asked for: accepted.
-    let r = router(AppState::new(f.store.clone(), WebConfig::default()))
+    let r = router(AppState::new(f.store().clone(), WebConfig::default()))
         .oneshot(
             Request::post("/api/v1/session")
                 .header(header::CONTENT_TYPE, "application/json")

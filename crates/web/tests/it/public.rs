@@ -23,83 +23,86 @@ fn audit() -> AuditEntry {
 
 /// A decided case against `name` and its credit record, published when `publish`.
 fn disclosed(store: &Store, name: &str, reference: &str, publish: bool) {
-    let ev = |m, d, step| CaseEvent {
-        on: date(2026, m, d),
-        step,
-        actor: "office".into(),
-    };
-    let party = Party {
-        kind: PartyKind::Agency,
-        name: name.into(),
-        credit_code: None,
-    };
-    let id = store
-        .open_case(
-            &NewCase {
-                origin: Origin::Inspection {
-                    note: "双随机检查，内部线索编号 X-17".into(),
+    // Outside the test runtime's context: the PostgreSQL client blocks on a runtime of its own.
+    tokio::task::block_in_place(|| {
+        let ev = |m, d, step| CaseEvent {
+            on: date(2026, m, d),
+            step,
+            actor: "office".into(),
+        };
+        let party = Party {
+            kind: PartyKind::Agency,
+            name: name.into(),
+            credit_code: None,
+        };
+        let id = store
+            .open_case(
+                &NewCase {
+                    origin: Origin::Inspection {
+                        note: "双随机检查，内部线索编号 X-17".into(),
+                    },
+                    party: party.clone(),
+                    department: "生态环境局".into(),
+                    town: "海门街道".into(),
+                    source: Some("MNFUME0001".into()),
+                    detected_on: None,
+                    title: "内部案件标题".into(),
+                    registered: ev(3, 1, Step::Register),
                 },
-                party: party.clone(),
-                department: "生态环境局".into(),
-                town: "海门街道".into(),
-                source: Some("MNFUME0001".into()),
-                detected_on: None,
-                title: "内部案件标题".into(),
-                registered: ev(3, 1, Step::Register),
-            },
-            1,
-            &audit(),
-        )
-        .unwrap();
-    for (d, step) in [
-        (2, Step::File),
-        (3, Step::Investigate),
-        (4, Step::Decide(Decision::OrderToCorrect)),
-    ] {
-        store
-            .case_step(id, &ev(3, d, step), &|_| Ok(()), 1, &audit())
-            .unwrap();
-    }
-    let rid = store
-        .add_credit(
-            &NewCredit {
-                record: CreditRecord {
-                    party,
-                    violation: Violation::DataFraud,
-                    case_id: id,
-                    decision_ref: reference.into(),
-                    summary: "出具虚假检测报告".into(),
-                    events: Vec::new(),
-                },
-            },
-            1,
-            "office",
-            &audit(),
-        )
-        .unwrap();
-    if publish {
-        store
-            .credit_step(
-                rid,
-                &Dated {
-                    on: date(2026, 3, 10),
-                    event: CreditEvent::Publish,
-                    actor: "office".into(),
-                },
-                &CreditRules::default(),
                 1,
                 &audit(),
             )
             .unwrap();
-    }
+        for (d, step) in [
+            (2, Step::File),
+            (3, Step::Investigate),
+            (4, Step::Decide(Decision::OrderToCorrect)),
+        ] {
+            store
+                .case_step(id, &ev(3, d, step), &|_| Ok(()), 1, &audit())
+                .unwrap();
+        }
+        let rid = store
+            .add_credit(
+                &NewCredit {
+                    record: CreditRecord {
+                        party,
+                        violation: Violation::DataFraud,
+                        case_id: id,
+                        decision_ref: reference.into(),
+                        summary: "出具虚假检测报告".into(),
+                        events: Vec::new(),
+                    },
+                },
+                1,
+                "office",
+                &audit(),
+            )
+            .unwrap();
+        if publish {
+            store
+                .credit_step(
+                    rid,
+                    &Dated {
+                        on: date(2026, 3, 10),
+                        event: CreditEvent::Publish,
+                        actor: "office".into(),
+                    },
+                    &CreditRules::default(),
+                    1,
+                    &audit(),
+                )
+                .unwrap();
+        }
+    })
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_public_sees_air_quality_and_disclosures_and_nothing_else() {
     let f = fixture();
-    put_haimen(&f.store);
-    disclosed(&f.store, "某检测有限公司", "海环罚〔2026〕9号", true);
-    disclosed(&f.store, "某未公示公司", "海环罚〔2026〕10号", false);
+    put_haimen(f.store());
+    disclosed(f.store(), "某检测有限公司", "海环罚〔2026〕9号", true);
+    disclosed(f.store(), "某未公示公司", "海环罚〔2026〕10号", false);
     let page = get(&f, "/public", None).await;
     assert_eq!(page.status, StatusCode::OK);
     let html = String::from_utf8(page.body).unwrap();

@@ -20,10 +20,10 @@ fn rules_text() -> String {
     .unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_office_assesses_the_towns_and_everyone_reads_how() {
     let f = fixture();
-    super::plan::load_plan(&f.store);
+    super::plan::load_plan(f.store());
     let office = login(&f, "office").await;
     let town = login(&f, "haimen").await;
     let body = |text: &str| serde_json::json!({"name": "rules.toml", "text": text}).to_string();
