@@ -1,8 +1,8 @@
 //! Stores for other crates' integration tests (feature `testing`): the same test runs on either
 //! engine. SQLite in the test's directory by default; with `LANTIAN_TEST_ENGINE=postgres` a
 //! schema of its own on `LANTIAN_TEST_PG` (which must then be set: a missing URL fails the test,
-//! never skips it), dropped when the guard goes. `scripts/test` runs the API and console tests
-//! once on each engine.
+//! never skips it), dropped when the guard goes. `scripts/test` runs the API, console and server
+//! tests once on each engine.
 //!
 //! The PostgreSQL engine's client blocks on a runtime of its own, so a test running on tokio
 //! reaches the store outside its runtime's context (`tokio::task::block_in_place` on a

@@ -1,12 +1,10 @@
 //! Bad input over real sockets: each abuse is bounded or refused, counted, and the rest of the
 //! fleet is unaffected.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use lantian_core::{Device, DeviceKind, Intervals, Owner};
 use lantian_server::{ServeConfig, Server};
-use lantian_store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
@@ -43,19 +41,19 @@ pub(crate) async fn start(
     tweak: impl FnOnce(&mut ServeConfig),
 ) -> (
     std::net::SocketAddr,
-    Arc<Store>,
+    crate::TestStore,
     CancellationToken,
     tokio::task::JoinHandle<()>,
     tempfile::TempDir,
 ) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
+    let store = crate::TestStore::new(dir.path());
     store
-        .upsert_devices(&[device("GOOD"), device("FLOOD")])
+        .st(|s| s.upsert_devices(&[device("GOOD"), device("FLOOD")]))
         .unwrap();
     let mut cfg = ServeConfig::new("127.0.0.1:0".parse().unwrap(), None);
     tweak(&mut cfg);
-    let server = Server::bind(store.clone(), cfg).await.unwrap();
+    let server = Server::bind(store.arc(), cfg).await.unwrap();
     let addr = server.hj212_addr().unwrap();
     let shutdown = CancellationToken::new();
     let s = shutdown.clone();
@@ -166,7 +164,7 @@ async fn slow_loris_idle_and_garbage_are_closed() {
             "{reason} not counted:\n{metrics}"
         );
     }
-    assert_eq!(store.monitoring_counts().unwrap().frames, 2);
+    assert_eq!(store.st(|s| s.monitoring_counts()).unwrap().frames, 2);
     shutdown.cancel();
     task.await.unwrap();
 }
@@ -198,10 +196,10 @@ async fn oversized_and_out_of_range_frames_are_refused() {
             .is_err(),
         "an answer too many"
     );
-    let counts = store.monitoring_counts().unwrap();
+    let counts = store.st(|s| s.monitoring_counts()).unwrap();
     assert_eq!(counts.frames, 0);
     let reasons: Vec<String> = store
-        .rejects(10)
+        .st(|s| s.rejects(10))
         .unwrap()
         .into_iter()
         .map(|r| r.reason)
@@ -273,9 +271,9 @@ async fn junk_trickle_password_guessing_and_nul_bytes_are_stopped() {
     );
 
     good_device_works(addr, now()).await;
-    assert_eq!(store.monitoring_counts().unwrap().frames, 1);
+    assert_eq!(store.st(|s| s.monitoring_counts()).unwrap().frames, 1);
     let reasons: Vec<String> = store
-        .rejects(100)
+        .st(|s| s.rejects(100))
         .unwrap()
         .into_iter()
         .map(|r| r.reason)
@@ -316,7 +314,10 @@ async fn a_flood_is_throttled_not_dropped() {
             answers += 1;
         }
     }
-    assert_eq!(store.monitoring_counts().unwrap().readings[0], 300);
+    assert_eq!(
+        store.st(|s| s.monitoring_counts()).unwrap().readings[0],
+        300
+    );
     assert!(lantian_server::telemetry::render().contains("lantian_hj212_throttled_total"));
     shutdown.cancel();
     task.await.unwrap();

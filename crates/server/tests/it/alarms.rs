@@ -2,14 +2,13 @@
 //! evidence, recover when the value is back at the limit, and a silent device goes offline and
 //! comes back.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use lantian_core::{
     AlarmKind, Averaging, Device, DeviceFactor, DeviceKind, Intervals, Limit, Owner,
 };
 use lantian_server::{ServeConfig, Server};
-use lantian_store::{AlarmFilter, AlarmRecord, Store};
+use lantian_store::{AlarmFilter, AlarmRecord};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
@@ -73,13 +72,13 @@ async fn send_all(s: &mut TcpStream, frames: &[Vec<u8>]) {
 
 /// Polls until an alarm of `kind` satisfies `done`.
 async fn wait_for(
-    store: &Store,
+    store: &crate::TestStore,
     kind: AlarmKind,
     done: impl Fn(&AlarmRecord) -> bool,
 ) -> AlarmRecord {
     for _ in 0..100 {
         if let Some(a) = store
-            .alarms(&AlarmFilter::default())
+            .st(|s| s.alarms(&AlarmFilter::default()))
             .unwrap()
             .into_iter()
             .find(|a| a.kind == kind && done(a))
@@ -90,18 +89,18 @@ async fn wait_for(
     }
     panic!(
         "no {kind:?} alarm: {:?}",
-        store.alarms(&AlarmFilter::default()).unwrap()
+        store.st(|s| s.alarms(&AlarmFilter::default())).unwrap()
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exceedance_with_evidence_then_offline() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
-    store.upsert_devices(&[fume()]).unwrap();
+    let store = crate::TestStore::new(dir.path());
+    store.st(|s| s.upsert_devices(&[fume()])).unwrap();
     let mut cfg = ServeConfig::new("127.0.0.1:0".parse().unwrap(), None);
     cfg.tick = Duration::from_millis(200);
-    let server = Server::bind(store.clone(), cfg).await.unwrap();
+    let server = Server::bind(store.arc(), cfg).await.unwrap();
     let addr = server.hj212_addr().unwrap();
     let shutdown = CancellationToken::new();
     let s = shutdown.clone();
@@ -126,13 +125,13 @@ async fn exceedance_with_evidence_then_offline() {
         ("FUME01", Some("CONC"))
     );
     assert_eq!((a.value, a.limit), (Some(2_350_000), Some(2_000_000)));
-    let evidence = store.alarm_evidence(a.id).unwrap();
+    let evidence = store.st(|s| s.alarm_evidence(a.id)).unwrap();
     assert_eq!(evidence.len(), 1);
     assert_eq!(
         evidence[0].raw, over,
         "the evidence is the frame as received"
     );
-    let alarms = store.alarms(&AlarmFilter::default()).unwrap();
+    let alarms = store.st(|s| s.alarms(&AlarmFilter::default())).unwrap();
     assert_eq!(
         alarms
             .iter()

@@ -143,7 +143,7 @@ async fn a_reconnecting_guesser_is_slowed_then_banned_and_learns_nothing() {
 
     shutdown.cancel();
     task.await.unwrap();
-    let rejects = store.rejects(10_000).unwrap();
+    let rejects = store.st(|s| s.rejects(10_000)).unwrap();
     let from_guesser = |reason: &str| {
         rejects
             .iter()
@@ -160,13 +160,15 @@ async fn a_reconnecting_guesser_is_slowed_then_banned_and_learns_nothing() {
     // unchecked (today: every guess is checked, and the right one is stored).
     assert_eq!(checked, 12);
     assert_eq!(banned, 41 - 12);
-    assert_eq!(store.monitoring_counts().unwrap().frames, 2);
+    assert_eq!(store.st(|s| s.monitoring_counts()).unwrap().frames, 2);
     // One 认证失败 alarm for the real MN that was guessed at (none for the unknown one),
     // recovered when the real device authenticated again.
     let alarms = store
-        .alarms(&lantian_store::AlarmFilter {
-            limit: 100,
-            ..Default::default()
+        .st(|s| {
+            s.alarms(&lantian_store::AlarmFilter {
+                limit: 100,
+                ..Default::default()
+            })
         })
         .unwrap();
     let auth: Vec<_> = alarms
@@ -227,7 +229,7 @@ async fn guesses_spread_over_addresses_are_slowed_per_mn() {
     crate::abuse::good_device_works_from(addr, "127.0.0.2", "GOOD", t + 1).await;
     shutdown.cancel();
     task.await.unwrap();
-    let rejects = store.rejects(10_000).unwrap();
+    let rejects = store.st(|s| s.rejects(10_000)).unwrap();
     assert_eq!(
         rejects
             .iter()
@@ -322,7 +324,7 @@ async fn a_listed_tcp_balancer_is_not_capped_or_banned_as_one_address() {
     task.await.unwrap();
     assert!(
         store
-            .rejects(100)
+            .st(|s| s.rejects(100))
             .unwrap()
             .iter()
             .all(|r| r.reason != "auth_banned")

@@ -1,11 +1,9 @@
 //! Issue #22, finding 5 (HTTP): slow, idle and piled-up HTTP clients over real sockets. Each
 //! test reproduces the attack; on `axum::serve` without limits the connections stayed open.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lantian_server::{HttpLimits, ServeConfig, Server};
-use lantian_store::Store;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
@@ -14,18 +12,19 @@ struct Running {
     http: std::net::SocketAddr,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<()>,
+    _store: crate::TestStore,
     _dir: tempfile::TempDir,
 }
 
 async fn start(limits: HttpLimits) -> Running {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
+    let store = crate::TestStore::new(dir.path());
     let mut cfg = ServeConfig::new(
         "127.0.0.1:0".parse().unwrap(),
         Some("127.0.0.1:0".parse().unwrap()),
     );
     cfg.http_limits = limits;
-    let server = Server::bind(store, cfg).await.unwrap();
+    let server = Server::bind(store.arc(), cfg).await.unwrap();
     let http = server.http_addr().unwrap();
     let shutdown = CancellationToken::new();
     let s = shutdown.clone();
@@ -34,6 +33,7 @@ async fn start(limits: HttpLimits) -> Running {
         http,
         shutdown,
         task,
+        _store: store,
         _dir: dir,
     }
 }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use lantian_server::{ServeConfig, Server};
-use lantian_store::{AuditEntry, NewUser, Store};
+use lantian_store::{AuditEntry, NewUser};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_util::sync::CancellationToken;
@@ -108,34 +108,36 @@ fn quantiles(mut v: Vec<Duration>) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn devices_are_answered_while_workbooks_are_uploaded() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
+    let store = crate::TestStore::new(dir.path());
     store
-        .upsert_devices(&[crate::abuse::device("LATENCY1")])
+        .st(|s| s.upsert_devices(&[crate::abuse::device("LATENCY1")]))
         .unwrap();
     store
-        .upsert_user(
-            &NewUser {
-                username: "office".to_owned(),
-                display_name: "攻坚办".to_owned(),
-                password_hash: lantian_web::auth::hash_password("correct horse").unwrap(),
-                role: "office".to_owned(),
-                scope: None,
-                active: true,
-            },
-            &AuditEntry {
-                at_ms: 1,
-                actor: "test".into(),
-                action: "user.upsert".into(),
-                target: "user:office".into(),
-                detail: "{}".into(),
-            },
-        )
+        .st(|s| {
+            s.upsert_user(
+                &NewUser {
+                    username: "office".to_owned(),
+                    display_name: "攻坚办".to_owned(),
+                    password_hash: lantian_web::auth::hash_password("correct horse").unwrap(),
+                    role: "office".to_owned(),
+                    scope: None,
+                    active: true,
+                },
+                &AuditEntry {
+                    at_ms: 1,
+                    actor: "test".into(),
+                    action: "user.upsert".into(),
+                    target: "user:office".into(),
+                    detail: "{}".into(),
+                },
+            )
+        })
         .unwrap();
     let cfg = ServeConfig::new(
         "127.0.0.1:0".parse().unwrap(),
         Some("127.0.0.1:0".parse().unwrap()),
     );
-    let server = Server::bind(store, cfg).await.unwrap();
+    let server = Server::bind(store.arc(), cfg).await.unwrap();
     let hj = server.hj212_addr().unwrap();
     let web = server.http_addr().unwrap();
     let shutdown = CancellationToken::new();

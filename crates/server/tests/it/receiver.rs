@@ -212,9 +212,9 @@ async fn corpus_is_stored_once_and_answered() {
     assert_eq!(frames.len(), 205);
     let exp = expected(&frames);
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
-    store.upsert_devices(&exp.devices).unwrap();
-    let (addr, shutdown, task) = start(store.clone()).await;
+    let store = crate::TestStore::new(dir.path());
+    store.st(|s| s.upsert_devices(&exp.devices)).unwrap();
+    let (addr, shutdown, task) = start(store.arc()).await;
 
     let mut answers: Vec<Vec<u8>> = send(addr, &frames, exp.answers.len(), 7)
         .await
@@ -230,7 +230,7 @@ async fn corpus_is_stored_once_and_answered() {
         "answers differ from what the standard asks"
     );
 
-    let counts = store.monitoring_counts().unwrap();
+    let counts = store.st(|s| s.monitoring_counts()).unwrap();
     let stored: u64 = counts.readings.iter().sum();
     assert_eq!(stored, exp.readings.len() as u64);
     assert_eq!(
@@ -252,7 +252,7 @@ async fn corpus_is_stored_once_and_answered() {
         total += h.await.unwrap();
     }
     assert_eq!(total, exp.answers.len());
-    let again = store.monitoring_counts().unwrap();
+    let again = store.st(|s| s.monitoring_counts()).unwrap();
     assert_eq!(
         (again.frames, again.readings),
         (counts.frames, counts.readings)
@@ -261,7 +261,7 @@ async fn corpus_is_stored_once_and_answered() {
     assert!(again.rejects > counts.rejects);
     assert!(
         store
-            .verify_frames(None)
+            .st(|s| s.verify_frames(None))
             .unwrap()
             .iter()
             .all(|c| c.broken_at.is_none())
@@ -311,8 +311,8 @@ fn expected_count(part: &[Vec<u8>], all: &Expected) -> usize {
 async fn invalid_frames_are_refused_and_unknown_devices_told() {
     let frames = corpus("hj212_invalid.txt");
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
-    let (addr, shutdown, task) = start(store.clone()).await;
+    let store = crate::TestStore::new(dir.path());
+    let (addr, shutdown, task) = start(store.arc()).await;
     // Bad CRC or length: nothing stored. (A frame whose length field is wrong but whose CRC
     // verifies is recovered by the lenient framer; its device is unknown, so it is told so.)
     let got = send(addr, &frames, 0, 1).await;
@@ -337,11 +337,11 @@ async fn invalid_frames_are_refused_and_unknown_devices_told() {
         got,
         vec![encode::request_answer(&p, QnRtn::Rejected).unwrap()]
     );
-    let counts = store.monitoring_counts().unwrap();
+    let counts = store.st(|s| s.monitoring_counts()).unwrap();
     // Frames that parse but cannot be taken (no MN, malformed data segment) are recorded too.
     assert_eq!(counts.frames, 0);
     assert!(counts.rejects > got.len() as u64, "{counts:?}");
-    assert_eq!(store.rejects(10).unwrap()[0].reason, "unknown_mn");
+    assert_eq!(store.st(|s| s.rejects(10)).unwrap()[0].reason, "unknown_mn");
     let metrics = lantian_server::telemetry::render();
     let framing: u64 = metrics
         .lines()

@@ -1,10 +1,9 @@
 //! Retention: stored refusals cannot grow without bound (issue #22, finding 9).
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use lantian_server::{ServeConfig, Server};
-use lantian_store::{Reject, Store};
+use lantian_store::Reject;
 use tokio_util::sync::CancellationToken;
 
 // Every unauthenticated frame adds a refusal row; the reject retention job, run under its
@@ -12,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reject_retention_job_folds_old_refusals_into_day_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(Store::open(dir.path().join("t.db").to_str().unwrap()).unwrap());
+    let store = crate::TestStore::new(dir.path());
     let now = jiff::Timestamp::now().as_millisecond();
     let rejects: Vec<Reject> = (0..40)
         .map(|i| Reject {
@@ -28,18 +27,20 @@ async fn the_reject_retention_job_folds_old_refusals_into_day_counts() {
             excerpt: b"##0100QN=".to_vec(),
         })
         .collect();
-    store.record_rejects(&rejects).unwrap();
+    store.st(|s| s.record_rejects(&rejects)).unwrap();
     let mut cfg = ServeConfig::new("127.0.0.1:0".parse().unwrap(), None);
     cfg.jobs.housekeeping_every = Duration::from_millis(20);
     cfg.jobs.reject_detail_max_rows = 5;
-    let server = Server::bind(store.clone(), cfg).await.unwrap();
+    let server = Server::bind(store.arc(), cfg).await.unwrap();
     let shutdown = CancellationToken::new();
     let s = shutdown.clone();
     let task = tokio::spawn(async move { server.run(s).await.unwrap() });
     // Wait for the job's first run (bounded, so that a job that never runs fails the test).
     let mut runs = Vec::new();
     for _ in 0..500 {
-        runs = store.job_runs(Some("reject_retention"), 10).unwrap();
+        runs = store
+            .st(|s| s.job_runs(Some("reject_retention"), 10))
+            .unwrap();
         if !runs.is_empty() {
             break;
         }
@@ -54,12 +55,12 @@ async fn the_reject_retention_job_folds_old_refusals_into_day_counts() {
         first.run.detail,
         "folded 35 refused frames into day counts, removed 0 old day counts"
     );
-    let kept = store.rejects(100).unwrap();
+    let kept = store.st(|s| s.rejects(100)).unwrap();
     assert_eq!(
         kept,
         rejects[35..].iter().rev().cloned().collect::<Vec<_>>()
     );
-    let days = store.reject_days(100).unwrap();
+    let days = store.st(|s| s.reject_days(100)).unwrap();
     assert_eq!(days.iter().map(|d| d.rejects).sum::<u64>(), 35);
     assert!(days.iter().all(|d| d.peer_addr == "192.0.2.7"), "{days:?}");
 }
