@@ -342,4 +342,35 @@ mod tests {
         assert_eq!(c.median_response_min, Some(40), "20, 40, 90");
         assert_eq!(s[&("悦来镇".to_owned(), "2026-06".to_owned())].outside, 1);
     }
+
+    /// The verification the store keeps in a work order's history, pinned (issue #23 item 4):
+    /// a renamed field or finding fails here instead of silently changing stored history, and
+    /// the stored text reads back.
+    #[test]
+    fn stored_verification_json_is_pinned() {
+        let stored = [
+            (
+                Finding::RealFire,
+                r#"{"finding":"real_fire","burned_mu":2.5,"action":"已扑灭","photos":[3,4]}"#,
+            ),
+            (
+                Finding::FalseAlarm,
+                r#"{"finding":"false_alarm","burned_mu":2.5,"action":"已扑灭","photos":[3,4]}"#,
+            ),
+            (
+                Finding::OutsideDistrict,
+                r#"{"finding":"outside_district","burned_mu":2.5,"action":"已扑灭","photos":[3,4]}"#,
+            ),
+        ];
+        for (finding, text) in stored {
+            let v = Verification {
+                finding,
+                burned_mu: Some(2.5),
+                action: "已扑灭".into(),
+                photos: vec![3, 4],
+            };
+            assert_eq!(serde_json::to_string(&v).unwrap(), text);
+            assert_eq!(serde_json::from_str::<Verification>(text).unwrap(), v);
+        }
+    }
 }

@@ -11,6 +11,8 @@ use lantian_enforcement::screening::{BorderGeometry, Project, ScreeningRules, sc
 use lantian_enforcement::{Party, PartyKind, Violation};
 use rust_decimal::Decimal;
 
+mod persisted;
+
 fn ev(on: Date, step: Step) -> CaseEvent {
     CaseEvent {
         on,
