@@ -567,4 +567,62 @@ pub(crate) mod tests {
         };
         assert_eq!(i.offline_after_s(), 120);
     }
+
+    /// The device record the store keeps (JSON), pinned (issue #23 item 4): a renamed field or
+    /// variant fails here instead of silently changing stored records, and the stored text reads
+    /// back as the same device.
+    #[test]
+    fn stored_device_json_is_pinned() {
+        let d = Device {
+            mn: "MNFUME0001".into(),
+            password: "123456".into(),
+            name: "油烟监测".into(),
+            kind: DeviceKind::OilFume,
+            generation: "2017".into(),
+            crc: "standard".into(),
+            st: "32".into(),
+            owner: Owner {
+                kind: OwnerKind::Restaurant,
+                name: "测试饭店".into(),
+                address: "北京中路600号".into(),
+                town: "海门街道".into(),
+                lon: Some(121.17),
+                lat: Some(31.89),
+            },
+            factors: vec![DeviceFactor {
+                code: "a34041".into(),
+                name: "油烟浓度".into(),
+                unit: "mg/m³".into(),
+                range_max: Some(20_000_000),
+            }],
+            intervals: Intervals {
+                realtime_s: Some(60),
+                minute_s: Some(600),
+                hourly: true,
+                offline_after: 3,
+            },
+            limits: vec![
+                Limit {
+                    factor: "a34041".into(),
+                    averaging: Averaging::Minutes(10),
+                    max: 2_000_000,
+                    converted: false,
+                    allowed_per_day: 0,
+                    basis: "DB32/1160".into(),
+                },
+                Limit {
+                    factor: "a34041".into(),
+                    averaging: Averaging::Hour,
+                    max: 1_500_000,
+                    converted: true,
+                    allowed_per_day: 2,
+                    basis: "排污许可证".into(),
+                },
+            ],
+            active: true,
+        };
+        let stored = serde_json::to_string(&d).unwrap();
+        insta::assert_snapshot!(stored);
+        assert_eq!(serde_json::from_str::<Device>(&stored).unwrap(), d);
+    }
 }
