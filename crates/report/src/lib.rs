@@ -459,7 +459,8 @@ fn judged_parts(j: &Judged) -> (Option<String>, u32, bool, Option<String>) {
     )
 }
 
-/// Builds the report for a scope and period.
+/// Builds the report for a scope and period: the data read once from 1 January of the first
+/// year (the targets need the year so far), then each section built from it.
 pub fn build(
     store: &Store,
     scope: Scope,
@@ -469,7 +470,6 @@ pub fn build(
     config: &Config,
 ) -> Result<Report, ReportError> {
     let (from, to) = period.bounds().ok_or(ReportError::Period)?;
-    // Read from 1 January of the first year: the targets need the year so far.
     let year_start = Date::new(from.year(), 1, 1)?;
     let load = |a: Date, b: Date| -> Result<ScopeData, ReportError> {
         let frames: Vec<HourlyFrame<Concentration>> = scope
@@ -482,8 +482,86 @@ pub fn build(
     };
     let data = load(year_start, to)?;
     let assessment = assess(&data.days, period, config)?;
+    // Year on year: the same period a year earlier, when the store has data for it.
+    let prev = |d: Date| d.checked_sub(jiff::Span::new().years(1)).ok();
+    let previous: Option<ScopeData> = match (prev(from), prev(to)) {
+        (Some(pf), Some(pt)) => {
+            let prev_data = load(pf, pt)?;
+            let has_data = prev_data
+                .days
+                .iter()
+                .any(|r| r.mean_24h[Pollutant::Pm25].count > 0);
+            has_data.then_some(prev_data)
+        }
+        _ => None,
+    };
+    let year_on_year = match (prev(from), prev(to), &previous) {
+        (Some(pf), Some(pt), Some(prev_data)) => Some(year_on_year_out(
+            &assessment,
+            prev_data,
+            period,
+            (pf, pt),
+            config,
+        )?),
+        _ => None,
+    };
+    let targets = targets_out(&data, to, year_start, (pm25_target, good_target), config)?;
+    let monthly = monthly_rows(
+        &data.days,
+        previous.as_ref().map(|p| &p.days[..]),
+        from,
+        to,
+        config,
+    )?;
+    let (diurnal, weekday) = profiles(&data, from, to);
+    let daily = daily_rows(&data, from, to, config)?;
+    let hourly = hourly_rows(&data, from, to, config)?;
+    let pollutants = pollutant_rows(&assessment);
+    let aqi_days = aqi_days_out(&assessment);
+    let ci = &assessment.composite;
+    Ok(Report {
+        period: PeriodOut {
+            kind: match period {
+                Period::Year(_) => "year",
+                Period::Month(..) => "month",
+                Period::Range(..) => "range",
+            },
+            from: from.to_string(),
+            to: to.to_string(),
+            days: period.days(),
+        },
+        rules: assessment.rules.to_string(),
+        pollutants,
+        aqi_days,
+        primary_days: assessment
+            .primary_days
+            .iter()
+            .map(|(i, n)| (i.to_string(), *n))
+            .collect(),
+        composite_index: ci.reported.map(|d| d.to_string()),
+        composite_index_valid: ci.valid,
+        composite_parts: Pollutant::ALL
+            .iter()
+            .filter_map(|p| {
+                ci.parts[*p].map(|v| (p.code().to_owned(), v.round_gbt8170(3).to_string()))
+            })
+            .collect(),
+        attains: assessment.attains,
+        year_on_year,
+        targets,
+        monthly,
+        diurnal,
+        weekday,
+        daily,
+        hourly,
+        scope,
+        assessment,
+    })
+}
 
-    let pollutants = Pollutant::REPORT_ORDER
+/// The pollutants' table: each mean and percentile judged against its limit.
+fn pollutant_rows(assessment: &Assessment) -> Vec<PollutantRow> {
+    Pollutant::REPORT_ORDER
         .into_iter()
         .map(|p| {
             let pa = &assessment.pollutants[p];
@@ -518,10 +596,13 @@ pub fn build(
                 attains: pa.attains,
             }
         })
-        .collect();
+        .collect()
+}
 
+/// Days by AQI level.
+fn aqi_days_out(assessment: &Assessment) -> AqiDaysOut {
     let d = assessment.aqi_days;
-    let aqi_days = AqiDaysOut {
+    AqiDaysOut {
         excellent: d.by_level[0],
         good: d.by_level[1],
         lightly: d.by_level[2],
@@ -533,56 +614,49 @@ pub fn build(
         good_days: d.good(),
         good_share_percent: dec(d.good_share_percent(), 1),
         heavy_or_worse_days: d.heavy_or_worse(),
-    };
+    }
+}
 
-    // Year on year: the same period a year earlier, when the store has data for it.
-    let prev = |d: Date| d.checked_sub(jiff::Span::new().years(1)).ok();
-    let previous: Option<ScopeData> = match (prev(from), prev(to)) {
-        (Some(pf), Some(pt)) => {
-            let prev_data = load(pf, pt)?;
-            let has_data = prev_data
-                .days
-                .iter()
-                .any(|r| r.mean_24h[Pollutant::Pm25].count > 0);
-            has_data.then_some(prev_data)
-        }
-        _ => None,
+/// The change against the same period a year earlier (`pf`..`pt`), assessed on `prev_data`.
+fn year_on_year_out(
+    assessment: &Assessment,
+    prev_data: &ScopeData,
+    period: Period,
+    (pf, pt): (Date, Date),
+    config: &Config,
+) -> Result<YearOnYearOut, ReportError> {
+    let prev_period = match period {
+        Period::Year(y) => Period::Year(y - 1),
+        Period::Month(y, m) => Period::Month(y - 1, m),
+        Period::Range(..) => Period::Range(pf, pt),
     };
-    let year_on_year = {
-        match (prev(from), prev(to)) {
-            (Some(pf), Some(pt)) => {
-                if let Some(prev_data) = &previous {
-                    let prev_period = match period {
-                        Period::Year(y) => Period::Year(y - 1),
-                        Period::Month(y, m) => Period::Month(y - 1, m),
-                        Period::Range(..) => Period::Range(pf, pt),
-                    };
-                    let pa = assess(&prev_data.days, prev_period, config)?;
-                    let yoy = year_on_year(&assessment, &pa);
-                    Some(YearOnYearOut {
-                        previous_from: pf.to_string(),
-                        previous_to: pt.to_string(),
-                        changes_percent: Pollutant::ALL
-                            .iter()
-                            .map(|p| {
-                                (
-                                    p.code().to_owned(),
-                                    yoy.pollutants[*p].and_then(|c| dec(c.percent, 1)),
-                                )
-                            })
-                            .collect(),
-                        composite_change_percent: yoy.composite.and_then(|c| dec(c.percent, 1)),
-                        good_share_change_points: dec(yoy.good_share_points, 1),
-                    })
-                } else {
-                    None
-                }
-            }
-            _ => None,
-        }
-    };
+    let pa = assess(&prev_data.days, prev_period, config)?;
+    let yoy = year_on_year(assessment, &pa);
+    Ok(YearOnYearOut {
+        previous_from: pf.to_string(),
+        previous_to: pt.to_string(),
+        changes_percent: Pollutant::ALL
+            .iter()
+            .map(|p| {
+                (
+                    p.code().to_owned(),
+                    yoy.pollutants[*p].and_then(|c| dec(c.percent, 1)),
+                )
+            })
+            .collect(),
+        composite_change_percent: yoy.composite.and_then(|c| dec(c.percent, 1)),
+        good_share_change_points: dec(yoy.good_share_points, 1),
+    })
+}
 
-    // Targets: the calendar year of the period's end, so far.
+/// The targets: the calendar year of the period's end (`to`), so far.
+fn targets_out(
+    data: &ScopeData,
+    to: Date,
+    year_start: Date,
+    (pm25_target, good_target): (Concentration, Concentration),
+    config: &Config,
+) -> Result<TargetsOut, ReportError> {
     let year_end = Date::new(to.year(), 12, 31)?;
     let so_far: Vec<&DailyRecord> = data
         .days
@@ -610,7 +684,7 @@ pub fn build(
         good_target.exact(),
         Comparison::Rounded(1),
     );
-    let targets = TargetsOut {
+    Ok(TargetsOut {
         pm25_target: pm25_target.to_string(),
         pm25_mean_so_far: dec(Exact::mean(&pm25_so_far), 1),
         pm25_days_so_far: pm25_so_far.len() as u32,
@@ -647,15 +721,11 @@ pub fn build(
             ShareBudget::Final { met, .. } => Some(met),
             _ => None,
         },
-    };
+    })
+}
 
-    let monthly = monthly_rows(
-        &data.days,
-        previous.as_ref().map(|p| &p.days[..]),
-        from,
-        to,
-        config,
-    )?;
+/// The diurnal (by hour of day) and weekday profiles over `from..=to`.
+fn profiles(data: &ScopeData, from: Date, to: Date) -> (Vec<ProfileRow>, Vec<ProfileRow>) {
     let profile_rows = |stats: Vec<lantian_aq::PollutantMap<lantian_aq::Stat>>,
                         label: &dyn Fn(usize) -> String,
                         first_slot: u8| {
@@ -690,8 +760,17 @@ pub fn build(
         1,
     );
 
-    let daily = data
-        .days
+    (diurnal, weekday)
+}
+
+/// The daily rows of `from..=to`.
+fn daily_rows(
+    data: &ScopeData,
+    from: Date,
+    to: Date,
+    config: &Config,
+) -> Result<Vec<DailyRow>, ReportError> {
+    data.days
         .iter()
         .filter(|r| r.date >= from && r.date <= to)
         .map(|r| {
@@ -717,8 +796,16 @@ pub fn build(
                 rules: RuleSet::for_date(r.date).aqi_standard().name(),
             })
         })
-        .collect::<Result<Vec<_>, ReportError>>()?;
+        .collect::<Result<Vec<_>, ReportError>>()
+}
 
+/// The hourly rows of `from..=to`: the hours with any value, their AQI by the rules of the day.
+fn hourly_rows(
+    data: &ScopeData,
+    from: Date,
+    to: Date,
+    config: &Config,
+) -> Result<Vec<HourlyRow>, ReportError> {
     let mut hourly = Vec::new();
     if let Some(h) = &data.hourly {
         for i in 0..h.len() {
@@ -765,45 +852,7 @@ pub fn build(
         }
     }
 
-    let ci = &assessment.composite;
-    Ok(Report {
-        period: PeriodOut {
-            kind: match period {
-                Period::Year(_) => "year",
-                Period::Month(..) => "month",
-                Period::Range(..) => "range",
-            },
-            from: from.to_string(),
-            to: to.to_string(),
-            days: period.days(),
-        },
-        rules: assessment.rules.to_string(),
-        pollutants,
-        aqi_days,
-        primary_days: assessment
-            .primary_days
-            .iter()
-            .map(|(i, n)| (i.to_string(), *n))
-            .collect(),
-        composite_index: ci.reported.map(|d| d.to_string()),
-        composite_index_valid: ci.valid,
-        composite_parts: Pollutant::ALL
-            .iter()
-            .filter_map(|p| {
-                ci.parts[*p].map(|v| (p.code().to_owned(), v.round_gbt8170(3).to_string()))
-            })
-            .collect(),
-        attains: assessment.attains,
-        year_on_year,
-        targets,
-        monthly,
-        diurnal,
-        weekday,
-        daily,
-        hourly,
-        scope,
-        assessment,
-    })
+    Ok(hourly)
 }
 
 /// The calendar months of `from..=to`, each assessed over its days inside the range (a whole
