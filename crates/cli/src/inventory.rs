@@ -174,44 +174,13 @@ pub(crate) fn run(store: &Store, cmd: &InventoryCmd) -> Result<ExitCode> {
             year,
             example,
             note,
-        } => {
-            let bytes =
-                std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
-            let pbytes = projects
-                .as_ref()
-                .map(|p| std::fs::read(p).with_context(|| format!("cannot read {}", p.display())))
-                .transpose()?;
-            let pname = projects.as_deref().map(name_of);
-            let mut inv = report::read_files(
-                &name_of(file),
-                &bytes,
-                pname.as_deref().zip(pbytes.as_deref()),
-                *year,
-            )?;
-            inv.example = *example;
-            if *example {
-                inv.title = format!("{}（示例数据，非海门区实际清单）", inv.title);
-            }
-            let (id, new, totals) =
-                report::store_year(store, &inv, l, &name_of(file), note, &actor, now)?;
-            out::line(&format!(
-                "{} {}: {} sources, {} records, {} projects; version {id}{}",
-                inv.year,
-                if *example { "(EXAMPLE data)" } else { "" },
-                inv.sources.len(),
-                inv.records.len(),
-                inv.projects.len(),
-                if new {
-                    ""
-                } else {
-                    " (unchanged: the year's newest already)"
-                }
-            ))?;
-            for (p, v) in totals {
-                out::line(&format!("  {p}: {} t", t(v)))?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => import(
+            store,
+            l,
+            (file, projects.as_ref()),
+            (*year, *example, note),
+            (&actor, now),
+        ),
         Command::Roll { year } => {
             let (id, from) = report::roll_forward(store, *year, l, &actor, now)?;
             out::line(&format!(
@@ -306,55 +275,7 @@ pub(crate) fn run(store: &Store, cmd: &InventoryCmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Accounting { year, baseline } => {
-            let (a, _, c) = report::accounting_of(store, *year, *baseline, l)?;
-            if c.inventory.example {
-                out::line("EXAMPLE data, not the district's inventory")?;
-            }
-            for p in &a.pollutants {
-                out::line(&format!(
-                    "{}: {baseline} {} t → {year} {} t ({}%), target {}% (at most {} t): {}; {} t of the fall not from listed projects; {} t measured",
-                    p.pollutant,
-                    t(p.baseline_t),
-                    t(p.current_t),
-                    p.change_pct
-                        .map(|x| x.to_string())
-                        .unwrap_or_else(|| "—".to_owned()),
-                    p.target_pct,
-                    t(p.allowed_t),
-                    if p.met { "met" } else { "MISSED" },
-                    t(p.unexplained_t),
-                    t(p.measured_t),
-                ))?;
-            }
-            for x in &a.projects {
-                out::line(&format!(
-                    "  {} {} [{}] {}: counted {} t ({}), sources changed {} t{}",
-                    x.id,
-                    x.name,
-                    x.tasks
-                        .iter()
-                        .map(|n| format!("任务{n}"))
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                    x.pollutant,
-                    t(x.counted_t),
-                    x.share_pct
-                        .map_or("—".to_owned(), |s| format!("{s}% of the fall")),
-                    t(x.sources_change_t),
-                    if x.verified_t.is_some() {
-                        ", verified"
-                    } else {
-                        ", expected"
-                    },
-                ))?;
-            }
-            Ok(if a.pollutants.iter().all(|p| p.met) {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            })
-        }
+        Command::Accounting { year, baseline } => accounting(store, l, *year, *baseline),
         Command::Export {
             year,
             out: path,
@@ -387,36 +308,142 @@ pub(crate) fn run(store: &Store, cmd: &InventoryCmd) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Factors => {
-            for f in lib.factors.values() {
-                out::line(&format!(
-                    "{}  {}  {} {}  {} {}  {}{}",
-                    f.id,
-                    f.category,
-                    f.pollutant,
-                    f.fuel,
-                    f.value.normalize(),
-                    f.unit,
-                    f.source,
-                    if f.example { " [EXAMPLE]" } else { "" }
-                ))?;
-            }
-            for c in lib.controls.values() {
-                let e: Vec<String> = c
-                    .efficiency
-                    .iter()
-                    .map(|(p, v): (&Pollutant, &Decimal)| format!("{p} {v}%"))
-                    .collect();
-                out::line(&format!(
-                    "{}  {}  {}  {}{}",
-                    c.code,
-                    c.name,
-                    e.join(", "),
-                    c.source,
-                    if c.example { " [EXAMPLE]" } else { "" }
-                ))?;
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Factors => factors(&lib),
     }
+}
+
+/// `inventory import`: a year's inventory (and its projects) read, computed and stored as a new
+/// version.
+fn import(
+    store: &Store,
+    l: (&Categories, &Library),
+    (file, projects): (&PathBuf, Option<&PathBuf>),
+    (year, example, note): (Option<i32>, bool, &str),
+    (actor, now): (&str, i64),
+) -> Result<ExitCode> {
+    // Read within the table reader's limit: a huge file is refused before it is all read.
+    let max = lantian_report::table::TableLimits::default().max_file_bytes;
+    let bytes = crate::table::read_bounded(file, max)?;
+    let pbytes = projects
+        .map(|p| crate::table::read_bounded(p, max))
+        .transpose()?;
+    let pname = projects.map(|p| name_of(p));
+    let mut inv = report::read_files(
+        &name_of(file),
+        &bytes,
+        pname.as_deref().zip(pbytes.as_deref()),
+        year,
+    )?;
+    inv.example = example;
+    if example {
+        inv.title = format!("{}（示例数据，非海门区实际清单）", inv.title);
+    }
+    let (id, new, totals) = report::store_year(store, &inv, l, &name_of(file), note, actor, now)?;
+    out::line(&format!(
+        "{} {}: {} sources, {} records, {} projects; version {id}{}",
+        inv.year,
+        if example { "(EXAMPLE data)" } else { "" },
+        inv.sources.len(),
+        inv.records.len(),
+        inv.projects.len(),
+        if new {
+            ""
+        } else {
+            " (unchanged: the year's newest already)"
+        }
+    ))?;
+    for (p, v) in totals {
+        out::line(&format!("  {p}: {} t", t(v)))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `inventory accounting`: the −10 % accounting of `year` against `baseline`; exit 1 when a
+/// target is missed.
+fn accounting(
+    store: &Store,
+    l: (&Categories, &Library),
+    year: i32,
+    baseline: i32,
+) -> Result<ExitCode> {
+    let (a, _, c) = report::accounting_of(store, year, baseline, l)?;
+    if c.inventory.example {
+        out::line("EXAMPLE data, not the district's inventory")?;
+    }
+    for p in &a.pollutants {
+        out::line(&format!(
+            "{}: {baseline} {} t → {year} {} t ({}%), target {}% (at most {} t): {}; {} t of the fall not from listed projects; {} t measured",
+            p.pollutant,
+            t(p.baseline_t),
+            t(p.current_t),
+            p.change_pct
+                .map(|x| x.to_string())
+                .unwrap_or_else(|| "—".to_owned()),
+            p.target_pct,
+            t(p.allowed_t),
+            if p.met { "met" } else { "MISSED" },
+            t(p.unexplained_t),
+            t(p.measured_t),
+        ))?;
+    }
+    for x in &a.projects {
+        out::line(&format!(
+            "  {} {} [{}] {}: counted {} t ({}), sources changed {} t{}",
+            x.id,
+            x.name,
+            x.tasks
+                .iter()
+                .map(|n| format!("任务{n}"))
+                .collect::<Vec<_>>()
+                .join("、"),
+            x.pollutant,
+            t(x.counted_t),
+            x.share_pct
+                .map_or("—".to_owned(), |s| format!("{s}% of the fall")),
+            t(x.sources_change_t),
+            if x.verified_t.is_some() {
+                ", verified"
+            } else {
+                ", expected"
+            },
+        ))?;
+    }
+    Ok(if a.pollutants.iter().all(|p| p.met) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `inventory factors`: the factor and control library.
+fn factors(lib: &Library) -> Result<ExitCode> {
+    for f in lib.factors.values() {
+        out::line(&format!(
+            "{}  {}  {} {}  {} {}  {}{}",
+            f.id,
+            f.category,
+            f.pollutant,
+            f.fuel,
+            f.value.normalize(),
+            f.unit,
+            f.source,
+            if f.example { " [EXAMPLE]" } else { "" }
+        ))?;
+    }
+    for c in lib.controls.values() {
+        let e: Vec<String> = c
+            .efficiency
+            .iter()
+            .map(|(p, v): (&Pollutant, &Decimal)| format!("{p} {v}%"))
+            .collect();
+        out::line(&format!(
+            "{}  {}  {}  {}{}",
+            c.code,
+            c.name,
+            e.join(", "),
+            c.source,
+            if c.example { " [EXAMPLE]" } else { "" }
+        ))?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
