@@ -402,13 +402,37 @@ impl Actor {
         }
     }
 
-    /// May this actor read a fire point's incident and work order in `town`? Towns read their
-    /// own; departments read all (burning is supervised by departments district-wide: tasks
+    /// May this actor read a fire point's incident and work order, lying in `town` and
+    /// dispatched to `assignee`? Towns read those in their town or dispatched to them;
+    /// departments read all (burning is supervised by departments district-wide: tasks
     /// 农业农村局 leads).
-    pub fn may_read_fire(&self, town: Option<&str>, policy: ReadScope) -> bool {
+    pub fn may_read_fire(
+        &self,
+        town: Option<&str>,
+        assignee: Option<&str>,
+        policy: ReadScope,
+    ) -> bool {
         match self.reads(policy) {
             Reads::All | Reads::Department(_) => true,
-            Reads::Town(t) => town == Some(t),
+            Reads::Town(t) => town == Some(t) || assignee == Some(t),
+        }
+    }
+
+    /// The town a list of alarms, fire points or cases is narrowed to, given the town `asked`
+    /// for: a town reads its own (asking for another is refused), others read what they ask.
+    pub fn town_to_list(
+        &self,
+        policy: ReadScope,
+        asked: Option<&str>,
+    ) -> Result<Option<String>, Denied> {
+        let asked = asked.map(str::trim).filter(|t| !t.is_empty());
+        match (self.reads(policy).town(), asked) {
+            (Some(mine), Some(t)) if t != mine => Err(Denied::Scope {
+                scope: mine.to_owned(),
+                what: "another town's list",
+            }),
+            (Some(mine), _) => Ok(Some(mine.to_owned())),
+            (None, t) => Ok(t.map(str::to_owned)),
         }
     }
 
@@ -616,10 +640,20 @@ mod tests {
             assignee: Some("市场监管局"),
         };
         assert!(dept.may_read_alarm(to_dept, own));
-        assert!(town.may_read_fire(Some("三厂街道"), own));
-        assert!(!town.may_read_fire(Some("临江镇"), own));
-        assert!(!town.may_read_fire(None, own));
-        assert!(dept.may_read_fire(Some("临江镇"), own));
+        assert!(town.may_read_fire(Some("三厂街道"), None, own));
+        assert!(!town.may_read_fire(Some("临江镇"), None, own));
+        assert!(town.may_read_fire(Some("临江镇"), Some("三厂街道"), own));
+        assert!(!town.may_read_fire(None, None, own));
+        assert!(dept.may_read_fire(Some("临江镇"), None, own));
+        assert_eq!(
+            town.town_to_list(own, None),
+            Ok(Some("三厂街道".to_owned()))
+        );
+        assert!(town.town_to_list(own, Some("临江镇")).is_err());
+        assert_eq!(
+            dept.town_to_list(own, Some("临江镇")),
+            Ok(Some("临江镇".to_owned()))
+        );
         assert!(town.may_read_case("三厂街道", "生态环境局", &[], own));
         assert!(!town.may_read_case("临江镇", "生态环境局", &[], own));
         assert!(dept.may_read_case("临江镇", "市场监管局", &[], own));

@@ -247,7 +247,6 @@ pub fn city_scopes(
     which: ProvincePlaces,
     on: jiff::civil::Date,
 ) -> Result<Vec<Scope>, ReportError> {
-    use lantian_assessment::units::Unit;
     let p = units.province(province).ok_or_else(|| {
         ReportError::Input(format!(
             "no ranking units for province {province:?} (config/ranking/units.toml)"
@@ -289,7 +288,6 @@ pub fn city_scopes(
         ProvincePlaces::Counties => p
             .counties
             .iter()
-            .filter(|c| matches!(p.unit_of(&c.name), Some(Unit::County(_))))
             .filter_map(|c| scope("county", &c.name, c.label_on(&day)))
             .collect(),
     })

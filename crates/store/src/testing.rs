@@ -9,6 +9,7 @@
 //! multi-threaded test runtime), as the server does with `spawn_blocking`.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::{Store, StoreError};
@@ -36,6 +37,67 @@ pub fn engine() -> &'static str {
     match std::env::var("LANTIAN_TEST_ENGINE").as_deref() {
         Ok("postgres") => "postgres",
         _ => "sqlite",
+    }
+}
+
+/// A test's store, shared (with a server, an `AppState`) as an `Arc`: reached outside the
+/// runtime's context ([`TestStore::st`]) and dropped so, the store before its schema. Needs a
+/// multi-threaded tokio runtime when used from a test on tokio.
+#[derive(Debug)]
+pub struct TestStore {
+    store: Option<Arc<Store>>,
+    pg: Option<TestGuard>,
+}
+
+impl TestStore {
+    /// A fresh store in `dir` (see [`store`]).
+    ///
+    /// # Panics
+    ///
+    /// If it cannot be opened: a test's setup failing.
+    #[must_use]
+    pub fn new(dir: &Path) -> TestStore {
+        tokio::task::block_in_place(|| {
+            let (store, pg) = store(dir).unwrap_or_else(|e| panic!("test store: {e}"));
+            TestStore {
+                store: Some(Arc::new(store)),
+                pg: Some(pg),
+            }
+        })
+    }
+
+    /// The store.
+    ///
+    /// # Panics
+    ///
+    /// Never: it is there until the `TestStore` is dropped.
+    #[must_use]
+    pub fn get(&self) -> &Arc<Store> {
+        self.store
+            .as_ref()
+            .unwrap_or_else(|| unreachable!("the store is there until it is dropped"))
+    }
+
+    /// The store, shared.
+    #[must_use]
+    pub fn arc(&self) -> Arc<Store> {
+        Arc::clone(self.get())
+    }
+
+    /// Store work outside the runtime's context.
+    pub fn st<T>(&self, work: impl FnOnce(&Store) -> T) -> T {
+        tokio::task::block_in_place(|| work(self.get()))
+    }
+}
+
+impl Drop for TestStore {
+    fn drop(&mut self) {
+        // Closing PostgreSQL connections and dropping the schema block too.
+        let (store, pg) = (self.store.take(), self.pg.take());
+        tokio::task::block_in_place(|| {
+            drop(store);
+            drop(pg);
+        });
     }
 }
 

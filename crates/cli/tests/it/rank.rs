@@ -99,18 +99,8 @@ fn the_district_and_the_city_rank_on_the_whole_of_2019() {
     let (out, _, stderr) = run(lantian(&db).args(["import", "areas"]));
     assert!(out.status.success(), "{stderr}");
     // Jiangsu's national stations, the whole year (the other provinces' values are skipped).
-    let jiangsu: Vec<String> = std::fs::read_to_string(&list)
-        .unwrap()
-        .lines()
-        .filter(|l| l.split(',').nth(2) == Some("江苏"))
-        .map(|l| {
-            l.split(',')
-                .next()
-                .unwrap()
-                .trim_start_matches('X')
-                .to_owned()
-        })
-        .collect();
+    let list_text = std::fs::read_to_string(&list).unwrap();
+    let jiangsu = stations_where(&list_text, 2, "江苏");
     assert_eq!(jiangsu.len(), 111);
     let (out, _, stderr) = run(lantian(&db)
         .args([
@@ -207,20 +197,7 @@ fn the_district_and_the_city_rank_on_the_whole_of_2019() {
         "宿迁",
     ];
     assert_eq!(names, thirteen.into_iter().collect());
-    let urban = |city: &str| -> Vec<String> {
-        std::fs::read_to_string(&list)
-            .unwrap()
-            .lines()
-            .filter(|l| l.split(',').nth(1) == Some(city))
-            .map(|l| {
-                l.split(',')
-                    .next()
-                    .unwrap()
-                    .trim_start_matches('X')
-                    .to_owned()
-            })
-            .collect()
-    };
+    let urban = |city: &str| stations_where(&list_text, 1, city);
     let cities: Vec<(String, Vec<String>)> = thirteen
         .iter()
         .map(|c| ((*c).to_owned(), urban(c)))
@@ -341,6 +318,21 @@ fn city_pm25_2019_by_hand(
                 .map(|v| v.iter().sum::<f64>() / v.len() as f64)
                 .collect();
             (city.clone(), daily.iter().sum::<f64>() / daily.len() as f64)
+        })
+        .collect()
+}
+
+/// The codes (without the list's `X`) of the station-list rows whose column `col` (1 city,
+/// 2 province) is `value`.
+fn stations_where(list: &str, col: usize, value: &str) -> Vec<String> {
+    list.lines()
+        .filter(|l| l.split(',').nth(col) == Some(value))
+        .map(|l| {
+            l.split(',')
+                .next()
+                .unwrap()
+                .trim_start_matches('X')
+                .to_owned()
         })
         .collect()
 }

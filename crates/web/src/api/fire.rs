@@ -210,7 +210,10 @@ async fn incidents(
         return Err(ApiError::field("limit", "must be 1 to 5,000"));
     }
     let policy = state.config.read_scope;
-    let town = town_of_list(&user.actor, policy, q.town.as_deref())?;
+    let town = user
+        .actor
+        .town_to_list(policy, q.town.as_deref())
+        .map_err(|e| ApiError::forbidden(e.to_string()))?;
     let f = filter_of(q.from.as_deref(), q.to.as_deref(), town.as_deref(), limit)?;
     let want = q.state.clone();
     if let Some(s) = &want
@@ -290,24 +293,7 @@ pub struct IncidentDetail {
 /// Whether `actor` reads this incident under `policy`: by the town it lies in or the town its
 /// work order is dispatched to.
 pub(crate) fn may_read(actor: &Actor, policy: ReadScope, r: &FireIncidentRecord) -> bool {
-    actor.may_read_fire(r.place.town.as_deref(), policy)
-        || (r.assignee.is_some() && actor.may_read_fire(r.assignee.as_deref(), policy))
-}
-
-/// A town asking for another town's fire points is refused; a town's list is its own.
-pub(crate) fn town_of_list(
-    actor: &Actor,
-    policy: ReadScope,
-    asked: Option<&str>,
-) -> Result<Option<String>, ApiError> {
-    let asked = asked.map(str::trim).filter(|t| !t.is_empty());
-    match (actor.reads(policy).town(), asked) {
-        (Some(mine), Some(t)) if t != mine => Err(ApiError::forbidden(format!(
-            "fire points of {t} are outside {mine}"
-        ))),
-        (Some(mine), _) => Ok(Some(mine.to_owned())),
-        (None, t) => Ok(t.map(str::to_owned)),
-    }
+    actor.may_read_fire(r.place.town.as_deref(), r.assignee.as_deref(), policy)
 }
 
 pub(crate) fn detail_of(

@@ -474,36 +474,23 @@ async fn alarm_lifecycle_with_roles_scope_and_audit() {
     reads(dept.clone(), false).await;
     reads(viewer.clone(), true).await;
     reads(office.clone(), true).await;
+    let dispatch_to = |to: &str| {
+        let (f, uri, office) = (&f, &uri, &office);
+        let body = format!(r#"{{"action":"dispatch","to":"{to}"}}"#);
+        async move { post(f, uri, Some(office), &body).await }
+    };
     // A dispatch without a target goes to the device's town.
     let d = post(&f, &uri, Some(&office), r#"{"action":"dispatch"}"#).await;
     assert_eq!(d.json()["state"], "dispatched");
     reads(sanchang.clone(), false).await;
-    let d = post(
-        &f,
-        &uri,
-        Some(&office),
-        r#"{"action":"dispatch","to":"三厂街道"}"#,
-    )
-    .await;
+    let d = dispatch_to("三厂街道").await;
     assert_eq!(d.json()["state"], "dispatched");
     reads(sanchang.clone(), true).await;
-    let d = post(
-        &f,
-        &uri,
-        Some(&office),
-        r#"{"action":"dispatch","to":"生态环境局"}"#,
-    )
-    .await;
+    let d = dispatch_to("生态环境局").await;
     assert_eq!(d.status, StatusCode::OK);
     reads(dept.clone(), true).await;
     reads(sanchang.clone(), false).await;
-    let d = post(
-        &f,
-        &uri,
-        Some(&office),
-        r#"{"action":"dispatch","to":"海门街道"}"#,
-    )
-    .await;
+    let d = dispatch_to("海门街道").await;
     assert_eq!(d.json()["state"], "dispatched");
     // Bad bodies name the field.
     let e = post(

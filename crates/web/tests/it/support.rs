@@ -19,8 +19,7 @@ use tower::ServiceExt as _;
 
 pub(crate) struct Fixture {
     // Dropped after the store: the PostgreSQL schema (if any), then the directory.
-    slot: Option<Arc<Store>>,
-    pg: Option<lantian_store::testing::TestGuard>,
+    db: lantian_store::testing::TestStore,
     _dir: tempfile::TempDir,
     pub(crate) alarm_id: i64,
 }
@@ -57,7 +56,8 @@ pub(crate) fn fixture() -> Fixture {
     tokio::task::block_in_place(|| {
         let dir = tempfile::tempdir().unwrap();
         // SQLite, or PostgreSQL with LANTIAN_TEST_ENGINE=postgres (scripts/test runs both).
-        let (store, pg) = lantian_store::testing::store(dir.path()).unwrap();
+        let db = lantian_store::testing::TestStore::new(dir.path());
+        let store = db.get();
         store
             .upsert_stations(&[Station {
                 name: Some("测试站".into()),
@@ -155,13 +155,12 @@ pub(crate) fn fixture() -> Fixture {
                 1_704_038_401_000,
             )
             .unwrap();
-        user(&store, "office", "office", None);
-        user(&store, "haimen", "town", Some("海门街道"));
-        user(&store, "sanchang", "town", Some("三厂街道"));
-        user(&store, "viewer", "viewer", None);
+        user(store, "office", "office", None);
+        user(store, "haimen", "town", Some("海门街道"));
+        user(store, "sanchang", "town", Some("三厂街道"));
+        user(store, "viewer", "viewer", None);
         Fixture {
-            slot: Some(Arc::new(store)),
-            pg: Some(pg),
+            db,
             _dir: dir,
             alarm_id: ids[0],
         }
@@ -171,27 +170,13 @@ pub(crate) fn fixture() -> Fixture {
 impl Fixture {
     /// The store.
     pub(crate) fn store(&self) -> &Arc<Store> {
-        self.slot
-            .as_ref()
-            .expect("the store is there until the fixture is dropped")
+        self.db.get()
     }
 
     /// Store work outside the test runtime's context: the PostgreSQL engine's client blocks on a
     /// runtime of its own (the tests run on a multi-threaded runtime for this).
     pub(crate) fn st<T>(&self, work: impl FnOnce(&Store) -> T) -> T {
-        tokio::task::block_in_place(|| work(self.store()))
-    }
-}
-
-impl Drop for Fixture {
-    fn drop(&mut self) {
-        // Closing PostgreSQL connections and dropping the schema block too: outside the
-        // runtime's context, the store before its schema.
-        let (store, pg) = (self.slot.take(), self.pg.take());
-        tokio::task::block_in_place(|| {
-            drop(store);
-            drop(pg);
-        });
+        self.db.st(work)
     }
 }
 
